@@ -1,0 +1,91 @@
+"""Catalog adapters: where tables live and how Spark reaches them.
+
+A :class:`Catalog` turns a namespace and table name into the identifier models use, says which table formats it can
+hold, and contributes the Spark configuration that registers it. Built-ins live beside this module; others load
+through the ``sqlingest.catalogs`` entry point group or a dotted path in ``type:``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlingest.errors import ConfigError, UnsupportedCombination
+from sqlingest.formats import TableFormat
+from sqlingest.plugins import PluginRegistry
+from sqlingest.project.config import CatalogConfig
+
+
+class Catalog(ABC):
+    """One catalog of one target.
+
+    Args:
+        config: the target's ``catalog:`` section (``type``, ``name`` and adapter options).
+        project_dir: the project root (relative paths in options are resolved against it).
+        state_dir: the project's local state folder (``.sqlingest``), for embedded catalogs.
+    """
+
+    #: table formats this catalog can create and load
+    FORMATS: ClassVar[tuple[str, ...]] = ()
+    #: option names this adapter accepts (beyond ``type`` and ``name``)
+    OPTIONS: ClassVar[tuple[str, ...]] = ()
+    #: the JVM catalog implementation Spark loads
+    SPARK_IMPL: ClassVar[str | None] = None
+
+    def __init__(self, config: CatalogConfig, project_dir: Path, state_dir: Path) -> None:
+        unknown = sorted(set(config.options) - set(self.OPTIONS))
+        if unknown:
+            raise ConfigError(f"catalog type '{config.type}' has no option(s) {', '.join(unknown)}",
+                              hint=f"options: {', '.join(self.OPTIONS) or '(none)'}")
+        self.config = config
+        self.name = config.name
+        self.project_dir = project_dir
+        self.state_dir = state_dir
+        self.options: dict[str, Any] = config.options
+
+    def path(self, value: str) -> Path:
+        path = Path(value)
+        return path if path.is_absolute() else (self.project_dir / path).resolve()
+
+    def relation(self, namespace: str, table: str) -> str:
+        """The identifier SQL uses for a table (``lake.silver.customers``)."""
+        return f"{self.name}.{namespace}.{table}"
+
+    def namespace(self, namespace: str) -> str:
+        return f"{self.name}.{namespace}"
+
+    def check_format(self, fmt: TableFormat, *, where: str = "") -> None:
+        """Refuse a format this catalog cannot hold.
+
+        Raises:
+            UnsupportedCombination: with what to use instead.
+        """
+        if fmt.name not in self.FORMATS:
+            raise UnsupportedCombination(
+                f"catalog type '{self.config.type}' cannot hold {fmt.name} tables{where}",
+                hint=f"use format {' or '.join(self.FORMATS)} with this catalog, or a target whose catalog "
+                     f"supports {fmt.name} (see docs/support-matrix.md)")
+
+    @abstractmethod
+    def spark_conf(self) -> dict[str, str]:
+        """Spark configuration that registers this catalog."""
+
+    def prepare(self) -> None:
+        """Create local folders and files the catalog needs before Spark starts (no JVM)."""
+
+    def table_location(self, namespace: str, table: str) -> str | None:
+        """An explicit LOCATION for path-based tables, or None to let the catalog decide."""
+        return None
+
+
+CATALOGS: PluginRegistry[type[Catalog]] = PluginRegistry("catalogs", {
+    "iceberg_jdbc": "sqlingest.catalogs.iceberg:IcebergJdbcCatalog",
+    "iceberg_hadoop": "sqlingest.catalogs.iceberg:IcebergHadoopCatalog",
+    "spark_session": "sqlingest.catalogs.session:SessionCatalog",
+})
+
+
+def load_catalog(config: CatalogConfig, project_dir: Path, state_dir: Path) -> Catalog:
+    """The adapter for ``config.type``."""
+    return CATALOGS.load(config.type)(config, project_dir, state_dir)

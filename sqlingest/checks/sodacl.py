@@ -1,0 +1,123 @@
+"""Contract checks → SodaCL. Pure functions: a check in, a SodaCL check entry out (testable without Spark)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from sqlingest.errors import ContractError
+from sqlingest.project.contract import Check, Contract
+
+
+def _threshold(check: Check) -> tuple[str, str]:
+    """(metric suffix, SodaCL 'when' condition) from the check's threshold: count > N or percent > N%."""
+    text = (check.threshold or "0").strip()
+    if text.endswith("%"):
+        return "percent", f"when > {float(text[:-1])}"
+    return "count", f"when > {int(text)}"
+
+
+def _level(check: Check) -> str:
+    return "fail" if check.severity == "error" else "warn"
+
+
+def check_entry(check: Check, contract: Contract, *, check_id: str, relation_of: dict[str, str] | None = None
+                ) -> list[Any]:
+    """SodaCL entries for one contract check. ``check_id`` is set as the check's name to map results back.
+
+    Raises:
+        ContractError: the check lacks a parameter it needs.
+    """
+    col = check.column
+    level = _level(check)
+    kind, when = _threshold(check)
+
+    def need(value: Any, what: str) -> Any:
+        if value is None or value == []:
+            raise ContractError(f"check {check.label} in {contract.name} needs '{what}'",
+                                location=contract.location)
+        return value
+
+    if check.type == "not_null":
+        return [{f"missing_{kind}({need(col, 'column')})": {"name": check_id, level: when}}]
+    if check.type in ("unique", "primary_key"):
+        cols = check.columns or ([col] if col else []) or contract.keys.business
+        need(cols, "column(s)")
+        out: list[Any] = [{f"duplicate_{kind}({', '.join(cols)})": {"name": check_id, level: when}}]
+        if check.type == "primary_key":
+            out += [{f"missing_count({c})": {"name": f"{check_id}#{c}", level: "when > 0"}} for c in cols]
+        return out
+    if check.type == "accepted_values":
+        return [{f"invalid_{kind}({need(col, 'column')})": {
+            "name": check_id, "valid values": need(check.values, "values"), level: when}}]
+    if check.type == "range":
+        spec: dict[str, Any] = {"name": check_id, level: when}
+        if check.min is not None:
+            spec["valid min"] = check.min
+        if check.max is not None:
+            spec["valid max"] = check.max
+        need(check.min if check.min is not None else check.max, "min or max")
+        return [{f"invalid_{kind}({need(col, 'column')})": spec}]
+    if check.type == "regex":
+        return [{f"invalid_{kind}({need(col, 'column')})": {
+            "name": check_id, "valid regex": need(check.pattern, "pattern"), level: when}}]
+    if check.type == "length":
+        spec = {"name": check_id, level: when}
+        if check.min is not None:
+            spec["valid min length"] = int(check.min)
+        if check.max is not None:
+            spec["valid max length"] = int(check.max)
+        need(check.min if check.min is not None else check.max, "min or max")
+        return [{f"invalid_{kind}({need(col, 'column')})": spec}]
+    if check.type == "row_count":
+        lo, hi = check.min, check.max
+        need(lo if lo is not None else hi, "min or max")
+        if lo is not None and hi is not None:
+            return [{"row_count": {"name": check_id, level: f"when not between {lo} and {hi}"}}]
+        return [{"row_count": {"name": check_id, level: f"when < {lo}" if lo is not None else f"when > {hi}"}}]
+    if check.type == "freshness":
+        age = need(check.max or check.error_after or check.warn_after, "max (e.g. 1d, 6h)")
+        return [{f"freshness({need(col, 'column')}) < {age}": {"name": check_id}}]
+    if check.type == "relationships":
+        target = need(check.to, "to (the referenced contract, layer:domain.dataset or a table)")
+        table = (relation_of or {}).get(target, target)
+        field = check.field or col
+        return [{f"values in ({need(col, 'column')}) must exist in {table} ({field})": {"name": check_id}}]
+    if check.type == "expression":
+        return [{"failed rows": {"name": check_id, "fail condition": f"NOT ({need(check.expression, 'expression')})"
+                 if level == "fail" else None, **({"warn condition": f"NOT ({check.expression})"}
+                                                 if level == "warn" else {})}}]
+    if check.type == "sql_metric":
+        metric = check_id.replace("(", "_").replace(")", "").replace("#", "_").replace(",", "_")
+        return [{f"{metric}": {"name": check_id, f"{metric} query": need(check.query, "query"),
+                               level: _metric_condition(check)}}]
+    if check.type == "sodacl":
+        body = need(check.sodacl, "sodacl")
+        return list(body) if isinstance(body, list) else [body]
+    raise ContractError(f"check type '{check.type}' has no SodaCL form", location=contract.location)
+
+
+def _metric_condition(check: Check) -> str:
+    if check.min is not None and check.max is not None:
+        return f"when not between {check.min} and {check.max}"
+    if check.min is not None:
+        return f"when < {check.min}"
+    if check.max is not None:
+        return f"when > {check.max}"
+    return "when != 0"
+
+
+def to_sodacl(contract: Contract, table: str, checks: list[tuple[str, Check]],
+              relation_of: dict[str, str] | None = None) -> str:
+    """A SodaCL document with ``checks for <table>`` holding every given (id, check)."""
+    entries: list[Any] = []
+    for check_id, check in checks:
+        for entry in check_entry(check, contract, check_id=check_id, relation_of=relation_of):
+            if isinstance(entry, dict):
+                for body in entry.values():
+                    if isinstance(body, dict):
+                        for key in [k for k, v in body.items() if v is None]:
+                            del body[key]
+            entries.append(entry)
+    return yaml.safe_dump({f"checks for {table}": entries}, sort_keys=False, allow_unicode=True)

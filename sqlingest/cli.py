@@ -1,0 +1,214 @@
+"""The ``sqlingest`` command line. Exit codes: 0 success, 1 a model or check failed, 2 a user error."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+import yaml
+
+from sqlingest import __version__
+from sqlingest.errors import SqlingestError, UserError
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _parse_vars(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise UserError(f"--vars is not valid YAML: {exc}") from None
+    if not isinstance(value, dict):
+        raise UserError("--vars must be a mapping, e.g. --vars '{start: 2024-01-01}'")
+    return value
+
+
+def _common(parser: argparse.ArgumentParser, *, select: bool = True) -> None:
+    parser.add_argument("--project-dir", default=os.environ.get("SQLINGEST_PROJECT_DIR", "."),
+                        help="the project folder (default: the current one or the nearest parent with sqlingest.yml)")
+    parser.add_argument("--target", "-t", default=None, help="target from sqlingest.yml (default: default_target)")
+    parser.add_argument("--vars", default=None, help="YAML mapping of vars, e.g. '{start: 2024-01-01}'")
+    if select:
+        parser.add_argument("--select", "-s", action="append", default=None,
+                            help="models to run: name, layer:silver, tag:pii, +name (ancestors), name+ (descendants)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sqlingest", description="SQL-first medallion ingestion on Spark.")
+    parser.add_argument("--version", action="version", version=f"sqlingest {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("init", help="create a new project that builds")
+    p.add_argument("directory")
+
+    p = sub.add_parser("compile", help="render, parse and validate every model (no JVM); write target/compiled/")
+    _common(p)
+
+    for name, text in (("build", "run models and their checks in dependency order"),
+                       ("run", "run models without checks"),
+                       ("test", "run the checks on existing tables")):
+        p = sub.add_parser(name, help=text)
+        _common(p)
+        if name != "test":
+            p.add_argument("--full-refresh", action="store_true", help="drop and rebuild the selected tables")
+        p.add_argument("--fail-fast", "-x", action="store_true", help="stop at the first failure")
+
+    p = sub.add_parser("runs", help="list recent runs")
+    _common(p, select=False)
+    p.add_argument("--limit", type=int, default=10)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    console = _console()
+    try:
+        return int(COMMANDS[args.command](args, console))
+    except SqlingestError as exc:
+        print(f"error: {exc.format()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def cmd_init(args: argparse.Namespace, console: Any) -> int:
+    from sqlingest.scaffold import create_project
+
+    path = create_project(Path(args.directory))
+    console.print(f"created project in {path}; next: cd {args.directory} && sqlingest build")
+    return 0
+
+
+def _plan(args: argparse.Namespace, console: Any, run_id: str = "compile") -> Any:
+    from sqlingest.plan import plan_project
+    from sqlingest.project import load_project
+
+    project = load_project(Path(args.project_dir), target=args.target, cli_vars=_parse_vars(args.vars))
+    plan = plan_project(project, select=getattr(args, "select", None), run_id=run_id)
+    for warning in plan.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    return plan
+
+
+def cmd_compile(args: argparse.Namespace, console: Any) -> int:
+    from sqlingest.plan import write_compiled
+
+    started = time.perf_counter()
+    plan = _plan(args, console)
+    written = write_compiled(plan, plan.project.root / "target")
+    console.print(f"compiled {len(written)} model(s) in {time.perf_counter() - started:.2f}s → "
+                  f"{plan.project.rel(plan.project.root / 'target' / 'compiled')}/")
+    return 0
+
+
+def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bool) -> int:
+    from sqlingest.execute.runner import RunOptions, Runner
+    from sqlingest.execute.session import build_session
+    from sqlingest.runs import RunRecord, new_run_id
+
+    run_id = new_run_id()
+    started = time.perf_counter()
+    plan = _plan(args, console, run_id)
+    project = plan.project
+    console.print(f"sqlingest {args.command} · project [bold]{project.name}[/] · target {project.target_name} · "
+                  f"{len(plan.selected)} model(s) · run {run_id}")
+    with console.status("starting Spark…"):
+        spark = build_session(project.target.spark, plan.catalog)
+    from datetime import datetime, timezone
+
+    record = RunRecord(run_id, args.command, project.target_name, datetime.now(timezone.utc).isoformat())
+    total = len(plan.selected)
+    index = {name: i for i, name in enumerate(plan.selected, 1)}
+    width = max((len(n) for n in plan.selected), default=10)
+    status_ctx: dict[str, Any] = {}
+
+    def report(event: str, pm: Any, result: Any) -> None:
+        prefix = f"{index[pm.name]:>3}/{total} {pm.name:<{width}} {pm.materialization.NAME:<7}"
+        if event == "start":
+            status_ctx["s"] = console.status(f"{prefix} running…")
+            status_ctx["s"].start()
+            return
+        if "s" in status_ctx:
+            status_ctx.pop("s").stop()
+        if event == "skip":
+            console.print(f"{prefix} [yellow]SKIP[/]  {result.error}")
+            return
+        parts = []
+        if result.rows_in is not None:
+            parts.append(f"{result.rows_in:,} rows")
+        if result.rows_rescued:
+            parts.append(f"{result.rows_rescued:,} rescued")
+        if result.checks:
+            passed = sum(1 for c in result.checks if c["outcome"] == "pass")
+            parts.append(f"checks {passed}/{len(result.checks)}")
+        mark = {"success": "[green]OK[/]  ", "warn": "[yellow]WARN[/]", "error": "[red]FAIL[/]"}[result.status]
+        console.print(f"{prefix} {mark}  {', '.join(parts)}  [dim]{result.seconds:.1f}s[/]")
+        for check in result.checks:
+            if check["outcome"] != "pass":
+                console.print(f"        [{'red' if check['failed'] else 'yellow'}]{check['outcome']}[/] "
+                              f"{check['name']}: {check['message']}", markup=True)
+        if result.error:
+            console.print(f"        [red]{_escape(result.error)}[/]")
+
+    options = RunOptions(run_models=models, run_checks=checks,
+                         full_refresh=getattr(args, "full_refresh", False), fail_fast=args.fail_fast)
+    Runner(plan, spark, record, options=options, reporter=report).run()
+    record.finished_at = datetime.now(timezone.utc).isoformat()
+    path = record.save(project.state_dir)
+    counts = {s: sum(1 for m in record.models if m.status == s) for s in ("success", "warn", "error", "skipped")}
+    console.print(f"Done in {time.perf_counter() - started:.1f}s: {counts['success']} ok, {counts['warn']} warned, "
+                  f"{counts['error']} failed, {counts['skipped']} skipped · run log {project.rel(path)}")
+    return 1 if record.status == "error" else 0
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def cmd_build(args: argparse.Namespace, console: Any) -> int:
+    return _execute(args, console, models=True, checks=True)
+
+
+def cmd_run(args: argparse.Namespace, console: Any) -> int:
+    return _execute(args, console, models=True, checks=False)
+
+
+def cmd_test(args: argparse.Namespace, console: Any) -> int:
+    return _execute(args, console, models=False, checks=True)
+
+
+def cmd_runs(args: argparse.Namespace, console: Any) -> int:
+    from sqlingest.project import load_project
+    from sqlingest.runs import list_runs
+
+    project = load_project(Path(args.project_dir), target=args.target)
+    for run in list_runs(project.state_dir, args.limit):
+        models = run.get("models", [])
+        bad = [m["name"] for m in models if m["status"] == "error"]
+        console.print(f"{run['run_id']}  {run['command']:<6} {run['target']:<8} {run['status']:<8} "
+                      f"{len(models)} model(s)" + (f"  failed: {', '.join(bad)}" if bad else ""))
+    return 0
+
+
+COMMANDS = {"init": cmd_init, "compile": cmd_compile, "build": cmd_build, "run": cmd_run, "test": cmd_test,
+            "runs": cmd_runs}
+
+if __name__ == "__main__":
+    sys.exit(main())

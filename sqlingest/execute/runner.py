@@ -1,0 +1,278 @@
+"""Runs planned models in dependency order on one SparkSession."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from sqlingest.checks import CheckResult, run_checks
+from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, SqlingestError, redact
+from sqlingest.materializations import WriteContext
+from sqlingest.plan import Plan, PlannedModel
+from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN, audit_columns
+from sqlingest.render import source_view
+from sqlingest.runs import ModelResult, RunRecord
+from sqlingest.sources import load_source
+from sqlingest.validate import contract_schema
+from sqlingest.validate.conform import conform_strict, conform_typed, quote
+from sqlingest.validate.types import normalize_type
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+Reporter = Callable[[str, PlannedModel, ModelResult | None], None]
+
+
+def _noop(event: str, model: PlannedModel, result: ModelResult | None) -> None:
+    return None
+
+
+@dataclass
+class RunOptions:
+    run_models: bool = True
+    run_checks: bool = True
+    full_refresh: bool = False
+    fail_fast: bool = False
+
+
+@dataclass
+class _Staged:
+    frame: DataFrame
+    columns: list[str]
+    inputs: list[str] = field(default_factory=list)
+    skip_write: bool = False
+
+
+def spark_message(exc: BaseException) -> str:
+    """The useful first line of a Spark/Py4J error, without the JVM stack trace."""
+    text = str(getattr(exc, "desc", None) or exc)
+    text = text.split("\n\tat ")[0].split("\nJVM stacktrace:")[0]
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
+    for ln in lines:
+        if "Null value appeared in non-nullable field" in ln or "NOT_NULL" in ln or "NOT NULL" in ln.upper() \
+                and "constraint" in ln.lower():
+            return "a NULL reached a NOT NULL column: " + ln[-200:]
+    return redact(" ".join(lines[:3])[:600])
+
+
+class Runner:
+    """Executes a :class:`Plan`; one :class:`RunRecord` per call to :meth:`run`."""
+
+    def __init__(self, plan: Plan, spark: SparkSession, record: RunRecord, *, options: RunOptions | None = None,
+                 reporter: Reporter = _noop) -> None:
+        self.plan = plan
+        self.spark = spark
+        self.record = record
+        self.options = options or RunOptions()
+        self.report = reporter
+        self.relation_of = {pm.contract.key: pm.relation for pm in plan.models.values() if pm.contract}
+
+    def run(self) -> RunRecord:
+        failed: set[str] = set()
+        for name in self.plan.selected:
+            pm = self.plan.models[name]
+            result = ModelResult(name, pm.relation, pm.materialization.NAME, sql_hash=pm.sql_hash)
+            self.record.models.append(result)
+            broken = sorted(self.plan.dag.ancestors(name) & failed)
+            if broken or (failed and self.options.fail_fast):
+                result.status = "skipped"
+                result.error = f"upstream failed: {', '.join(broken)}" if broken else "skipped after a failure"
+                failed.add(name)
+                self.report("skip", pm, result)
+                continue
+            self.report("start", pm, None)
+            started = time.perf_counter()
+            try:
+                if self.options.run_models:
+                    self._build(pm, result)
+                if self.options.run_checks:
+                    self._check(pm, result)
+                result.status = "warn" if any(c["outcome"] == "warn" for c in result.checks) else "success"
+            except SqlingestError as exc:
+                result.status, result.error = "error", exc.format()
+                failed.add(name)
+            except Exception as exc:  # Spark/Py4J errors: show the message, not the JVM stack
+                result.status, result.error = "error", spark_message(exc)
+                failed.add(name)
+            result.seconds = round(time.perf_counter() - started, 3)
+            self.report("end", pm, result)
+        self.record.status = "error" if failed else "success"
+        return self.record
+
+    # -- build -------------------------------------------------------------------------------------
+    def _exists(self, relation: str) -> bool:
+        return bool(self.spark.catalog.tableExists(relation))
+
+    def _build(self, pm: PlannedModel, result: ModelResult) -> None:
+        spark = self.spark
+        spark.sql(self._one(pm, "create_namespace", namespace=self.plan.catalog.namespace(pm.namespace)))
+        if self.options.full_refresh and pm.materialization.NAME != "view":
+            spark.sql(f"DROP TABLE IF EXISTS {pm.relation}")
+        exists = self._exists(pm.relation)
+        rendered = pm.rendered
+        if pm.materialization.INCREMENTAL and exists:
+            rendered = self.plan.renderer.render(rendered.model, incremental=True)
+            rendered.relation = pm.relation
+        if not pm.materialization.STAGED:
+            for statement in pm.materialization.statements(WriteContext(pm.relation, "", rendered.sql, [])):
+                spark.sql(statement)
+            return
+        staged = self._stage(pm, rendered.sql, exists)
+        result.inputs = staged.inputs
+        if staged.skip_write:
+            result.rows_in = result.rows_written = 0
+            return
+        self._ensure_table(pm, staged.frame, exists)
+        from pyspark.sql import Observation
+        from pyspark.sql import functions as F
+
+        observation = Observation(f"sqlingest_{re.sub(r'[^0-9A-Za-z]', '_', pm.name)}_{time.monotonic_ns()}")
+        metrics = [F.count(F.lit(1)).alias("rows")]
+        if RESCUE_COLUMN in staged.columns:
+            metrics.append(F.sum(F.when(F.col(RESCUE_COLUMN).isNotNull(), 1).otherwise(0)).alias("rescued"))
+        frame = staged.frame.observe(observation, *metrics)
+        stage = "__sqlingest_stage__" + re.sub(r"\W", "_", pm.name)
+        frame.createOrReplaceTempView(stage)
+        contract = pm.contract
+        compare = [c for c in staged.columns if c not in pm.unique_key and c not in _VOLATILE]
+        ctx = WriteContext(
+            relation=pm.relation, stage=stage, sql=rendered.sql, columns=[quote(c) for c in staged.columns],
+            unique_key=[quote(k) for k in pm.unique_key], ordering=quote(pm.ordering) if pm.ordering else None,
+            compare_columns=[quote(c) for c in compare],
+            update_columns=[quote(c) for c in staged.columns if c not in pm.unique_key],
+            extra={"contract": contract},
+        )
+        try:
+            for statement in pm.materialization.statements(ctx):
+                spark.sql(statement)
+        finally:
+            spark.catalog.dropTempView(stage)
+        values = observation.get
+        result.rows_in = int(values.get("rows") or 0)
+        result.rows_written = result.rows_in if pm.materialization.NAME in ("table", "append") else None
+        if "rescued" in values:
+            result.rows_rescued = int(values.get("rescued") or 0)
+
+    def _one(self, pm: PlannedModel, template: str, **context: object) -> str:
+        return pm.materialization.render(template, **context)[0]
+
+    def _stage(self, pm: PlannedModel, sql: str, exists: bool) -> _Staged:
+        spark = self.spark
+        inputs: list[str] = []
+        any_input = False
+        for contract in pm.rendered.sources:
+            reader = load_source(contract, self.plan.project.root)
+            exclude: set[str] | None = None
+            if reader.INCREMENTAL_BY_FILE and pm.materialization.NAME == "append" and exists \
+                    and SOURCE_FILE_COLUMN in spark.table(pm.relation).columns:
+                exclude = {r[0] for r in spark.sql(
+                    f"SELECT DISTINCT {SOURCE_FILE_COLUMN} FROM {pm.relation}").collect() if r[0]}
+            read = reader.read(spark, exclude=exclude)
+            any_input = any_input or bool(read.inputs)
+            inputs.extend(read.inputs)
+            read.frame.createOrReplaceTempView(source_view(contract.domain, contract.dataset))
+        skip = bool(pm.rendered.sources) and not any_input and pm.materialization.NAME == "append"
+        frame = spark.sql(sql)
+        contract = pm.contract
+        if contract is not None:
+            if contract.layer == "bronze":
+                frame = self._with_audit(conform_typed(frame, contract), contract)
+            else:
+                frame = conform_strict(frame, contract, model=pm.name)
+        return _Staged(frame, list(frame.columns), inputs, skip)
+
+    def _with_audit(self, frame: DataFrame, contract: object) -> DataFrame:
+        from pyspark.sql import functions as F
+
+        declared = [c.name for c in contract.columns]  # type: ignore[attr-defined]
+        present = set(frame.columns)
+        hashed = F.md5(F.concat_ws("\u001f", *[F.coalesce(F.col(quote(c)).cast("string"), F.lit("\u0000"))
+                                               for c in declared]))
+        values = {
+            RESCUE_COLUMN: F.col(RESCUE_COLUMN) if RESCUE_COLUMN in present else F.lit(None).cast("string"),
+            SOURCE_FILE_COLUMN: F.col(SOURCE_FILE_COLUMN) if SOURCE_FILE_COLUMN in present
+            else F.lit(None).cast("string"),
+            "_ingested_at": F.current_timestamp(),
+            "_run_id": F.lit(self.record.run_id),
+            "_batch_id": F.lit(self.record.run_id),
+            "_record_hash": hashed,
+        }
+        cols = [F.col(quote(c)) for c in declared]
+        cols += [values[name].cast(dtype).alias(name) for name, dtype in audit_columns("bronze")]
+        return frame.select(*cols)
+
+    def _ensure_table(self, pm: PlannedModel, frame: DataFrame, exists: bool) -> None:
+        contract = pm.contract
+        if contract is not None:
+            desired = contract_schema(contract)
+            nullable = {c.name: c.nullable or contract.layer == "bronze" for c in contract.columns}
+        else:
+            desired = [(f.name, normalize_type(f.dataType.simpleString())) for f in frame.schema.fields]
+            nullable = {}
+        replace = False
+        if exists:
+            live = [(f.name, normalize_type(f.dataType.simpleString())) for f in self.spark.table(pm.relation).schema]
+            if live == desired:
+                return
+            if pm.materialization.NAME != "table":
+                diff = _schema_diff(live, desired)
+                raise ContractViolation(
+                    f"table {pm.relation} does not have the contract's schema ({diff}); nothing was written",
+                    hint="rerun with --full-refresh to rebuild it from scratch, or evolve the table to the contract")
+            replace = True
+        comments = {c.name: c.description for c in contract.columns} if contract else {}
+        ddl = []
+        for name, dtype in desired:
+            part = f"{quote(name)} {dtype.upper()}"
+            if nullable.get(name, True) is False:
+                part += " NOT NULL"
+            if comments.get(name):
+                part += " COMMENT '" + str(comments[name]).replace("'", "\\'") + "'"
+            ddl.append(part)
+        statement = self._one(
+            pm, "create_table", replace=replace, relation=pm.relation, columns_ddl=",\n  ".join(ddl),
+            format=pm.format.using,
+            partitioned_by=[quote(p) for p in (pm.rendered.config.partitioned_by
+                                                or (contract.partitioned_by if contract else []))],
+            location=self.plan.catalog.table_location(pm.namespace, pm.table),
+            comment=contract.description if contract else None,
+            properties=contract.properties if contract else {},
+        )
+        self.spark.sql(statement)
+
+    # -- checks ------------------------------------------------------------------------------------
+    def _check(self, pm: PlannedModel, result: ModelResult) -> None:
+        contract = pm.contract
+        if contract is None or not contract.all_checks():
+            return
+        if not self._exists(pm.relation):
+            raise ExecutionError(f"table {pm.relation} does not exist; build it before testing it",
+                                 hint="sqlingest build --select " + pm.name)
+        results: list[CheckResult] = run_checks(self.spark, contract, pm.relation, relation_of=self.relation_of)
+        result.checks = [vars(r) | {"failed": r.failed} for r in results]
+        failures = [r for r in results if r.failed and r.action == "fail"]
+        if failures:
+            raise CheckFailed(f"{len(failures)} check(s) failed on {pm.relation}: "
+                              + "; ".join(r.message or r.name for r in failures))
+
+
+_VOLATILE = {"_ingested_at", "_run_id", "_batch_id"}
+
+
+def _schema_diff(live: list[tuple[str, str]], desired: list[tuple[str, str]]) -> str:
+    live_d, want = dict(live), dict(desired)
+    parts = []
+    added = [n for n in want if n not in live_d]
+    removed = [n for n in live_d if n not in want]
+    changed = [f"{n}: {live_d[n]} → {want[n]}" for n in want if n in live_d and live_d[n] != want[n]]
+    if added:
+        parts.append("new columns " + ", ".join(added))
+    if removed:
+        parts.append("columns no longer declared " + ", ".join(removed))
+    if changed:
+        parts.append("types " + ", ".join(changed))
+    if not parts:
+        parts.append("column order differs")
+    return "; ".join(parts)

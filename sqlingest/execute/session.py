@@ -1,0 +1,63 @@
+"""SparkSession for a target: jars from the manifest, Iceberg and Delta extensions, the target's catalog."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from sqlingest.catalogs import Catalog
+from sqlingest.jvm import ensure_jars
+from sqlingest.project.config import SparkConfig
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+EXTENSIONS = ",".join([
+    "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
+    "io.delta.sql.DeltaSparkSessionExtension",
+])
+
+BASE_CONF = {
+    "spark.sql.extensions": EXTENSIONS,
+    "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    "spark.sql.legacy.timeParserPolicy": "CORRECTED",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.databricks.delta.schema.autoMerge.enabled": "false",
+}
+
+
+def session_conf(spark: SparkConfig, catalog: Catalog) -> dict[str, str]:
+    """Every configuration value the session is built with (the target's own ``conf`` wins)."""
+    jars = [str(j) for j in ensure_jars()]
+    conf = dict(BASE_CONF)
+    conf["spark.jars"] = ",".join(jars)
+    # JDBC drivers must be visible to DriverManager: put every jar on the driver's own class path too.
+    conf["spark.driver.extraClassPath"] = os.pathsep.join(jars)
+    if spark.driver_memory:
+        conf["spark.driver.memory"] = spark.driver_memory
+    conf.update(catalog.spark_conf())
+    conf.update(spark.conf)
+    return conf
+
+
+def build_session(spark: SparkConfig, catalog: Catalog) -> SparkSession:
+    """Get (or create) the SparkSession for a target. An existing active session is reused as it is."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    catalog.prepare()
+    builder = SparkSession.builder.appName(spark.app_name)
+    if spark.remote:
+        builder = builder.remote(spark.remote)
+    else:
+        builder = builder.master(spark.master)
+    for key, value in session_conf(spark, catalog).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session

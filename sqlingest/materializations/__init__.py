@@ -1,0 +1,89 @@
+"""Materializations: how a model's staged rows become a table. Each is a readable Jinja SQL template under
+``templates/``; a project overrides one by placing ``macros/materializations/<name>.sql`` beside its macros.
+
+A materialization declares what it needs from the table format (``REQUIRES``) so impossible combinations are
+refused at compile time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import jinja2
+
+from sqlingest.formats import TableFormat, capability
+from sqlingest.plugins import PluginRegistry
+
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+@dataclass
+class WriteContext:
+    """Everything a template may use."""
+
+    relation: str
+    stage: str
+    sql: str
+    columns: list[str]
+    unique_key: list[str] = field(default_factory=list)
+    ordering: str | None = None
+    compare_columns: list[str] = field(default_factory=list)
+    update_columns: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Materialization:
+    NAME: ClassVar[str] = ""
+    REQUIRES: ClassVar[tuple[str, ...]] = ()
+    #: whether the model's query runs through a staged DataFrame (False: the SQL is used as it is, e.g. views)
+    STAGED: ClassVar[bool] = True
+    #: whether existing rows are kept between runs (so ``is_incremental()`` may be true)
+    INCREMENTAL: ClassVar[bool] = False
+
+    def __init__(self, project_dir: Path | None = None) -> None:
+        search = [str(TEMPLATES)]
+        if project_dir is not None and (project_dir / "macros" / "materializations").is_dir():
+            search.insert(0, str(project_dir / "macros" / "materializations"))
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
+                                      keep_trailing_newline=False, autoescape=False)
+
+    def missing_capabilities(self, fmt: TableFormat) -> list[str]:
+        return [c for c in self.REQUIRES if not capability(fmt, c)]
+
+    def render(self, template: str, **context: Any) -> list[str]:
+        """Render a template into statements (separated by ``;`` at a line end)."""
+        text = self.env.get_template(f"{template}.sql").render(**context)
+        return [s.strip() for s in text.split(";\n") if s.strip().rstrip(";").strip()]
+
+    def statements(self, ctx: WriteContext) -> list[str]:
+        return self.render(self.NAME, **vars(ctx), **ctx.extra)
+
+
+class View(Materialization):
+    NAME = "view"
+    STAGED = False
+
+
+class Table(Materialization):
+    NAME = "table"
+
+
+class Append(Materialization):
+    NAME = "append"
+    INCREMENTAL = True
+
+
+class Merge(Materialization):
+    NAME = "merge"
+    REQUIRES = ("merge",)
+    INCREMENTAL = True
+
+
+MATERIALIZATIONS: PluginRegistry[type[Materialization]] = PluginRegistry("materializations", {
+    "view": "sqlingest.materializations:View",
+    "table": "sqlingest.materializations:Table",
+    "append": "sqlingest.materializations:Append",
+    "merge": "sqlingest.materializations:Merge",
+})

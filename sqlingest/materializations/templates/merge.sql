@@ -1,0 +1,27 @@
+{#- Upsert on the unique key. The source is first deduplicated: one row per key, the latest by the ordering
+    column. Rows whose values did not change are left alone, so a rerun of the same batch rewrites nothing. -#}
+MERGE INTO {{ relation }} AS t
+USING (
+  SELECT {{ columns | join(', ') }}
+  FROM (
+    SELECT *, row_number() OVER (
+      PARTITION BY {{ unique_key | join(', ') }}
+      ORDER BY {{ (ordering ~ ' DESC NULLS LAST') if ordering else '1' }}
+    ) AS __sqlingest_rn
+    FROM {{ stage }}
+  )
+  WHERE __sqlingest_rn = 1
+) AS s
+ON {% for k in unique_key %}t.{{ k }} = s.{{ k }}{{ ' AND ' if not loop.last }}{% endfor %}
+{%- if update_columns %}
+WHEN MATCHED AND NOT (
+  {%- for c in compare_columns %}
+  t.{{ c }} <=> s.{{ c }}{{ ' AND' if not loop.last }}
+  {%- endfor %}
+) THEN UPDATE SET
+  {%- for c in update_columns %}
+  {{ c }} = s.{{ c }}{{ ',' if not loop.last }}
+  {%- endfor %}
+{%- endif %}
+WHEN NOT MATCHED THEN INSERT ({{ columns | join(', ') }})
+VALUES ({% for c in columns %}s.{{ c }}{{ ', ' if not loop.last }}{% endfor %})

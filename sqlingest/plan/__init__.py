@@ -1,0 +1,194 @@
+"""Stage 4 — plan: render every model, validate it against contracts, order the DAG and decide, per model, the
+relation, table format and materialization. Everything here runs without a JVM (``sqlingest compile``)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlingest.catalogs import Catalog, load_catalog
+from sqlingest.errors import CompileErrors, Location, ModelCompileError, UnsupportedCombination, UserError
+from sqlingest.formats import TableFormat, get_format
+from sqlingest.materializations import MATERIALIZATIONS, Materialization
+from sqlingest.plan.dag import Dag
+from sqlingest.project import ModelFile, Project
+from sqlingest.project.contract import Contract
+from sqlingest.render import RenderedModel, Renderer
+from sqlingest.validate import ValidatedModel, build_schema, contract_schema, validate
+
+
+@dataclass
+class PlannedModel:
+    """One model, ready to run."""
+
+    validated: ValidatedModel
+    relation: str
+    namespace: str
+    table: str
+    format: TableFormat
+    materialization: Materialization
+    unique_key: list[str] = field(default_factory=list)
+    ordering: str | None = None
+
+    @property
+    def rendered(self) -> RenderedModel:
+        return self.validated.rendered
+
+    @property
+    def name(self) -> str:
+        return self.rendered.name
+
+    @property
+    def contract(self) -> Contract | None:
+        return self.rendered.contract
+
+    @property
+    def layer(self) -> str:
+        return self.rendered.model.layer
+
+    @property
+    def sql_hash(self) -> str:
+        return hashlib.sha256(self.rendered.sql.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Plan:
+    project: Project
+    catalog: Catalog
+    renderer: Renderer
+    models: dict[str, PlannedModel]
+    dag: Dag
+    order: list[str]
+    selected: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+
+def relation_parts(project: Project, model: ModelFile, contract: Contract | None) -> tuple[str, str]:
+    """(namespace, table) of a model: the contract's, else the layer's namespace and the file stem."""
+    layer_cfg = project.config.layer(model.layer)
+    template = (contract.namespace if contract and contract.namespace else layer_cfg.namespace) or model.layer
+    domain = contract.domain if contract else project.name
+    namespace = template.format(layer=model.layer, domain=domain, project=project.name)
+    table = contract.table if contract and contract.table else model.stem
+    return namespace, table
+
+
+def plan_project(project: Project, *, select: list[str] | None = None, run_id: str = "compile") -> Plan:
+    """Render, validate and order every model; report every user error at once.
+
+    Raises:
+        CompileErrors: one or more located user errors (Jinja, SQL, contract, DAG, unsupported combinations).
+    """
+    catalog = load_catalog(project.target.catalog, project.root, project.state_dir)
+    relations: dict[str, str] = {}
+    contracts_by_model: dict[str, Contract | None] = {}
+    for name, model in project.models.items():
+        # Binding by file stem is known before rendering; config(contract=…) may refine it below.
+        try:
+            contract = project.contract_for(model)
+        except UserError:
+            contract = None
+        contracts_by_model[name] = contract
+        relations[name] = catalog.relation(*relation_parts(project, model, contract))
+
+    renderer = Renderer(project, lambda n: relations[n], run_id=run_id)
+    errors: list[UserError] = []
+    rendered: dict[str, RenderedModel] = {}
+    for name, model in project.models.items():
+        try:
+            r = renderer.render(model)
+        except UserError as exc:
+            errors.append(exc)
+            continue
+        if r.contract is not contracts_by_model[name]:
+            relations[name] = catalog.relation(*relation_parts(project, model, r.contract))
+            r.relation = relations[name]
+        if r.config.enabled:
+            rendered[name] = r
+    CompileErrors.raise_if_any(errors)
+
+    dag = Dag({n: [d for d in r.refs if d in rendered] for n, r in rendered.items()})
+    for name, r in rendered.items():
+        for dep in r.refs:
+            if dep not in rendered:
+                errors.append(ModelCompileError(f"ref('{dep}') points at a disabled model",
+                                                location=Location(str(r.model.path), 1, 1)))
+    try:
+        order = dag.order({n: str(r.model.path) for n, r in rendered.items()})
+    except UserError as exc:
+        raise CompileErrors([*errors, exc]) from None
+
+    schema = build_schema(list(project.contracts.values()),
+                          {r.contract.key: r.relation for r in rendered.values() if r.contract})
+    planned: dict[str, PlannedModel] = {}
+    warnings: list[str] = []
+    for name in order:
+        r = rendered[name]
+        result = validate(r, schema)
+        errors.extend(result.errors)
+        warnings.extend(result.warnings)
+        if r.contract is not None:
+            schema[r.relation] = contract_schema(r.contract)
+        elif result.columns and all(t for _, t in result.columns):
+            schema[r.relation] = [(n, t) for n, t in result.columns if t]
+        try:
+            planned[name] = _plan_model(project, catalog, result)
+        except UserError as exc:
+            errors.append(exc)
+    CompileErrors.raise_if_any(errors)
+    selected = dag.select(select, {n: r.config.tags + (r.contract.tags if r.contract else [])
+                                   for n, r in rendered.items()})
+    return Plan(project, catalog, renderer, planned, dag, order, [n for n in order if n in selected], warnings)
+
+
+def _plan_model(project: Project, catalog: Catalog, validated: ValidatedModel) -> PlannedModel:
+    r = validated.rendered
+    contract = r.contract
+    where = Location(str(r.model.path), 1, 1)
+    fmt = get_format(r.config.format or (contract.format if contract else None) or project.target.format)
+    materialization = MATERIALIZATIONS.load(r.config.materialized)(project.root)
+    try:
+        catalog.check_format(fmt, where=f" (model {r.name})")
+    except UnsupportedCombination as exc:
+        raise UnsupportedCombination(exc.message, hint=exc.hint, location=where) from None
+    missing = materialization.missing_capabilities(fmt)
+    if missing:
+        raise UnsupportedCombination(
+            f"materialized='{r.config.materialized}' needs {', '.join(missing)}, which {fmt.name} tables do not "
+            f"support", location=where,
+            hint="use format iceberg or delta for this model, or materialized='table'/'append'")
+    allowed = project.config.layer(r.model.layer).materializations
+    if allowed and r.config.materialized not in allowed:
+        raise ModelCompileError(f"materialized='{r.config.materialized}' is not allowed in layer "
+                                f"{r.model.layer} (allowed: {', '.join(allowed)})", location=where)
+    unique_key = r.config.unique_key or (contract.keys.business if contract else [])
+    ordering = r.config.ordering or (contract.keys.ordering if contract else None)
+    if r.config.materialized == "merge" and not unique_key:
+        raise ModelCompileError("materialized='merge' needs a unique key", location=where,
+                                hint="config(unique_key='id') or keys.business in the contract")
+    if r.config.materialized == "view" and r.sources:
+        raise ModelCompileError("a view cannot read a source directly (sources are read at run time)",
+                                location=where, hint="materialize the source in a bronze table and ref() it")
+    out_cols = {n for n, _ in validated.columns}
+    for key in unique_key + ([ordering] if ordering else []):
+        if validated.columns and key not in out_cols:
+            raise ModelCompileError(f"key column '{key}' is not in the model's output", location=where)
+    namespace, table = relation_parts(project, r.model, contract)
+    return PlannedModel(validated, r.relation, namespace, table, fmt, materialization, unique_key, ordering)
+
+
+def write_compiled(plan: Plan, target_dir: Path) -> list[Path]:
+    """Write each selected model's rendered SQL to ``target/compiled/<layer>/<name>.sql``. Secrets are redacted."""
+    from sqlingest.errors import redact
+
+    written = []
+    for name in plan.selected:
+        pm = plan.models[name]
+        path = target_dir / "compiled" / pm.layer / f"{pm.rendered.model.stem}.sql"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        header = (f"-- model: {name}  materialized: {pm.materialization.NAME}  format: {pm.format.name}\n"
+                  f"-- relation: {pm.relation}\n")
+        path.write_text(redact(header + pm.rendered.sql.strip() + "\n"), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,114 @@
+"""The model graph: dependency order, cycles, and dbt-style selection."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Mapping
+
+from sqlingest.errors import Location, ModelCompileError, UserError
+
+
+class Dag:
+    """Models and the models each one reads (``parents``)."""
+
+    def __init__(self, parents: Mapping[str, Iterable[str]]) -> None:
+        self.parents = {name: sorted(set(deps)) for name, deps in parents.items()}
+        self.children: dict[str, list[str]] = {name: [] for name in self.parents}
+        for name, deps in self.parents.items():
+            for dep in deps:
+                self.children.setdefault(dep, []).append(name)
+
+    def order(self, paths: Mapping[str, str] | None = None) -> list[str]:
+        """Every model after its parents; ties broken by layer then name, so order is stable.
+
+        Raises:
+            ModelCompileError: the graph has a cycle (the cycle is named).
+        """
+        rank = {"bronze": 0, "silver": 1, "gold": 2}
+        key = lambda n: (rank.get(n.split(".")[0], 9), n)  # noqa: E731
+        indegree = {n: len(d) for n, d in self.parents.items()}
+        ready = sorted((n for n, d in indegree.items() if d == 0), key=key)
+        out: list[str] = []
+        while ready:
+            node = ready.pop(0)
+            out.append(node)
+            for child in self.children.get(node, []):
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    ready.append(child)
+                    ready.sort(key=key)
+        if len(out) != len(self.parents):
+            cycle = self._find_cycle(set(self.parents) - set(out))
+            first = cycle[0]
+            where = Location((paths or {}).get(first, first), 1, 1)
+            raise ModelCompileError(f"dependency cycle: {' -> '.join(cycle)}", location=where,
+                                    hint="a model cannot read itself, directly or through others")
+        return out
+
+    def _find_cycle(self, nodes: set[str]) -> list[str]:
+        start = min(nodes)
+        path, seen = [start], {start}
+        node = start
+        while True:
+            nxt = next(p for p in self.parents[node] if p in nodes)
+            if nxt in seen:
+                return path[path.index(nxt):] + [nxt]
+            path.append(nxt)
+            seen.add(nxt)
+            node = nxt
+
+    def ancestors(self, name: str) -> set[str]:
+        out: set[str] = set()
+        stack = list(self.parents.get(name, []))
+        while stack:
+            node = stack.pop()
+            if node not in out:
+                out.add(node)
+                stack.extend(self.parents.get(node, []))
+        return out
+
+    def descendants(self, name: str) -> set[str]:
+        out: set[str] = set()
+        stack = list(self.children.get(name, []))
+        while stack:
+            node = stack.pop()
+            if node not in out:
+                out.add(node)
+                stack.extend(self.children.get(node, []))
+        return out
+
+    def select(self, selectors: list[str] | None, tags: Mapping[str, Iterable[str]] | None = None) -> set[str]:
+        """Models matching any selector: ``name`` (``layer.name`` or the bare file stem, globs allowed),
+        ``layer:silver``, ``tag:pii``, with ``+`` before (ancestors) and/or after (descendants).
+
+        Raises:
+            UserError: a selector matches nothing.
+        """
+        if not selectors:
+            return set(self.parents)
+        out: set[str] = set()
+        for raw in selectors:
+            for selector in raw.split():
+                up, down = selector.startswith("+"), selector.endswith("+")
+                core = selector.strip("+")
+                base = self._match(core, tags or {})
+                if not base:
+                    raise UserError(f"--select '{selector}' matches no model",
+                                    hint="use a model name, layer:<layer>, tag:<tag>, with + for ancestors/descendants")
+                out |= base
+                for name in base:
+                    if up:
+                        out |= self.ancestors(name)
+                    if down:
+                        out |= self.descendants(name)
+        return out
+
+    def _match(self, core: str, tags: Mapping[str, Iterable[str]]) -> set[str]:
+        if core.startswith("layer:"):
+            layer = core.split(":", 1)[1]
+            return {n for n in self.parents if n.split(".")[0] == layer}
+        if core.startswith("tag:"):
+            tag = core.split(":", 1)[1]
+            return {n for n in self.parents if tag in set(tags.get(n, ()))}
+        return {n for n in self.parents
+                if fnmatch.fnmatchcase(n, core) or fnmatch.fnmatchcase(n.split(".", 1)[1], core)}

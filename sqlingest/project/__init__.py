@@ -1,0 +1,203 @@
+"""Stage 1 — load a project: ``sqlingest.yml`` (rendered for ``env_var``/``secret``), contracts, models, macros."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import yaml
+
+from sqlingest.errors import CompileErrors, ConfigError, Location, UserError
+from sqlingest.project.config import LAYERS, ProjectConfig, TargetConfig
+from sqlingest.project.contract import Contract
+from sqlingest.project.yaml_loader import load_yaml, validate_model
+from sqlingest.secrets import Secrets
+
+PROJECT_FILE = "sqlingest.yml"
+
+
+@dataclass
+class ModelFile:
+    """A model's SQL file before rendering. ``name`` is ``<layer>.<file stem>``."""
+
+    name: str
+    layer: str
+    stem: str
+    path: Path
+    text: str
+
+
+@dataclass
+class Project:
+    root: Path
+    config: ProjectConfig
+    target_name: str
+    target: TargetConfig
+    contracts: dict[str, Contract]
+    models: dict[str, ModelFile]
+    macro_paths: list[Path]
+    secrets: Secrets
+    vars: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def state_dir(self) -> Path:
+        path = Path(self.config.state_dir)
+        return path if path.is_absolute() else self.root / path
+
+    def rel(self, path: Path) -> str:
+        try:
+            return str(path.resolve().relative_to(self.root.resolve()))
+        except ValueError:
+            return str(path)
+
+    def source(self, domain: str, name: str) -> Contract | None:
+        return self.contracts.get(f"source:{domain}.{name}")
+
+    def contract_for(self, model: ModelFile, explicit: str | None = None) -> Contract | None:
+        """The contract a model is bound to: ``config(contract='domain.dataset')`` or the one contract of the
+        model's layer whose dataset is the model's file stem.
+
+        Raises:
+            UserError: the binding is ambiguous or the named contract does not exist.
+        """
+        if explicit:
+            found = self.contracts.get(f"{model.layer}:{explicit}")
+            if found is None:
+                raise UserError(f"contract '{explicit}' (layer {model.layer}) not found",
+                                location=Location(self.rel(model.path), 1, 1))
+            return found
+        matches = [c for c in self.contracts.values() if c.layer == model.layer and c.dataset == model.stem]
+        if len(matches) > 1:
+            names = ", ".join(sorted(c.name for c in matches))
+            raise UserError(f"model {model.name} matches several contracts: {names}",
+                            location=Location(self.rel(model.path), 1, 1),
+                            hint="pick one with {{ config(contract='domain.dataset') }}")
+        return matches[0] if matches else None
+
+
+def find_root(start: Path) -> Path:
+    """The nearest folder at or above ``start`` holding ``sqlingest.yml``."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    raise UserError(f"no {PROJECT_FILE} found in {start} or its parents",
+                    hint="run inside a project, pass --project-dir, or create one with `sqlingest init DIR`")
+
+
+def _render_yaml_text(path: Path, text: str, secrets: Secrets) -> str:
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.globals.update(env_var=env_var, secret=secrets.get, project_dir=str(path.parent.resolve()))
+    try:
+        return env.from_string(text).render()
+    except jinja2.TemplateSyntaxError as exc:
+        raise ConfigError(exc.message or "template error", location=Location(str(path), exc.lineno)) from None
+    except jinja2.UndefinedError as exc:
+        raise ConfigError(str(exc), location=Location(str(path))) from None
+
+
+def env_var(name: str, default: Any = None) -> Any:
+    """``{{ env_var('X', 'default') }}``: an environment variable, or the default, or an error."""
+    value = os.environ.get(name)
+    if value is not None:
+        return value
+    if default is not None:
+        return default
+    raise ConfigError(f"environment variable '{name}' is not set and has no default",
+                      hint=f"export {name}=… or write env_var('{name}', 'default')")
+
+
+def load_project(project_dir: Path | str = ".", *, target: str | None = None,
+                 cli_vars: dict[str, Any] | None = None) -> Project:
+    """Load everything a compile needs; no JVM.
+
+    Raises:
+        UserError: any configuration or contract problem (all contract problems at once).
+    """
+    root = find_root(Path(project_dir))
+    cfg_path = root / PROJECT_FILE
+    raw_text = cfg_path.read_text(encoding="utf-8")
+    try:
+        raw = yaml.safe_load(raw_text) or {}
+    except yaml.YAMLError:
+        raw = {}
+    secrets = Secrets.from_config(root, raw.get("secrets") or [] if isinstance(raw, dict) else [])
+    data = load_yaml(Path(PROJECT_FILE), _render_yaml_text(cfg_path, raw_text, secrets))
+    if not isinstance(data, dict):
+        raise ConfigError("sqlingest.yml must be a mapping", location=Location(str(cfg_path), 1, 1))
+    config = validate_model(ProjectConfig, data, Path(PROJECT_FILE))
+    target_name = target or os.environ.get("SQLINGEST_TARGET") or config.default_target
+    if target_name not in config.targets:
+        raise ConfigError(f"unknown target '{target_name}'", location=Location(str(cfg_path), 1, 1),
+                          hint=f"targets: {', '.join(sorted(config.targets))}")
+    tgt = config.targets[target_name]
+    contracts = load_contracts(root)
+    models = discover_models(root)
+    macros = sorted((root / "macros").rglob("*.sql")) if (root / "macros").is_dir() else []
+    variables = {**config.vars, **tgt.vars, **(cli_vars or {})}
+    return Project(root, config, target_name, tgt, contracts, models, macros, secrets, variables)
+
+
+def load_contracts(root: Path) -> dict[str, Contract]:
+    """Every contract under ``contracts/`` keyed by ``layer:domain.dataset``."""
+    folder = root / "contracts"
+    out: dict[str, Contract] = {}
+    errors: list[UserError] = []
+    if not folder.is_dir():
+        return out
+    for path in sorted([*folder.rglob("*.yml"), *folder.rglob("*.yaml")]):
+        rel = path.relative_to(root)
+        try:
+            data = load_yaml(rel, path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise UserError("a contract file must be a YAML mapping", location=Location(str(rel), 1, 1))
+            contract = validate_model(Contract, data, rel)
+        except CompileErrors as exc:
+            errors.extend(exc.errors)
+            continue
+        except UserError as exc:
+            errors.append(exc)
+            continue
+        contract.path = rel
+        contract.location = Location(str(rel), 1, 1)
+        for col, loc in zip(contract.columns, getattr(data.get("columns"), "item_locations", [])):
+            col.location = Location(str(rel), loc.line, loc.col)
+        if contract.key in out:
+            errors.append(UserError(f"contract {contract.layer} {contract.name} is declared twice "
+                                    f"(also in {out[contract.key].path})", location=Location(str(rel), 1, 1)))
+            continue
+        out[contract.key] = contract
+    CompileErrors.raise_if_any(errors)
+    return out
+
+
+def discover_models(root: Path) -> dict[str, ModelFile]:
+    """``models/<layer>/**/*.sql`` keyed by ``<layer>.<stem>``."""
+    out: dict[str, ModelFile] = {}
+    errors: list[UserError] = []
+    folder = root / "models"
+    if not folder.is_dir():
+        return out
+    for path in sorted(folder.rglob("*.sql")):
+        rel = path.relative_to(root)
+        layer = rel.parts[1] if len(rel.parts) > 2 else None
+        if layer not in LAYERS:
+            errors.append(UserError(f"model outside a layer folder ({', '.join(LAYERS)})",
+                                    location=Location(str(rel), 1, 1),
+                                    hint="move it to models/bronze, models/silver or models/gold"))
+            continue
+        name = f"{layer}.{path.stem}"
+        if name in out:
+            errors.append(UserError(f"model {name} is defined twice (also {out[name].path})",
+                                    location=Location(str(rel), 1, 1)))
+            continue
+        out[name] = ModelFile(name, layer, path.stem, rel, path.read_text(encoding="utf-8"))
+    CompileErrors.raise_if_any(errors)
+    return out

@@ -1,0 +1,93 @@
+"""Typed models for ``sqlingest.yml``: targets, catalogs, layers, vars, secret providers.
+
+Unknown keys are errors (``extra="forbid"``); each plug point is a discriminated union keyed by ``type:``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Layer = Literal["bronze", "silver", "gold"]
+LAYERS: tuple[Layer, ...] = ("bronze", "silver", "gold")
+FormatName = Literal["iceberg", "delta", "parquet"]
+Materialization = Literal["view", "table", "append", "merge"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class SparkConfig(Strict):
+    """How to get a SparkSession: master URL (or Spark Connect ``remote``) and extra conf."""
+
+    master: str = "local[*]"
+    remote: str | None = None
+    app_name: str = "sqlingest"
+    driver_memory: str | None = "2g"
+    conf: dict[str, str] = Field(default_factory=dict)
+
+
+class CatalogConfig(Strict):
+    """A catalog; ``type`` selects the adapter (built-in or ``package.module.Class``), other keys are its options.
+
+    ``name`` is the Spark catalog name tables are created in (``<name>.<namespace>.<table>``).
+    """
+
+    model_config = ConfigDict(extra="allow")
+    type: str = "iceberg_jdbc"
+    name: str = "lake"
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class TargetConfig(Strict):
+    """One environment (dev, stage, prod…): where Spark runs, which catalog, which default table format."""
+
+    spark: SparkConfig = Field(default_factory=SparkConfig)
+    catalog: CatalogConfig = Field(default_factory=CatalogConfig)
+    format: FormatName = "iceberg"
+    threads: int = Field(default=1, ge=1, le=32)
+    vars: dict[str, Any] = Field(default_factory=dict)
+
+
+class LayerConfig(Strict):
+    """Defaults every dataset of a layer inherits."""
+
+    namespace: str | None = None
+    strict: bool | None = None
+    materializations: list[Materialization] | None = None
+
+
+class SecretProviderConfig(Strict):
+    model_config = ConfigDict(extra="allow")
+    type: str
+
+    @property
+    def options(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class ProjectConfig(Strict):
+    """The whole of ``sqlingest.yml``."""
+
+    name: str
+    version: str | int = 1
+    default_target: str = "dev"
+    state_dir: str = ".sqlingest"
+    vars: dict[str, Any] = Field(default_factory=dict)
+    targets: dict[str, TargetConfig] = Field(default_factory=lambda: {"dev": TargetConfig()})
+    layers: dict[Layer, LayerConfig] = Field(default_factory=dict)
+    secrets: list[SecretProviderConfig] = Field(default_factory=list)
+
+    def layer(self, layer: str) -> LayerConfig:
+        """The configuration of ``layer`` with defaults filled in."""
+        cfg = self.layers.get(layer) or LayerConfig()  # type: ignore[call-overload]
+        return LayerConfig(
+            namespace=cfg.namespace or layer,
+            strict=cfg.strict if cfg.strict is not None else layer != "bronze",
+            materializations=cfg.materializations,
+        )

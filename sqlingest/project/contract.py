@@ -1,0 +1,243 @@
+"""Contracts: the explicit, versioned declaration of one dataset (columns, keys, physical layout, checks, source).
+
+A contract file is YAML under ``contracts/<domain>/``. Its identity is ``name`` (``domain.dataset``) and ``layer``.
+Columns carry Spark SQL types; nothing is inferred.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from sqlingest.errors import Location
+
+ContractLayer = Literal["source", "bronze", "silver", "gold"]
+Severity = Literal["error", "warn"]
+Action = Literal["fail", "warn", "quarantine", "drop"]
+
+CHECK_TYPES = (
+    "not_null", "unique", "primary_key", "accepted_values", "range", "regex", "length",
+    "relationships", "row_count", "freshness", "expression", "sql_metric", "sodacl",
+)
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Check(_Strict):
+    """One data quality check. ``column`` is set for column checks; the other fields depend on ``type``."""
+
+    type: str
+    column: str | None = None
+    columns: list[str] | None = None
+    name: str | None = None
+    severity: Severity = "error"
+    action: Action | None = None
+    # parameters (which apply depends on type)
+    values: list[Any] | None = None
+    min: Any = None
+    max: Any = None
+    pattern: str | None = None
+    to: str | None = None
+    field: str | None = None
+    expression: str | None = None
+    query: str | None = None
+    sodacl: Any = None
+    warn_after: str | None = None
+    error_after: str | None = None
+    threshold: str | None = None
+
+    @field_validator("type")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in CHECK_TYPES:
+            raise ValueError(f"unknown check type '{value}' (known: {', '.join(CHECK_TYPES)})")
+        return value
+
+    @property
+    def effective_action(self) -> Action:
+        return self.action or ("fail" if self.severity == "error" else "warn")
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        target = self.column or ",".join(self.columns or []) or "table"
+        return f"{self.type}({target})"
+
+
+def _shorthand_check(item: Any, column: str | None) -> Any:
+    """Turn ``not_null`` / ``{accepted_values: [..]}`` / ``{range: {min: 0}}`` into a check mapping."""
+    if isinstance(item, str):
+        return {"type": item, "column": column}
+    if isinstance(item, dict) and "type" not in item and len(item) >= 1:
+        kind = next(iter(item))
+        params = item[kind]
+        extra = {k: v for k, v in item.items() if k != kind}
+        body: dict[str, Any] = {"type": kind, "column": column, **extra}
+        if isinstance(params, dict):
+            body.update(params)
+        elif kind == "accepted_values":
+            body["values"] = params
+        elif kind in ("regex",):
+            body["pattern"] = params
+        elif kind == "expression":
+            body["expression"] = params
+        elif kind == "relationships":
+            body["to"] = params
+        elif kind == "sodacl":
+            body["sodacl"] = params
+        elif params is not None:
+            raise ValueError(f"check '{kind}' takes a mapping of parameters")
+        return body
+    if isinstance(item, dict) and column is not None:
+        return {"column": column, **item}
+    return item
+
+
+class Column(_Strict):
+    name: str
+    type: str
+    nullable: bool = True
+    description: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    default: Any = None
+    deprecated: bool = False
+    sunset: date | None = None
+    previous_names: list[str] = Field(default_factory=list)
+    checks: list[Check] = Field(default_factory=list)
+    location: Location | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_checks(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("checks"), list):
+            data = dict(data)
+            data["checks"] = [_shorthand_check(c, data.get("name")) for c in data["checks"]]
+        return data
+
+    @field_validator("name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError(f"'{value}' is not a valid column name (letters, digits, underscores)")
+        return value
+
+    @field_validator("type")
+    @classmethod
+    def _spark_type(cls, value: str) -> str:
+        from sqlingest.validate.types import normalize_type
+
+        return normalize_type(value)
+
+
+class Keys(_Strict):
+    business: list[str] = Field(default_factory=list)
+    surrogate: str | None = None
+    ordering: str | None = None
+
+
+class SourceSpec(_Strict):
+    """How to read a source dataset. ``format`` selects the source reader plugin."""
+
+    model_config = ConfigDict(extra="allow")
+    format: str
+    path: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+class Contract(_Strict):
+    name: str
+    layer: ContractLayer
+    version: int = 1
+    owner: str | None = None
+    description: str | None = None
+    format: Literal["iceberg", "delta", "parquet"] | None = None
+    namespace: str | None = None
+    table: str | None = None
+    partitioned_by: list[str] = Field(default_factory=list)
+    properties: dict[str, str] = Field(default_factory=dict)
+    keys: Keys = Field(default_factory=Keys)
+    columns: list[Column]
+    checks: list[Check] = Field(default_factory=list)
+    source: SourceSpec | None = None
+    compatibility: str = "BACKWARD"
+    tags: list[str] = Field(default_factory=list)
+    path: Path | None = Field(default=None, exclude=True)
+    location: Location | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _expand_checks(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("checks"), list):
+            data = dict(data)
+            data["checks"] = [_shorthand_check(c, None) for c in data["checks"]]
+        return data
+
+    @field_validator("name")
+    @classmethod
+    def _qualified(cls, value: str) -> str:
+        parts = value.split(".")
+        if len(parts) != 2 or not all(_NAME.match(p) for p in parts):
+            raise ValueError(f"contract name '{value}' must be 'domain.dataset'")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Contract:
+        names = [c.name for c in self.columns]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"duplicate columns: {', '.join(dupes)}")
+        known = set(names)
+        for key in [*self.keys.business, *([self.keys.ordering] if self.keys.ordering else []),
+                    *self.partitioned_by]:
+            if key not in known:
+                raise ValueError(f"key or partition column '{key}' is not a declared column")
+        if self.layer == "source" and self.source is None:
+            raise ValueError("a source contract needs a 'source:' section saying how to read it")
+        if self.layer != "source" and self.source is not None:
+            raise ValueError("only contracts with layer 'source' may have a 'source:' section")
+        return self
+
+    @property
+    def domain(self) -> str:
+        return self.name.split(".")[0]
+
+    @property
+    def dataset(self) -> str:
+        return self.name.split(".")[1]
+
+    @property
+    def key(self) -> str:
+        """Unique identity in a project: ``layer:domain.dataset``."""
+        return f"{self.layer}:{self.name}"
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+    def all_checks(self) -> list[Check]:
+        """Column checks followed by table checks."""
+        return [c for col in self.columns for c in col.checks] + list(self.checks)
+
+    def ddl_columns(self) -> str:
+        """``name TYPE [NOT NULL] [COMMENT '…']`` for each column."""
+        parts = []
+        for col in self.columns:
+            part = f"`{col.name}` {col.type.upper()}"
+            if not col.nullable:
+                part += " NOT NULL"
+            if col.description:
+                part += " COMMENT '" + col.description.replace("'", "\\'") + "'"
+            parts.append(part)
+        return ",\n  ".join(parts)

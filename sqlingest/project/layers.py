@@ -1,0 +1,24 @@
+"""What each medallion layer adds to every dataset in it: standard columns and strictness."""
+
+from __future__ import annotations
+
+RESCUE_COLUMN = "_rescued_data"
+SOURCE_FILE_COLUMN = "_source_file"
+
+#: Columns every source view exposes beside the declared ones.
+SOURCE_COLUMNS: list[tuple[str, str]] = [(RESCUE_COLUMN, "string"), (SOURCE_FILE_COLUMN, "string")]
+
+#: Audit columns the framework adds to every bronze table (the model may select the source ones itself).
+BRONZE_AUDIT_COLUMNS: list[tuple[str, str]] = [
+    (RESCUE_COLUMN, "string"),
+    (SOURCE_FILE_COLUMN, "string"),
+    ("_ingested_at", "timestamp"),
+    ("_run_id", "string"),
+    ("_batch_id", "string"),
+    ("_record_hash", "string"),
+]
+
+
+def audit_columns(layer: str) -> list[tuple[str, str]]:
+    """The standard columns the framework appends to tables of ``layer``."""
+    return list(BRONZE_AUDIT_COLUMNS) if layer == "bronze" else []

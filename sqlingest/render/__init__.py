@@ -1,0 +1,199 @@
+"""Stage 2 — render a model's Jinja into SQL.
+
+Context available in models and macros: ``ref``, ``source``, ``config``, ``var``, ``env_var``, ``secret``,
+``is_incremental``, ``this``, ``run_id`` and every macro under ``macros/``.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Literal
+
+import jinja2
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sqlingest.errors import Location, ModelCompileError, UserError
+from sqlingest.project import ModelFile, Project, env_var
+from sqlingest.project.contract import Contract
+
+
+class ModelConfig(BaseModel):
+    """What ``{{ config(...) }}`` accepts."""
+
+    model_config = ConfigDict(extra="forbid")
+    materialized: Literal["view", "table", "append", "merge"] = "table"
+    unique_key: list[str] | None = None
+    ordering: str | None = None
+    contract: str | None = None
+    format: Literal["iceberg", "delta", "parquet"] | None = None
+    partitioned_by: list[str] | None = None
+    tags: list[str] = Field(default_factory=list)
+    enabled: bool = True
+
+    @field_validator("unique_key", "partitioned_by", mode="before")
+    @classmethod
+    def _listify(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+
+def source_view(domain: str, name: str) -> str:
+    """The temporary view a source is read into while a model runs."""
+    return f"source__{domain}__{name}"
+
+
+@dataclass
+class RenderedModel:
+    model: ModelFile
+    sql: str
+    config: ModelConfig
+    contract: Contract | None
+    refs: list[str] = field(default_factory=list)
+    sources: list[Contract] = field(default_factory=list)
+    relation: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+
+class _Context(threading.local):
+    model: ModelFile | None = None
+    refs: list[str]
+    sources: list[Contract]
+    config: dict[str, Any]
+    incremental: bool = False
+
+
+class Renderer:
+    """Renders models of one project. ``relation`` maps a model name to its table identifier."""
+
+    def __init__(self, project: Project, relation: Callable[[str], str], *, run_id: str = "compile") -> None:
+        self.project = project
+        self.relation = relation
+        self.run_id = run_id
+        self._ctx = _Context()
+        self.env = jinja2.Environment(
+            undefined=jinja2.StrictUndefined,
+            loader=jinja2.FileSystemLoader(str(project.root)),
+            keep_trailing_newline=True,
+            autoescape=False,
+        )
+        self.env.globals.update(
+            ref=self._ref, source=self._source, config=self._config, var=self._var, env_var=env_var,
+            secret=project.secrets.get, is_incremental=lambda: self._ctx.incremental, run_id=run_id,
+            target=project.target_name,
+        )
+        self._load_macros()
+
+    def _load_macros(self) -> None:
+        for path in self.project.macro_paths:
+            rel = self.project.rel(path)
+            try:
+                module = self.env.get_template(rel).module
+            except jinja2.TemplateSyntaxError as exc:
+                raise ModelCompileError(f"macro file: {exc.message}", location=Location(rel, exc.lineno or 0)) \
+                    from None
+            for name in dir(module):
+                if not name.startswith("_"):
+                    self.env.globals[name] = getattr(module, name)
+
+    # -- context functions -------------------------------------------------------------------------
+    def _resolve_ref(self, name: str) -> str:
+        models = self.project.models
+        if name in models:
+            return name
+        matches = [m for m in models.values() if m.stem == name]
+        if len(matches) == 1:
+            return matches[0].name
+        if matches:
+            raise UserError(f"ref('{name}') is ambiguous: {', '.join(m.name for m in matches)}",
+                            hint="write ref('<layer>.<name>')")
+        import difflib
+
+        close = difflib.get_close_matches(name, list(models), n=1)
+        raise UserError(f"ref('{name}'): no such model", hint=f"did you mean '{close[0]}'?" if close else None)
+
+    def _ref(self, name: str) -> str:
+        resolved = self._resolve_ref(name)
+        if resolved not in self._ctx.refs:
+            self._ctx.refs.append(resolved)
+        return self.relation(resolved)
+
+    def _source(self, domain: str, name: str) -> str:
+        contract = self.project.source(domain, name)
+        if contract is None:
+            known = sorted(c.name for c in self.project.contracts.values() if c.layer == "source")
+            raise UserError(f"source('{domain}', '{name}'): no source contract {domain}.{name}",
+                            hint=f"declare it in contracts/{domain}/{name}.yml with layer: source"
+                            + (f"; known sources: {', '.join(known)}" if known else ""))
+        if contract not in self._ctx.sources:
+            self._ctx.sources.append(contract)
+        return source_view(domain, name)
+
+    def _config(self, **kwargs: Any) -> str:
+        self._ctx.config.update(kwargs)
+        return ""
+
+    def _var(self, name: str, default: Any = None) -> Any:
+        if name in self.project.vars:
+            return self.project.vars[name]
+        if default is not None:
+            return default
+        raise UserError(f"var('{name}') is not defined", hint="define it under vars: in sqlingest.yml or pass "
+                        f"--vars '{{{name}: …}}'")
+
+    # -- rendering ---------------------------------------------------------------------------------
+    def render(self, model: ModelFile, *, incremental: bool = False) -> RenderedModel:
+        """Render one model.
+
+        Raises:
+            ModelCompileError: a Jinja error, a bad ``config()`` or a bad ``ref``/``source``, located in the file.
+        """
+        ctx = self._ctx
+        ctx.model, ctx.refs, ctx.sources, ctx.config, ctx.incremental = model, [], [], {}, incremental
+        rel = str(model.path)
+        self.env.globals["this"] = self.relation(model.name)
+        try:
+            template = self.env.from_string(model.text)
+            sql = template.render()
+        except jinja2.TemplateSyntaxError as exc:
+            raise ModelCompileError(exc.message or "Jinja syntax error", location=Location(rel, exc.lineno or 0)) \
+                from None
+        except UserError as exc:
+            raise ModelCompileError(exc.message, hint=exc.hint, location=Location(rel, _template_line(exc))) \
+                from None
+        except Exception as exc:  # user code boundary: macros may raise anything
+            raise ModelCompileError(f"{type(exc).__name__}: {exc}", location=Location(rel, _template_line(exc))) \
+                from None
+        try:
+            config = ModelConfig.model_validate(ctx.config)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            key = ".".join(str(p) for p in first["loc"])
+            msg = f"unknown config key '{key}'" if first["type"] == "extra_forbid" else f"config {key}: {first['msg']}"
+            raise ModelCompileError(msg, location=Location(rel, _find_line(model.text, "config("))) from None
+        try:
+            contract = self.project.contract_for(model, config.contract)
+        except UserError as exc:
+            raise ModelCompileError(exc.message, hint=exc.hint, location=exc.location) from None
+        return RenderedModel(model, sql, config, contract, list(ctx.refs), list(ctx.sources),
+                             self.relation(model.name))
+
+
+def _template_line(exc: BaseException) -> int:
+    """The line inside the template where ``exc`` was raised (Jinja keeps template line numbers in frames)."""
+    line = 0
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename in ("<template>",) or frame.f_globals.get("__jinja_template__") is not None:
+            template = frame.f_globals.get("__jinja_template__")
+            line = template.get_corresponding_lineno(lineno) if template is not None else lineno
+    return line
+
+
+def _find_line(text: str, needle: str) -> int:
+    for i, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return i
+    return 1

@@ -1,0 +1,59 @@
+"""Stage 7 — run records: what every model of a run did, kept as JSON under ``.sqlingest/runs/``."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlingest.errors import redact
+
+
+def new_run_id() -> str:
+    now = datetime.now(timezone.utc)
+    return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+
+
+@dataclass
+class ModelResult:
+    name: str
+    relation: str
+    materialization: str
+    status: str = "pending"  # success | error | skipped | warn
+    rows_in: int | None = None
+    rows_written: int | None = None
+    rows_rescued: int | None = None
+    inputs: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    sql_hash: str = ""
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    command: str
+    target: str
+    started_at: str
+    finished_at: str | None = None
+    status: str = "running"
+    models: list[ModelResult] = field(default_factory=list)
+
+    def save(self, state_dir: Path) -> Path:
+        folder = state_dir / "runs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{self.run_id}.json"
+        path.write_text(redact(json.dumps(asdict(self), indent=2, default=str)), encoding="utf-8")
+        return path
+
+
+def list_runs(state_dir: Path, limit: int = 20) -> list[dict[str, Any]]:
+    folder = state_dir / "runs"
+    if not folder.is_dir():
+        return []
+    files = sorted(folder.glob("*.json"), reverse=True)[:limit]
+    return [json.loads(f.read_text(encoding="utf-8")) for f in files]

@@ -1,0 +1,62 @@
+"""Source readers: turn a source contract into a DataFrame with exactly the declared columns — typed as declared,
+never inferred — plus ``_rescued_data`` (JSON of values that did not fit, undeclared fields, malformed lines) and
+``_source_file``.
+
+Built-ins: csv, json, parquet, avro (files). Others plug in through the ``sqlingest.sources`` entry point group.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, ClassVar
+
+from sqlingest.plugins import PluginRegistry
+from sqlingest.project.contract import Contract
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+
+@dataclass
+class ReadResult:
+    """What a reader produced: the DataFrame and which inputs (files, offsets…) it covers."""
+
+    frame: DataFrame
+    inputs: list[str] = field(default_factory=list)
+
+
+class Source(ABC):
+    """Reads one source contract.
+
+    Args:
+        contract: the source's contract (``layer: source``); its ``source:`` section holds reader options.
+        project_dir: relative paths are resolved against it.
+    """
+
+    #: True when the reader tracks which inputs were already ingested (``exclude``)
+    INCREMENTAL_BY_FILE: ClassVar[bool] = False
+
+    def __init__(self, contract: Contract, project_dir: Path) -> None:
+        assert contract.source is not None
+        self.contract = contract
+        self.spec = contract.source
+        self.project_dir = project_dir
+
+    @abstractmethod
+    def read(self, spark: SparkSession, *, exclude: set[str] | None = None) -> ReadResult:
+        """Read the source (skipping inputs in ``exclude``) into declared columns + rescue + source columns."""
+
+
+SOURCES: PluginRegistry[type[Source]] = PluginRegistry("sources", {
+    "csv": "sqlingest.sources.files:CsvSource",
+    "json": "sqlingest.sources.files:JsonSource",
+    "parquet": "sqlingest.sources.files:ParquetSource",
+    "avro": "sqlingest.sources.files:AvroSource",
+})
+
+
+def load_source(contract: Contract, project_dir: Path) -> Source:
+    assert contract.source is not None
+    return SOURCES.load(contract.source.format)(contract, project_dir)

@@ -1,0 +1,135 @@
+"""File sources (CSV, JSON lines, Parquet, Avro) read against the contract's schema.
+
+Text formats are read as strings and cast with ``TRY_CAST``: a value that does not cast becomes NULL in its column
+and its raw text goes to ``_rescued_data``; malformed lines are kept with their raw text; undeclared fields are
+rescued too. Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlingest.errors import UserError
+from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN
+from sqlingest.sources import ReadResult, Source
+from sqlingest.validate.conform import conform_strings, quote
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+CORRUPT = "_corrupt_record"
+
+
+def canonical_file(uri: str) -> str:
+    """One spelling per local file: ``file:///a/b`` and ``file:/a/b`` both become ``file:/a/b``."""
+    if uri.startswith("file:"):
+        return "file:/" + uri[5:].lstrip("/")
+    return uri
+
+
+class _FileSource(Source):
+    INCREMENTAL_BY_FILE = True
+    SPARK_FORMAT = ""
+
+    def paths(self) -> list[str]:
+        if not self.spec.path:
+            raise UserError(f"source {self.contract.name}: 'path' is required for {self.spec.format} sources",
+                            location=self.contract.location)
+        path = self.spec.path
+        if "://" in path or path.startswith("file:"):
+            return [path]
+        full = Path(path) if Path(path).is_absolute() else self.project_dir / path
+        return [str(full)]
+
+    def list_files(self, spark: SparkSession, exclude: set[str] | None) -> list[str]:
+        """Files matching the path (globs allowed), minus those already ingested. No Spark job is run."""
+        try:
+            files = spark.read.format("text").load(self.paths()).inputFiles()
+        except Exception as exc:  # Spark raises AnalysisException for a path that matches nothing
+            if "PATH_NOT_FOUND" in str(exc) or "Path does not exist" in str(exc):
+                return []
+            raise
+        files = sorted(canonical_file(f) for f in files)
+        return [f for f in files if f not in (exclude or set())]
+
+    def read(self, spark: SparkSession, *, exclude: set[str] | None = None) -> ReadResult:
+        files = self.list_files(spark, exclude)
+        if not files:
+            return ReadResult(self.empty(spark), [])
+        return ReadResult(self.read_files(spark, files), files)
+
+    def empty(self, spark: SparkSession) -> DataFrame:
+        cols = ", ".join(f"CAST(NULL AS {c.type.upper()}) AS {quote(c.name)}" for c in self.contract.columns)
+        return spark.sql(f"SELECT {cols}, CAST(NULL AS STRING) AS {RESCUE_COLUMN}, "
+                         f"CAST(NULL AS STRING) AS {SOURCE_FILE_COLUMN} WHERE 1 = 0")
+
+    def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
+        raise NotImplementedError
+
+
+class CsvSource(_FileSource):
+    """CSV with a header. Columns are matched by header name; extra header columns are rescued."""
+
+    def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
+        from pyspark.sql.types import StringType, StructField, StructType
+
+        options = {"header": "true", **{k: str(v) for k, v in self.spec.options.items()}}
+        header = options.get("header", "true").lower() == "true"
+        if header:
+            names = spark.read.options(**options).csv(files[0]).columns
+        else:
+            names = [c.name for c in self.contract.columns]
+        schema = StructType([StructField(n, StringType()) for n in names] + [StructField(CORRUPT, StringType())])
+        raw = (spark.read.schema(schema)
+               .options(**options, mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT, enforceSchema="true")
+               .csv(files)
+               .selectExpr("*", f"_metadata.file_path AS {SOURCE_FILE_COLUMN}"))
+        return conform_strings(raw, self.contract, present=names, corrupt=CORRUPT)
+
+
+class JsonSource(_FileSource):
+    """JSON lines. Each line is parsed once into a map of raw values; undeclared keys are rescued."""
+
+    def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
+        if str(self.spec.options.get("multiLine", "false")).lower() == "true":
+            raise UserError(f"source {self.contract.name}: multiLine JSON is not supported; use JSON lines",
+                            location=self.contract.location)
+        declared = [c.name for c in self.contract.columns]
+        raw = spark.read.text(files).selectExpr(
+            "value", "from_json(value, 'map<string,string>') AS __m",
+            f"_metadata.file_path AS {SOURCE_FILE_COLUMN}",
+        ).where("trim(value) <> ''")
+        names = ", ".join("'" + n + "'" for n in declared)
+        projected = raw.selectExpr(
+            *[f"__m[{_lit(n)}] AS {quote(n)}" for n in declared],
+            f"CASE WHEN __m IS NULL THEN value END AS {CORRUPT}",
+            f"map_filter(__m, (k, v) -> NOT array_contains(array({names}), k)) AS __undeclared",
+            SOURCE_FILE_COLUMN,
+        )
+        return conform_strings(projected, self.contract, present=declared, corrupt=CORRUPT,
+                               undeclared_map="__undeclared")
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+class _BinarySource(_FileSource):
+    """Self-describing formats: the file's own schema is read (not inferred from samples), then conformed."""
+
+    def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
+        from sqlingest.validate.conform import conform_typed
+
+        options = {k: str(v) for k, v in self.spec.options.items()}
+        raw = spark.read.format(self.SPARK_FORMAT).options(**options).load(files)
+        raw = raw.selectExpr("*", f"_metadata.file_path AS {SOURCE_FILE_COLUMN}")
+        return conform_typed(raw, self.contract)
+
+
+class ParquetSource(_BinarySource):
+    SPARK_FORMAT = "parquet"
+
+
+class AvroSource(_BinarySource):
+    SPARK_FORMAT = "avro"

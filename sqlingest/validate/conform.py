@@ -1,0 +1,147 @@
+"""Runtime validation of DataFrames against contracts, before anything is written.
+
+- Sources and bronze (lenient): every declared column is cast with ``TRY_CAST``; values that do not fit, undeclared
+  fields and malformed records go to ``_rescued_data`` as JSON; the row is kept.
+- Silver and gold (strict): the output must have exactly the declared columns with the declared types (or types that
+  widen to them losslessly); any mismatch raises :class:`ContractViolation` naming the columns.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlingest.errors import ContractViolation
+from sqlingest.project.contract import Contract
+from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN, audit_columns
+from sqlingest.validate.types import normalize_type, widens
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+
+def quote(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _typed(raw: str, spark_type: str) -> str:
+    if spark_type == "string":
+        return raw
+    if spark_type.startswith(("array<", "map<", "struct<")):
+        return f"from_json({raw}, {_lit(spark_type)})"
+    return f"TRY_CAST({raw} AS {spark_type.upper()})"
+
+
+def _rescue_expr(entries: list[tuple[str, str]], extra_maps: list[str]) -> str:
+    """JSON object of the non-null entries (key, SQL expression), or NULL when there are none."""
+    parts = []
+    if entries:
+        parts.append("map(" + ", ".join(f"{_lit(k)}, {v}" for k, v in entries) + ")")
+    parts.extend(f"coalesce({m}, map())" for m in extra_maps)
+    if not parts:
+        return "CAST(NULL AS STRING)"
+    merged = parts[0] if len(parts) == 1 else "map_concat(" + ", ".join(parts) + ")"
+    return f"nullif(to_json(map_filter({merged}, (k, v) -> v IS NOT NULL)), '{{}}')"
+
+
+def conform_strings(df: DataFrame, contract: Contract, *, present: list[str], corrupt: str | None = None,
+                    undeclared_map: str | None = None) -> DataFrame:
+    """Cast string columns to the contract's types, rescuing what does not fit.
+
+    Args:
+        df: string columns named ``present``, optionally a raw-malformed-record column ``corrupt`` and a
+            ``map<string,string>`` column ``undeclared_map``, and ``_source_file``.
+        contract: the source contract.
+        present: the columns the input has (declared or not).
+    """
+    declared = {c.name for c in contract.columns}
+    selects, rescue = [], []
+    for col in contract.columns:
+        if col.name in present:
+            typed = _typed(quote(col.name), col.type)
+            selects.append(f"{typed} AS {quote(col.name)}")
+            if col.type != "string":
+                rescue.append((col.name, f"CASE WHEN {quote(col.name)} IS NOT NULL AND {typed} IS NULL "
+                                         f"THEN {quote(col.name)} END"))
+        else:
+            selects.append(f"CAST(NULL AS {col.type.upper()}) AS {quote(col.name)}")
+    for name in present:
+        if name not in declared and name not in (corrupt, SOURCE_FILE_COLUMN):
+            rescue.append((name, quote(name)))
+    if corrupt:
+        rescue.append((corrupt, quote(corrupt)))
+    selects.append(f"{_rescue_expr(rescue, [undeclared_map] if undeclared_map else [])} AS {RESCUE_COLUMN}")
+    selects.append(SOURCE_FILE_COLUMN)
+    return df.selectExpr(*selects)
+
+
+def _as_string(name: str, spark_type: str) -> str:
+    if spark_type.startswith(("array<", "map<", "struct<")):
+        return f"to_json({quote(name)})"
+    return f"CAST({quote(name)} AS STRING)"
+
+
+def conform_typed(df: DataFrame, contract: Contract, *, keep: tuple[str, ...] = (SOURCE_FILE_COLUMN,)) -> DataFrame:
+    """Lenient conform of typed columns: cast to declared types (rescuing failures), rescue undeclared columns.
+
+    An existing ``_rescued_data`` column is merged into the new one; columns in ``keep`` pass through.
+    """
+    types = {f.name: normalize_type(f.dataType.simpleString()) for f in df.schema.fields}
+    selects, rescue, maps = [], [], []
+    for col in contract.columns:
+        actual = types.get(col.name)
+        if actual is None:
+            selects.append(f"CAST(NULL AS {col.type.upper()}) AS {quote(col.name)}")
+        elif actual == col.type or widens(actual, col.type):
+            selects.append(f"CAST({quote(col.name)} AS {col.type.upper()}) AS {quote(col.name)}"
+                           if actual != col.type else quote(col.name))
+        else:
+            source = quote(col.name) if actual == "string" else _as_string(col.name, actual)
+            typed = _typed(source, col.type)
+            selects.append(f"{typed} AS {quote(col.name)}")
+            rescue.append((col.name, f"CASE WHEN {quote(col.name)} IS NOT NULL AND {typed} IS NULL "
+                                     f"THEN {source} END"))
+    declared = {c.name for c in contract.columns}
+    audit = {n for n, _ in audit_columns(contract.layer)} | set(keep)
+    for name, actual in types.items():
+        if name == RESCUE_COLUMN:
+            maps.append(f"from_json({RESCUE_COLUMN}, 'map<string,string>')")
+        elif name not in declared and name not in audit:
+            rescue.append((name, _as_string(name, actual)))
+    selects.append(f"{_rescue_expr(rescue, maps)} AS {RESCUE_COLUMN}")
+    selects.extend(quote(k) for k in keep if k in types and k != RESCUE_COLUMN)
+    return df.selectExpr(*selects)
+
+
+def conform_strict(df: DataFrame, contract: Contract, *, model: str) -> DataFrame:
+    """Check ``df`` has exactly the contract's columns and compatible types; cast lossless widenings.
+
+    Raises:
+        ContractViolation: naming every missing, extra or mistyped column. Nothing has been written.
+    """
+    types = {f.name: normalize_type(f.dataType.simpleString()) for f in df.schema.fields}
+    declared = {c.name for c in contract.columns}
+    audit = {n for n, _ in audit_columns(contract.layer)}
+    missing = [c.name for c in contract.columns if c.name not in types]
+    extra = [n for n in types if n not in declared and n not in audit]
+    mistyped = [f"{c.name} is {types[c.name]}, contract says {c.type}" for c in contract.columns
+                if c.name in types and not widens(types[c.name], c.type)]
+    problems = []
+    if missing:
+        problems.append("missing column(s): " + ", ".join(missing))
+    if extra:
+        problems.append("undeclared column(s): " + ", ".join(extra))
+    if mistyped:
+        problems.append("type mismatch: " + "; ".join(mistyped))
+    if problems:
+        raise ContractViolation(
+            f"model {model} does not match contract {contract.name} ({contract.layer} is strict): "
+            + " | ".join(problems) + "; nothing was written",
+            hint=f"fix the model's SELECT or the contract {contract.path}")
+    selects = [quote(c.name) if types[c.name] == c.type else
+               f"CAST({quote(c.name)} AS {c.type.upper()}) AS {quote(c.name)}" for c in contract.columns]
+    selects += [quote(n) for n in types if n in audit]
+    return df.selectExpr(*selects)
