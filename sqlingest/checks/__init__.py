@@ -75,6 +75,6 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
             outcome = "fail" if "fail" in outcomes else "warn" if "warn" in outcomes else \
                 "pass" if all(o == "pass" for o in outcomes) else "error"
             value = (items[0].get("diagnostics") or {}).get("value")
-            message = "" if outcome == "pass" else f"{check.label}: value {value}"
+            message = "" if outcome == "pass" else f"measured {value}"
         out.append(CheckResult(check.label, outcome, check.severity, check.effective_action, value, message))
     return out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlingest.catalogs import Catalog
@@ -36,6 +37,8 @@ def session_conf(spark: SparkConfig, catalog: Catalog) -> dict[str, str]:
     conf["spark.jars"] = ",".join(jars)
     # JDBC drivers must be visible to DriverManager: put every jar on the driver's own class path too.
     conf["spark.driver.extraClassPath"] = os.pathsep.join(jars)
+    log4j = os.environ.get("SQLINGEST_LOG4J") or str(Path(__file__).parent.parent / "jvm" / "log4j2.properties")
+    conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}"
     if spark.driver_memory:
         conf["spark.driver.memory"] = spark.driver_memory
     conf.update(catalog.spark_conf())
@@ -51,6 +54,9 @@ def build_session(spark: SparkConfig, catalog: Catalog) -> SparkSession:
     if active is not None:
         return active
     catalog.prepare()
+    # Local Spark binds to loopback: no warning about the host name, no traffic off the machine.
+    if spark.master.startswith("local"):
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.appName(spark.app_name)
     if spark.remote:
         builder = builder.remote(spark.remote)

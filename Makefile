@@ -1,0 +1,49 @@
+# Two commands do all set-up on a fresh machine:
+#   make build   — venv + Python packages + JVM jars, then `sqlingest build` on the demo project
+#   make test    — the same set-up, then the whole test suite
+PYTHON ?= python3.11
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: build test test-unit test-integration compile jars venv system-deps bench clean distclean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,postgres,registry]'
+	@touch $@
+
+venv: $(STAMP)
+
+jars: $(STAMP)
+	$(BIN)/python -m sqlingest.jvm >/dev/null
+
+# Debian packages some tests need (a private PostgreSQL is started by the tests themselves).
+system-deps:
+	@bash scripts/system-deps.sh
+
+compile: $(STAMP)
+	$(BIN)/sqlingest compile
+
+build: jars
+	$(BIN)/sqlingest build
+
+test: jars system-deps
+	$(BIN)/python -m pytest -q
+
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+test-integration: jars system-deps
+	$(BIN)/python -m pytest -q tests/integration
+
+bench: jars
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf .sqlingest target .pytest_cache
+
+distclean: clean
+	rm -rf $(VENV)
