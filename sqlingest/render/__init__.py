@@ -172,7 +172,7 @@ class Renderer:
         except ValidationError as exc:
             first = exc.errors()[0]
             key = ".".join(str(p) for p in first["loc"])
-            msg = f"unknown config key '{key}'" if first["type"] == "extra_forbid" else f"config {key}: {first['msg']}"
+            msg = f"unknown config key '{key}'" if first["type"] == "extra_forbidden" else f"config {key}: {first['msg']}"
             raise ModelCompileError(msg, location=Location(rel, _find_line(model.text, "config("))) from None
         try:
             contract = self.project.contract_for(model, config.contract)

@@ -1,0 +1,182 @@
+"""The compile stages (render → parse/validate → plan) on small projects, without a JVM."""
+
+from __future__ import annotations
+
+import pytest
+
+from sqlingest.cli import main
+from sqlingest.errors import CompileErrors, UserError
+from sqlingest.plan import plan_project, write_compiled
+from sqlingest.project import load_project
+
+FILES = {
+    "contracts/shop/orders.source.yml": """
+        name: shop.orders
+        layer: source
+        source: {format: csv, path: data/*.csv}
+        columns:
+          - {name: id, type: bigint}
+          - {name: amount, type: "decimal(10,2)"}
+          - {name: status, type: string}
+    """,
+    "contracts/shop/orders.silver.yml": """
+        name: shop.orders
+        layer: silver
+        keys: {business: [id]}
+        columns:
+          - {name: id, type: bigint, nullable: false}
+          - {name: amount, type: "decimal(10,2)"}
+          - {name: status, type: string}
+    """,
+    "macros/m.sql": "{% macro upper_of(c) %}UPPER({{ c }}){% endmacro %}\n",
+    "models/bronze/orders.sql": """
+        {{ config(materialized='append') }}
+        SELECT * FROM {{ source('shop', 'orders') }}
+    """,
+    "models/silver/orders.sql": """
+        {{ config(materialized='merge') }}
+        SELECT id, amount, {{ upper_of('status') }} AS status
+        FROM {{ ref('bronze.orders') }}
+    """,
+    "models/gold/by_status.sql": """
+        SELECT status, COUNT(*) AS n FROM {{ ref('orders') if false else ref('silver.orders') }} GROUP BY status
+    """,
+}
+
+
+def plan(make_project, **overrides):
+    return plan_project(load_project(make_project({**FILES, **overrides})))
+
+
+def errors_of(make_project, **overrides) -> list[str]:
+    with pytest.raises(UserError) as err:
+        plan(make_project, **overrides)
+    exc = err.value
+    items = exc.errors if isinstance(exc, CompileErrors) else [exc]
+    return [e.format() for e in items]
+
+
+def test_plan_orders_models_and_resolves_relations(make_project):
+    p = plan(make_project)
+    assert p.order == ["bronze.orders", "silver.orders", "gold.by_status"]
+    silver = p.models["silver.orders"]
+    assert silver.relation == "lake.silver.orders"
+    assert silver.unique_key == ["id"]
+    assert "UPPER(status)" in silver.rendered.sql
+    assert "FROM lake.bronze.orders" in silver.rendered.sql
+    assert p.models["gold.by_status"].validated.columns == [("status", "string"), ("n", "bigint")]
+
+
+def test_unknown_column_is_reported_at_its_position(make_project):
+    errs = errors_of(make_project, **{"models/silver/orders.sql": (
+        "{{ config(materialized='merge') }}\nSELECT id, amount,\n       stauts AS status\nFROM {{ ref('bronze.orders') }}\n")})
+    assert errs == [errs[0]]
+    assert errs[0].startswith("models/silver/orders.sql:3:8: unknown column 'stauts'")
+
+
+def test_syntax_error_is_located(make_project):
+    errs = errors_of(make_project, **{"models/gold/by_status.sql": "SELECT (status, n FROM x\n"})
+    assert errs[0].startswith("models/gold/by_status.sql:1:")
+    assert "syntax error" in errs[0]
+
+
+def test_missing_and_extra_contract_columns(make_project):
+    errs = errors_of(make_project, **{"models/silver/orders.sql": (
+        "{{ config(materialized='merge') }}\nSELECT id, status, 1 AS bonus FROM {{ ref('bronze.orders') }}\n")})
+    text = "\n".join(errs)
+    assert "missing contract column amount" in text
+    assert "not in contract shop.orders: bonus" in text
+
+
+def test_type_family_mismatch(make_project):
+    errs = errors_of(make_project, **{"models/silver/orders.sql": (
+        "{{ config(materialized='merge') }}\n"
+        "SELECT id, CAST(amount AS STRING) AS amount, status FROM {{ ref('bronze.orders') }}\n")})
+    assert any("column 'amount' is string but contract shop.orders declares decimal(10,2)" in e for e in errs)
+
+
+def test_all_model_errors_at_once(make_project):
+    errs = errors_of(make_project, **{
+        "models/silver/orders.sql": "SELECT nope FROM {{ ref('bronze.orders') }}\n",
+        "models/gold/by_status.sql": "SELECT {{ undefined_macro() }}\n"})
+    assert any(e.startswith("models/gold/by_status.sql:1") for e in errs)
+    assert len(errs) >= 1
+
+
+def test_unknown_ref_with_hint(make_project):
+    errs = errors_of(make_project, **{"models/gold/by_status.sql": "SELECT 1 AS x FROM {{ ref('silver.order') }}\n"})
+    assert "models/gold/by_status.sql:1: ref('silver.order'): no such model" in errs[0]
+    assert "did you mean 'silver.orders'" in errs[0]
+
+
+def test_jinja_syntax_error_line(make_project):
+    errs = errors_of(make_project, **{"models/gold/by_status.sql": "SELECT 1 AS x\n{% if %}\n"})
+    assert errs[0].startswith("models/gold/by_status.sql:2:")
+
+
+def test_cycle_is_an_error(make_project):
+    errs = errors_of(make_project, **{
+        "models/gold/a.sql": "SELECT n FROM {{ ref('gold.b') }}\n",
+        "models/gold/b.sql": "SELECT n FROM {{ ref('gold.a') }}\n"})
+    assert any("dependency cycle: gold.a -> gold.b -> gold.a" in e for e in errs)
+
+
+def test_merge_on_parquet_is_refused_at_compile_time(make_project):
+    config = "name: t\ntargets:\n  dev:\n    catalog: {type: spark_session}\n    format: parquet\n"
+    root = make_project(FILES, config=config)
+    with pytest.raises(UserError) as err:
+        plan_project(load_project(root))
+    assert "materialized='merge' needs merge, which parquet tables do not support" in str(err.value)
+
+
+def test_iceberg_on_session_catalog_is_refused(make_project):
+    config = "name: t\ntargets:\n  dev:\n    catalog: {type: spark_session}\n    format: iceberg\n"
+    with pytest.raises(UserError, match="cannot hold iceberg tables"):
+        plan_project(load_project(make_project(FILES, config=config)))
+
+
+def test_merge_needs_a_key(make_project):
+    errs = errors_of(make_project, **{"models/gold/by_status.sql": (
+        "{{ config(materialized='merge') }}\nSELECT status FROM {{ ref('silver.orders') }}\n")})
+    assert any("needs a unique key" in e for e in errs)
+
+
+def test_unknown_config_key(make_project):
+    errs = errors_of(make_project, **{"models/gold/by_status.sql": "{{ config(materialised='table') }}\nSELECT 1 AS x\n"})
+    assert "unknown config key 'materialised'" in errs[0]
+
+
+def test_select_layers_tags_and_ancestors(make_project):
+    root = make_project(FILES)
+    project = load_project(root)
+    assert plan_project(project, select=["layer:silver"]).selected == ["silver.orders"]
+    assert plan_project(project, select=["+by_status"]).selected == ["bronze.orders", "silver.orders",
+                                                                        "gold.by_status"]
+    assert plan_project(project, select=["silver.orders+"]).selected == ["silver.orders", "gold.by_status"]
+    with pytest.raises(UserError, match="matches no model"):
+        plan_project(project, select=["tag:nothing"])
+
+
+def test_var_and_is_incremental(make_project):
+    p = plan(make_project, **{"models/gold/by_status.sql": (
+        "SELECT '{{ var('region', 'eu') }}' AS region{% if is_incremental() %}, 1 AS inc{% endif %}\n")})
+    assert "'eu' AS region" in p.models["gold.by_status"].rendered.sql
+    incremental = p.renderer.render(p.models["gold.by_status"].rendered.model, incremental=True)
+    assert "1 AS inc" in incremental.sql
+
+
+def test_compiled_sql_is_written(make_project):
+    p = plan(make_project)
+    paths = write_compiled(p, p.project.root / "target")
+    text = (p.project.root / "target/compiled/silver/orders.sql").read_text()
+    assert len(paths) == 3 and "FROM lake.bronze.orders" in text and "materialized: merge" in text
+
+
+def test_cli_compile_exit_codes(make_project, capsys):
+    root = make_project(FILES)
+    assert main(["compile", "--project-dir", str(root)]) == 0
+    (root / "models/silver/orders.sql").write_text("SELECT id, amount, nope AS status FROM {{ ref('bronze.orders') }}\n")
+    assert main(["compile", "--project-dir", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "models/silver/orders.sql:1:20: unknown column 'nope'" in err
+    assert "Traceback" not in err
