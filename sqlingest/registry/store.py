@@ -258,13 +258,31 @@ class RegistryStore(ABC):
             ContractError: The contract is invalid, cannot be expressed in Avro, or belongs to another subject.
             IncompatibleSchemaChange: The contract breaks the compatibility mode; the store is unchanged.
         """
+        return self.publish_with_status(subject, contract_dict, mode=mode, domain_check=domain_check)[0]
+
+    def publish_with_status(
+        self,
+        subject: str,
+        contract_dict: dict[str, Any],
+        *,
+        mode: Mode | None = None,
+        domain_check: DomainCheck | None = None,
+    ) -> tuple[SchemaVersion, bool]:
+        """Like :meth:`publish`, also telling whether a new version was created.
+
+        Returns:
+            ``(version, created)``: ``created`` is false when the contract equals the latest version.
+
+        Raises:
+            InvalidSubject, ContractError, IncompatibleSchemaChange: As :meth:`publish`.
+        """
         prepared = prepare_contract(subject, contract_dict, mode=mode)
         if domain_check is not None:
             domain_check(prepared.domain)
         with self._transaction(subject) as history:
             latest = history.versions[-1] if history.versions else None
             if latest is not None and canonical_json(latest.contract) == canonical_json(prepared.contract):
-                return latest
+                return latest, False
             found = _incompatibilities(prepared, history.versions)
             if found:
                 raise IncompatibleSchemaChange(subject, prepared.mode, found)
@@ -276,7 +294,7 @@ class RegistryStore(ABC):
                 created_at=datetime.now(timezone.utc).isoformat(),
             )
             history.append(created)
-            return created
+            return created, True
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""The registry REST service: a FastAPI app over a :class:`~sqlingest.registry.store.RegistryStore`.
+
+Endpoints (paths follow the Confluent Schema Registry where it makes sense)::
+
+    GET  /subjects                                      subjects with at least one version
+    GET  /subjects/{subject}/versions                   their version numbers
+    GET  /subjects/{subject}/versions/{version}         one version (a number or "latest")
+    POST /subjects/{subject}/versions                   publish a contract: 201 new version, 200 unchanged,
+                                                        409 incompatible
+    POST /compatibility/subjects/{subject}/versions/latest   check a contract without publishing
+
+Every request needs ``Authorization: Bearer <token>``. Any known token may read (and check compatibility); a
+token may publish only to subjects of the domains it owns (``"*"`` owns all). Errors are JSON
+``{"detail": ..., "hint": ...}``: 401 unknown or missing token, 403 foreign domain, 404 unknown subject or version,
+409 incompatible change (with every incompatibility), 422 invalid subject, version or contract, 503 store down.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated, Any
+
+from fastapi import Body, Depends, FastAPI, Path, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+
+from sqlingest import __version__
+from sqlingest.errors import SqlingestError, TransientError, UserError
+from sqlingest.registry.store import (
+    IncompatibleSchemaChange,
+    RegistryStore,
+    SubjectNotFound,
+    parse_subject,
+    prepare_contract,
+)
+
+__all__ = ["create_app"]
+
+ALL_DOMAINS = "*"
+SUBJECT_PATTERN = r"^(source|bronze|silver|gold):[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$"
+VERSION_PATTERN = r"^(latest|[1-9][0-9]{0,8})$"
+
+
+class ErrorOut(BaseModel):
+    """An error: what went wrong, and what to do about it."""
+
+    detail: str
+    hint: str | None = None
+    errors: list[dict[str, Any]] | None = Field(default=None, description="field-level problems, when known")
+
+
+class IncompatibilityOut(BaseModel):
+    """One reason why a contract is not compatible with the registered history."""
+
+    path: str = Field(description="field path, e.g. 'customer.address.zip'; '' is the record itself")
+    message: str
+    rule: str = Field(description="stable rule id, e.g. 'field-removed-without-default'")
+
+
+class IncompatibleOut(ErrorOut):
+    """409: the contract breaks its subject's compatibility mode; nothing was registered."""
+
+    mode: str
+    incompatibilities: list[IncompatibilityOut]
+
+
+class SchemaVersionOut(BaseModel):
+    """One registered version of a subject."""
+
+    subject: str
+    version: int
+    contract: dict[str, Any]
+    fingerprint: str = Field(description="SHA-256 of the canonical JSON of the contract's columns")
+    created_at: str
+
+
+class CompatibilityOut(BaseModel):
+    """The result of a compatibility check."""
+
+    is_compatible: bool
+    mode: str
+    incompatibilities: list[IncompatibilityOut]
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "missing or unknown bearer token"},
+    422: {"model": ErrorOut, "description": "invalid subject, version or contract"},
+    503: {"model": ErrorOut, "description": "the registry store is unavailable"},
+}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ErrorOut, "description": "no such subject or version"}}
+_FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorOut, "description": "the token does not own the subject's domain"}
+}
+_CONTRACT_BODY = Body(
+    description="the contract, as its YAML file describes it, in JSON",
+    examples=[{
+        "name": "retail.orders",
+        "layer": "silver",
+        "compatibility": "BACKWARD",
+        "columns": [{"name": "order_id", "type": "bigint", "nullable": False},
+                    {"name": "status", "type": "string"}],
+    }],
+)
+SubjectParam = Annotated[str, Path(pattern=SUBJECT_PATTERN, description="'<layer>:<domain>.<dataset>'",
+                                   examples=["silver:retail.orders"])]
+
+
+class _Unauthorized(Exception):
+    """401."""
+
+
+class _Forbidden(Exception):
+    """403."""
+
+
+def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
+    """Build the registry service.
+
+    Args:
+        store: Where subjects and versions live.
+        tokens: Bearer token → domains it may publish to (``"*"`` = every domain). Every listed token may read.
+
+    Returns:
+        The ASGI application.
+    """
+    token_items = [(token.encode(), frozenset(domains)) for token, domains in tokens.items()]
+    bearer = HTTPBearer(auto_error=False, description="a registry token; reads need any token, "
+                        "publishing needs one owning the subject's domain")
+    app = FastAPI(
+        title="sqlingest schema registry",
+        version=__version__,
+        description="Versioned, compatibility-checked data contracts. Subjects are '<layer>:<domain>.<dataset>'.",
+    )
+
+    def domains_of(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> frozenset[str]:
+        """The domains the caller's token owns; 401 for a missing or unknown token."""
+        if credentials is None or credentials.scheme.lower() != "bearer":
+            raise _Unauthorized("missing bearer token")
+        given = credentials.credentials.encode()
+        owned: frozenset[str] | None = None
+        for token, domains in token_items:  # compare with every token, in constant time each
+            if hmac.compare_digest(token, given):
+                owned = domains
+        if owned is None:
+            raise _Unauthorized("unknown bearer token")
+        return owned
+
+    Caller = Annotated[frozenset[str], Depends(domains_of)]
+
+    def authorize_write(subject: str, owned: frozenset[str]) -> None:
+        _, domain, _ = parse_subject(subject)
+        if ALL_DOMAINS not in owned and domain not in owned:
+            raise _Forbidden(f"this token may not publish to domain '{domain}'")
+
+    @app.exception_handler(_Unauthorized)
+    async def _unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "hint": "send 'Authorization: Bearer <token>'"}, status_code=401,
+                            headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(_Forbidden)
+    async def _forbidden(request: Request, exc: _Forbidden) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "hint": "ask for a token owning this domain"}, status_code=403)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
+        detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors) or "invalid request"
+        return JSONResponse({"detail": detail, "errors": errors}, status_code=422)
+
+    @app.exception_handler(SqlingestError)
+    async def _sqlingest_error(request: Request, exc: SqlingestError) -> JSONResponse:
+        body: dict[str, Any] = {"detail": exc.message, "hint": exc.hint}
+        if isinstance(exc, IncompatibleSchemaChange):
+            body["detail"] = f"{exc.subject}: not {exc.mode.value} compatible with the registered versions"
+            body.update(mode=exc.mode.value, incompatibilities=[_incompatibility(i) for i in exc.incompatibilities])
+            return JSONResponse(body, status_code=409)
+        if isinstance(exc, SubjectNotFound):
+            return JSONResponse(body, status_code=404)
+        if isinstance(exc, UserError):
+            return JSONResponse(body, status_code=422)
+        if isinstance(exc, TransientError):
+            return JSONResponse(body, status_code=503)
+        return JSONResponse({"detail": "internal error"}, status_code=500)
+
+    @app.get("/subjects", response_model=list[str], responses=_ERRORS, summary="List subjects")
+    def list_subjects(caller: Caller) -> list[str]:
+        return store.subjects()
+
+    @app.get("/subjects/{subject}/versions", response_model=list[int], responses={**_ERRORS, **_NOT_FOUND},
+             summary="List the versions of a subject")
+    def list_versions(subject: SubjectParam, caller: Caller) -> list[int]:
+        return store.versions(subject)
+
+    @app.get("/subjects/{subject}/versions/{version}", response_model=SchemaVersionOut,
+             responses={**_ERRORS, **_NOT_FOUND}, summary="Get one version ('latest' or a number)")
+    def get_version(
+        subject: SubjectParam,
+        version: Annotated[str, Path(pattern=VERSION_PATTERN, description="a version number or 'latest'")],
+        caller: Caller,
+    ) -> dict[str, Any]:
+        return store.get(subject, None if version == "latest" else int(version)).to_dict()
+
+    @app.post(
+        "/subjects/{subject}/versions",
+        response_model=SchemaVersionOut,
+        status_code=201,
+        responses={
+            200: {"model": SchemaVersionOut, "description": "identical to the latest version, which is returned"},
+            201: {"description": "registered as a new version"},
+            409: {"model": IncompatibleOut, "description": "incompatible with the registered versions"},
+            **_ERRORS,
+            **_FORBIDDEN,
+        },
+        summary="Publish a contract as the next version of its subject",
+    )
+    def publish(
+        subject: SubjectParam,
+        contract: Annotated[dict[str, Any], _CONTRACT_BODY],
+        caller: Caller,
+    ) -> JSONResponse:
+        authorize_write(subject, caller)
+        published, created = store.publish_with_status(
+            subject, contract, domain_check=lambda domain: authorize_write(subject, caller))
+        status = 201 if created else 200
+        return JSONResponse(SchemaVersionOut(**published.to_dict()).model_dump(), status_code=status)
+
+    @app.post("/compatibility/subjects/{subject}/versions/latest", response_model=CompatibilityOut,
+              responses=_ERRORS, summary="Check a contract against the subject's history without publishing")
+    def check_compatibility(
+        subject: SubjectParam,
+        contract: Annotated[dict[str, Any], _CONTRACT_BODY],
+        caller: Caller,
+    ) -> dict[str, Any]:
+        mode = prepare_contract(subject, contract).mode
+        found = store.check_compatibility(subject, contract, mode=mode)
+        return {"is_compatible": not found, "mode": mode.value, "incompatibilities": [_incompatibility(i)
+                                                                                      for i in found]}
+
+    return app
+
+
+def _incompatibility(found: Any) -> dict[str, str]:
+    return {"path": found.path, "message": found.message, "rule": found.rule}
+
