@@ -137,11 +137,17 @@ class Runner:
         frame.createOrReplaceTempView(stage)
         contract = pm.contract
         compare = [c for c in staged.columns if c not in pm.unique_key and c not in _VOLATILE]
+        config = pm.rendered.config
+        extra_cols = [n for n, _ in pm.materialization.EXTRA_COLUMNS]
         ctx = WriteContext(
             relation=pm.relation, stage=stage, sql=rendered.sql, columns=[quote(c) for c in staged.columns],
             unique_key=[quote(k) for k in pm.unique_key], ordering=quote(pm.ordering) if pm.ordering else None,
             compare_columns=[quote(c) for c in compare],
             update_columns=[quote(c) for c in staged.columns if c not in pm.unique_key],
+            delete_flag=quote(config.delete_flag) if config.delete_flag else None,
+            tracked_columns=[quote(c) for c in (config.tracked_columns or compare)],
+            table_columns=[quote(c) for c in [*staged.columns, *extra_cols]],
+            run_id=self.record.run_id,
             extra={"contract": contract},
         )
         try:
@@ -211,6 +217,8 @@ class Runner:
         else:
             desired = [(f.name, normalize_type(f.dataType.simpleString())) for f in frame.schema.fields]
             nullable = {}
+        known = {n for n, _ in desired}
+        desired = desired + [(n, t) for n, t in pm.materialization.EXTRA_COLUMNS if n not in known]
         replace = False
         if exists:
             live = [(f.name, normalize_type(f.dataType.simpleString())) for f in self.spark.table(pm.relation).schema]

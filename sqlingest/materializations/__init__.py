@@ -29,6 +29,11 @@ class WriteContext:
     columns: list[str]
     unique_key: list[str] = field(default_factory=list)
     ordering: str | None = None
+    delete_flag: str | None = None
+    tracked_columns: list[str] = field(default_factory=list)
+    #: every column of the target table, in order (staged columns + EXTRA_COLUMNS)
+    table_columns: list[str] = field(default_factory=list)
+    run_id: str = ""
     compare_columns: list[str] = field(default_factory=list)
     update_columns: list[str] = field(default_factory=list)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -41,6 +46,10 @@ class Materialization:
     STAGED: ClassVar[bool] = True
     #: whether existing rows are kept between runs (so ``is_incremental()`` may be true)
     INCREMENTAL: ClassVar[bool] = False
+    #: columns the materialization adds to the table beyond the contract's (e.g. SCD2 validity columns)
+    EXTRA_COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    #: whether the model must have a unique key
+    NEEDS_KEY: ClassVar[bool] = False
 
     def __init__(self, project_dir: Path | None = None) -> None:
         search = [str(TEMPLATES)]
@@ -79,6 +88,7 @@ class Merge(Materialization):
     NAME = "merge"
     REQUIRES = ("merge",)
     INCREMENTAL = True
+    NEEDS_KEY = True
 
 
 MATERIALIZATIONS: PluginRegistry[type[Materialization]] = PluginRegistry("materializations", {

@@ -147,7 +147,11 @@ def _plan_model(project: Project, catalog: Catalog, validated: ValidatedModel) -
     contract = r.contract
     where = Location(str(r.model.path), 1, 1)
     fmt = get_format(r.config.format or (contract.format if contract else None) or project.target.format)
-    materialization = MATERIALIZATIONS.load(r.config.materialized)(project.root)
+    try:
+        materialization = MATERIALIZATIONS.load(r.config.materialized)(project.root)
+    except UserError as exc:
+        raise ModelCompileError(exc.message.replace("materializations", "materialization"), hint=exc.hint,
+                                location=where) from None
     try:
         catalog.check_format(fmt, where=f" (model {r.name})")
     except UnsupportedCombination as exc:
@@ -164,14 +168,15 @@ def _plan_model(project: Project, catalog: Catalog, validated: ValidatedModel) -
                                 f"{r.model.layer} (allowed: {', '.join(allowed)})", location=where)
     unique_key = r.config.unique_key or (contract.keys.business if contract else [])
     ordering = r.config.ordering or (contract.keys.ordering if contract else None)
-    if r.config.materialized == "merge" and not unique_key:
-        raise ModelCompileError("materialized='merge' needs a unique key", location=where,
+    if materialization.NEEDS_KEY and not unique_key:
+        raise ModelCompileError(f"materialized='{r.config.materialized}' needs a unique key", location=where,
                                 hint="config(unique_key='id') or keys.business in the contract")
     if r.config.materialized == "view" and r.sources:
         raise ModelCompileError("a view cannot read a source directly (sources are read at run time)",
                                 location=where, hint="materialize the source in a bronze table and ref() it")
     out_cols = {n for n, _ in validated.columns}
-    for key in unique_key + ([ordering] if ordering else []):
+    extras = [r.config.delete_flag] if r.config.delete_flag else []
+    for key in unique_key + ([ordering] if ordering else []) + extras + (r.config.tracked_columns or []):
         if validated.columns and key not in out_cols:
             raise ModelCompileError(f"key column '{key}' is not in the model's output", location=where)
     namespace, table = relation_parts(project, r.model, contract)

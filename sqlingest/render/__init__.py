@@ -23,16 +23,20 @@ class ModelConfig(BaseModel):
     """What ``{{ config(...) }}`` accepts."""
 
     model_config = ConfigDict(extra="forbid")
-    materialized: Literal["view", "table", "append", "merge"] = "table"
+    materialized: str = "table"
     unique_key: list[str] | None = None
     ordering: str | None = None
+    #: merge/scd: a boolean column; rows where it is true delete (merge, scd1) or close (scd2) the key
+    delete_flag: str | None = None
+    #: scd2: the columns whose change opens a new version (default: every non-key column)
+    tracked_columns: list[str] | None = None
     contract: str | None = None
     format: Literal["iceberg", "delta", "parquet"] | None = None
     partitioned_by: list[str] | None = None
     tags: list[str] = Field(default_factory=list)
     enabled: bool = True
 
-    @field_validator("unique_key", "partitioned_by", mode="before")
+    @field_validator("unique_key", "partitioned_by", "tracked_columns", mode="before")
     @classmethod
     def _listify(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value

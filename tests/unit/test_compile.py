@@ -180,3 +180,9 @@ def test_cli_compile_exit_codes(make_project, capsys):
     err = capsys.readouterr().err
     assert "models/silver/orders.sql:1:20: unknown column 'nope'" in err
     assert "Traceback" not in err
+
+
+def test_unknown_materialization(make_project):
+    errs = errors_of(make_project, **{"models/gold/by_status.sql": "{{ config(materialized='tabel') }}\nSELECT 1 AS x\n"})
+    assert errs[0].startswith("models/gold/by_status.sql:1:1: unknown materialization 'tabel'")
+    assert "did you mean 'table'" in errs[0]
