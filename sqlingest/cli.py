@@ -153,6 +153,10 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
             parts.append(f"{result.rows_in:,} rows")
         if result.rows_rescued:
             parts.append(f"{result.rows_rescued:,} rescued")
+        if result.rows_quarantined:
+            parts.append(f"{result.rows_quarantined:,} quarantined")
+        if result.rows_dropped:
+            parts.append(f"{result.rows_dropped:,} dropped")
         if result.checks:
             passed = sum(1 for c in result.checks if c["outcome"] == "pass")
             parts.append(f"checks {passed}/{len(result.checks)}")

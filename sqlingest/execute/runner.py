@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlingest.checks import CheckResult, run_checks
+from sqlingest.checks.rows import exceeds, failure_predicate, is_row_check
 from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, SqlingestError, redact
+from sqlingest.formats.versions import current_version, restore
 from sqlingest.materializations import WriteContext
 from sqlingest.plan import Plan, PlannedModel
-from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN, audit_columns
+from sqlingest.project.contract import Check
+from sqlingest.project.layers import (QUARANTINE_COLUMNS, QUARANTINE_SUFFIX, RESCUE_COLUMN, SOURCE_FILE_COLUMN,
+                                      audit_columns)
 from sqlingest.render import source_view
 from sqlingest.runs import ModelResult, RunRecord
 from sqlingest.sources import load_source
@@ -68,6 +72,7 @@ class Runner:
         self.options = options or RunOptions()
         self.report = reporter
         self.relation_of = {pm.contract.key: pm.relation for pm in plan.models.values() if pm.contract}
+        self._before: dict[str, int | None] = {}
 
     def run(self) -> RunRecord:
         failed: set[str] = set()
@@ -125,19 +130,17 @@ class Runner:
             result.rows_in = result.rows_written = 0
             return
         self._ensure_table(pm, staged.frame, exists)
-        from pyspark.sql import Observation
-        from pyspark.sql import functions as F
-
-        observation = Observation(f"sqlingest_{re.sub(r'[^0-9A-Za-z]', '_', pm.name)}_{time.monotonic_ns()}")
-        metrics = [F.count(F.lit(1)).alias("rows")]
-        if RESCUE_COLUMN in staged.columns:
-            metrics.append(F.sum(F.when(F.col(RESCUE_COLUMN).isNotNull(), 1).otherwise(0)).alias("rescued"))
-        frame = staged.frame.observe(observation, *metrics)
-        stage = "__sqlingest_stage__" + re.sub(r"\W", "_", pm.name)
-        frame.createOrReplaceTempView(stage)
         contract = pm.contract
-        compare = [c for c in staged.columns if c not in pm.unique_key and c not in _VOLATILE]
+        row_checks = [c for c in contract.all_checks() if is_row_check(c)] \
+            if contract is not None and self.options.run_checks else []
+        self._before[pm.name] = current_version(spark, pm.format.name, pm.relation)
+        frame, observation, quarantine = self._fuse_checks(staged, row_checks)
         config = pm.rendered.config
+        stage = "__sqlingest_stage__" + re.sub(r"\W", "_", pm.name)
+        published = frame.where("NOT __q AND NOT __d").select(*[quote(c) for c in staged.columns]) \
+            if row_checks else frame
+        published.createOrReplaceTempView(stage)
+        compare = [c for c in staged.columns if c not in pm.unique_key and c not in _VOLATILE]
         extra_cols = [n for n, _ in pm.materialization.EXTRA_COLUMNS]
         ctx = WriteContext(
             relation=pm.relation, stage=stage, sql=rendered.sql, columns=[quote(c) for c in staged.columns],
@@ -151,15 +154,89 @@ class Runner:
             extra={"contract": contract},
         )
         try:
+            if quarantine:
+                self._write_quarantine(pm, frame, staged.columns, row_checks)
             for statement in pm.materialization.statements(ctx):
                 spark.sql(statement)
         finally:
             spark.catalog.dropTempView(stage)
+            if quarantine:
+                frame.unpersist()
         values = observation.get
-        result.rows_in = int(values.get("rows") or 0)
-        result.rows_written = result.rows_in if pm.materialization.NAME in ("table", "append") else None
+        rows = int(values.get("rows") or 0)
+        result.rows_in = rows
+        result.rows_quarantined = int(values.get("quarantined") or 0)
+        result.rows_dropped = int(values.get("dropped") or 0)
+        result.rows_written = rows - result.rows_quarantined - result.rows_dropped
         if "rescued" in values:
             result.rows_rescued = int(values.get("rescued") or 0)
+        result.checks = [self._fused_result(check, int(values.get(f"f{i}") or 0), rows)
+                         for i, check in enumerate(row_checks)]
+
+    def _fuse_checks(self, staged: _Staged, row_checks: list[Check]) -> tuple[DataFrame, Any, bool]:
+        """Add one failure flag per row check and the quarantine/drop decisions; observe every count in the
+        same pass as the write. Returns (frame, observation, whether rows may be quarantined)."""
+        from pyspark.sql import Observation
+        from pyspark.sql import functions as F
+
+        observation = Observation(f"sqlingest_{time.monotonic_ns()}")
+        metrics = [F.count(F.lit(1)).alias("rows")]
+        if RESCUE_COLUMN in staged.columns:
+            metrics.append(F.sum(F.when(F.col(RESCUE_COLUMN).isNotNull(), 1).otherwise(0)).alias("rescued"))
+        if not row_checks:
+            return staged.frame.observe(observation, *metrics), observation, False
+        flags = [F.expr(failure_predicate(c)).alias(f"__f{i}") for i, c in enumerate(row_checks)]
+
+        def any_of(action: str) -> Any:
+            cols = [F.col(f"__f{i}") for i, c in enumerate(row_checks) if c.effective_action == action]
+            out = F.lit(False)
+            for col in cols:
+                out = out | col
+            return out
+
+        frame = staged.frame.select("*", *flags).select("*", any_of("quarantine").alias("__q"))
+        frame = frame.select("*", (any_of("drop") & ~F.col("__q")).alias("__d"))
+        metrics += [F.sum(F.col(f"__f{i}").cast("int")).alias(f"f{i}") for i in range(len(row_checks))]
+        metrics += [F.sum(F.col("__q").cast("int")).alias("quarantined"),
+                    F.sum(F.col("__d").cast("int")).alias("dropped")]
+        frame = frame.observe(observation, *metrics)
+        quarantine = any(c.effective_action == "quarantine" for c in row_checks)
+        if quarantine:  # two writes (quarantine, then the table) from one computation of the model
+            frame = frame.persist()
+        return frame, observation, quarantine
+
+    def _write_quarantine(self, pm: PlannedModel, frame: DataFrame, columns: list[str],
+                          row_checks: list[Check]) -> None:
+        from pyspark.sql import functions as F
+
+        relation = pm.relation + QUARANTINE_SUFFIX
+        self.spark.sql(self._one(
+            pm, "create_table", replace=False, relation=relation, format=pm.format.using, partitioned_by=[],
+            location=None, comment=f"Rows of {pm.relation} that failed quarantine checks", properties={},
+            columns_ddl=",\n  ".join(f"{quote(n)} {t.upper()}" for n, t in QUARANTINE_COLUMNS)))
+        names = [F.when(F.col(f"__f{i}"), F.lit(c.label)) for i, c in enumerate(row_checks)
+                 if c.effective_action == "quarantine"]
+        rows = frame.where("__q").select(
+            F.filter(F.array(*names), lambda x: x.isNotNull()).alias("_failed_checks"),
+            F.lit(self.record.run_id).alias("_run_id"),
+            F.current_timestamp().alias("_quarantined_at"),
+            F.to_json(F.struct(*[F.col(quote(c)) for c in columns])).alias("_row"),
+        )
+        rows.writeTo(relation).append()
+
+    def _fused_result(self, check: Check, failures: int, rows: int) -> dict[str, Any]:
+        broken = exceeds(check, failures, rows)
+        action = check.effective_action
+        if not failures:
+            outcome = "pass"
+        elif action in ("quarantine", "drop"):
+            outcome = "warn"
+        else:
+            outcome = ("fail" if check.severity == "error" else "warn") if broken else "pass"
+        verb = {"quarantine": "quarantined", "drop": "dropped"}.get(action, "failing")
+        return {"name": check.label, "outcome": outcome, "severity": check.severity, "action": action,
+                "value": failures, "message": f"{failures} row(s) {verb}" if failures else "", "fused": True,
+                "failed": outcome == "fail" and action == "fail"}
 
     def _one(self, pm: PlannedModel, template: str, **context: object) -> str:
         return pm.materialization.render(template, **context)[0]
@@ -182,17 +259,19 @@ class Runner:
         skip = bool(pm.rendered.sources) and not any_input and pm.materialization.NAME == "append"
         frame = spark.sql(sql)
         contract = pm.contract
-        if contract is not None:
-            if contract.layer == "bronze":
-                frame = self._with_audit(conform_typed(frame, contract), contract)
-            else:
-                frame = conform_strict(frame, contract, model=pm.name)
+        if contract is not None and contract.layer == "bronze":
+            frame = self._with_audit(conform_typed(frame, contract), [c.name for c in contract.columns])
+        elif contract is not None:
+            frame = conform_strict(frame, contract, model=pm.name)
+        elif pm.layer == "bronze":
+            audit = {n for n, _ in audit_columns("bronze")}
+            frame = self._with_audit(frame, [c for c in frame.columns if c not in audit])
         return _Staged(frame, list(frame.columns), inputs, skip)
 
-    def _with_audit(self, frame: DataFrame, contract: object) -> DataFrame:
+    def _with_audit(self, frame: DataFrame, declared: list[str]) -> DataFrame:
+        """``declared`` columns, then the bronze audit columns (kept from the input where it has them)."""
         from pyspark.sql import functions as F
 
-        declared = [c.name for c in contract.columns]  # type: ignore[attr-defined]
         present = set(frame.columns)
         hashed = F.md5(F.concat_ws("\u001f", *[F.coalesce(F.col(quote(c)).cast("string"), F.lit("\u0000"))
                                                for c in declared]))
@@ -253,17 +332,29 @@ class Runner:
     # -- checks ------------------------------------------------------------------------------------
     def _check(self, pm: PlannedModel, result: ModelResult) -> None:
         contract = pm.contract
-        if contract is None or not contract.all_checks():
+        fused = list(result.checks)
+        built = self.options.run_models and pm.name in self._before
+        if contract is not None and contract.all_checks():
+            if not self._exists(pm.relation):
+                raise ExecutionError(f"table {pm.relation} does not exist; build it before testing it",
+                                     hint="sqlingest build --select " + pm.name)
+            remaining = [c for c in contract.all_checks() if not (built and is_row_check(c))]
+            results: list[CheckResult] = run_checks(self.spark, contract, pm.relation,
+                                                    relation_of=self.relation_of, checks=remaining)
+            result.checks = fused + [vars(r) | {"failed": r.failed and r.action == "fail"} for r in results]
+        failures = [c for c in result.checks if c["failed"]]
+        if not failures:
             return
-        if not self._exists(pm.relation):
-            raise ExecutionError(f"table {pm.relation} does not exist; build it before testing it",
-                                 hint="sqlingest build --select " + pm.name)
-        results: list[CheckResult] = run_checks(self.spark, contract, pm.relation, relation_of=self.relation_of)
-        result.checks = [vars(r) | {"failed": r.failed} for r in results]
-        failures = [r for r in results if r.failed and r.action == "fail"]
-        if failures:
-            raise CheckFailed(f"{len(failures)} check(s) failed on {pm.relation}: "
-                              + "; ".join(r.message or r.name for r in failures))
+        message = "; ".join(f"{c['name']} ({c['message'] or c['value']})" for c in failures)
+        if built:
+            restored = restore(self.spark, pm.format.name, pm.relation, self._before[pm.name])
+            if self._exists(pm.relation + QUARANTINE_SUFFIX):
+                self.spark.sql(f"DELETE FROM {pm.relation}{QUARANTINE_SUFFIX} WHERE _run_id = '{self.record.run_id}'")
+            result.rows_written = 0 if restored else result.rows_written
+            tail = "nothing was published (table restored to its previous version)" if restored else \
+                f"{pm.format.name} tables cannot be restored: the rows stay published"
+            raise CheckFailed(f"{len(failures)} check(s) failed on {pm.relation}: {message}; {tail}")
+        raise CheckFailed(f"{len(failures)} check(s) failed on {pm.relation}: {message}")
 
 
 _VOLATILE = {"_ingested_at", "_run_id", "_batch_id"}

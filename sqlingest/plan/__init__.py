@@ -14,6 +14,7 @@ from sqlingest.materializations import MATERIALIZATIONS, Materialization
 from sqlingest.plan.dag import Dag
 from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
+from sqlingest.project.layers import audit_columns
 from sqlingest.render import RenderedModel, Renderer
 from sqlingest.validate import ValidatedModel, build_schema, contract_schema, validate
 
@@ -131,7 +132,9 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         if r.contract is not None:
             schema[r.relation] = contract_schema(r.contract)
         elif result.columns and all(t for _, t in result.columns):
-            schema[r.relation] = [(n, t) for n, t in result.columns if t]
+            cols = [(n, t) for n, t in result.columns if t]
+            names = {n for n, _ in cols}
+            schema[r.relation] = cols + [(n, t) for n, t in audit_columns(r.model.layer) if n not in names]
         try:
             planned[name] = _plan_model(project, catalog, result)
         except UserError as exc:

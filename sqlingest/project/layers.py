@@ -22,3 +22,14 @@ BRONZE_AUDIT_COLUMNS: list[tuple[str, str]] = [
 def audit_columns(layer: str) -> list[tuple[str, str]]:
     """The standard columns the framework appends to tables of ``layer``."""
     return list(BRONZE_AUDIT_COLUMNS) if layer == "bronze" else []
+
+
+QUARANTINE_SUFFIX = "__quarantine"
+
+#: ``<table>__quarantine``: rows that failed a quarantine check, with why, when and the original row as JSON.
+QUARANTINE_COLUMNS: list[tuple[str, str]] = [
+    ("_failed_checks", "array<string>"),
+    ("_run_id", "string"),
+    ("_quarantined_at", "timestamp"),
+    ("_row", "string"),
+]

@@ -12,7 +12,7 @@ Endpoints (paths follow the Confluent Schema Registry where it makes sense)::
 Every request needs ``Authorization: Bearer <token>``. Any known token may read (and check compatibility); a
 token may publish only to subjects of the domains it owns (``"*"`` owns all). Errors are JSON
 ``{"detail": ..., "hint": ...}``: 401 unknown or missing token, 403 foreign domain, 404 unknown subject or version,
-409 incompatible change (with every incompatibility), 422 invalid subject, version or contract, 503 store down.
+400 unparseable body, 409 incompatible change (with every incompatibility), 422 invalid subject, version or contract, 503 store down.
 """
 
 from __future__ import annotations
@@ -85,6 +85,7 @@ class CompatibilityOut(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorOut, "description": "the request body is not parseable JSON"},
     401: {"model": ErrorOut, "description": "missing or unknown bearer token"},
     422: {"model": ErrorOut, "description": "invalid subject, version or contract"},
     503: {"model": ErrorOut, "description": "the registry store is unavailable"},
@@ -134,7 +135,7 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
         description="Versioned, compatibility-checked data contracts. Subjects are '<layer>:<domain>.<dataset>'.",
     )
 
-    def domains_of(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> frozenset[str]:
+    def domains_of(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> frozenset[str]:
         """The domains the caller's token owns; 401 for a missing or unknown token."""
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise _Unauthorized("missing bearer token")
@@ -147,7 +148,7 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
             raise _Unauthorized("unknown bearer token")
         return owned
 
-    Caller = Annotated[frozenset[str], Depends(domains_of)]
+    caller_domains = Depends(domains_of)
 
     def authorize_write(subject: str, owned: frozenset[str]) -> None:
         _, domain, _ = parse_subject(subject)
@@ -185,12 +186,12 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
         return JSONResponse({"detail": "internal error"}, status_code=500)
 
     @app.get("/subjects", response_model=list[str], responses=_ERRORS, summary="List subjects")
-    def list_subjects(caller: Caller) -> list[str]:
+    def list_subjects(caller: frozenset[str] = caller_domains) -> list[str]:
         return store.subjects()
 
     @app.get("/subjects/{subject}/versions", response_model=list[int], responses={**_ERRORS, **_NOT_FOUND},
              summary="List the versions of a subject")
-    def list_versions(subject: SubjectParam, caller: Caller) -> list[int]:
+    def list_versions(subject: SubjectParam, caller: frozenset[str] = caller_domains) -> list[int]:
         return store.versions(subject)
 
     @app.get("/subjects/{subject}/versions/{version}", response_model=SchemaVersionOut,
@@ -198,7 +199,7 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
     def get_version(
         subject: SubjectParam,
         version: Annotated[str, Path(pattern=VERSION_PATTERN, description="a version number or 'latest'")],
-        caller: Caller,
+        caller: frozenset[str] = caller_domains,
     ) -> dict[str, Any]:
         return store.get(subject, None if version == "latest" else int(version)).to_dict()
 
@@ -218,7 +219,7 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
     def publish(
         subject: SubjectParam,
         contract: Annotated[dict[str, Any], _CONTRACT_BODY],
-        caller: Caller,
+        caller: frozenset[str] = caller_domains,
     ) -> JSONResponse:
         authorize_write(subject, caller)
         published, created = store.publish_with_status(
@@ -231,7 +232,7 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
     def check_compatibility(
         subject: SubjectParam,
         contract: Annotated[dict[str, Any], _CONTRACT_BODY],
-        caller: Caller,
+        caller: frozenset[str] = caller_domains,
     ) -> dict[str, Any]:
         mode = prepare_contract(subject, contract).mode
         found = store.check_compatibility(subject, contract, mode=mode)

@@ -21,6 +21,7 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ __all__ = [
     "parse_subject",
     "prepare_contract",
 ]
+
+_DECIMAL_RE = re.compile(r"decimal\((\d+),\s*(\d+)\)\Z")
 
 DomainCheck = Callable[[str], None]
 """Called with the contract's domain before anything is written; raises to refuse the publish."""
@@ -367,6 +370,9 @@ def prepare_contract(subject: str, contract: Any, *, mode: Mode | str | None = N
         raise ContractError("invalid contract: " + "; ".join(e.message for e in exc.errors)) from None
     except UserError as exc:
         raise ContractError(f"invalid contract: {exc.message}", hint=exc.hint) from None
+    except Exception as exc:  # noqa: BLE001 - validation is pure: whatever it trips over comes from the input
+        # (e.g. the SQL type parser failing on 'array<>' or an unbalanced quote instead of reporting it)
+        raise ContractError(f"invalid contract: {type(exc).__name__}: {exc}") from None
     if model.key != subject:
         raise ContractError(
             f"the contract is {model.key!r}, not {subject!r}",
@@ -388,7 +394,8 @@ def contract_to_avro(contract: dict[str, Any], *, name: str | None = None, names
 
     The record is named after the dataset in namespace ``sqlingest.<layer>.<domain>``; ``description`` becomes
     ``doc``, ``previous_names`` become field aliases (so a rename reads old data) and a ``default`` becomes the
-    Avro default (ISO dates and timestamps are converted to days and microseconds since the epoch).
+    Avro default (ISO dates and timestamps are converted to days and microseconds since the epoch, decimals to
+    their unscaled two's-complement bytes).
 
     Args:
         contract: A contract dict that passed :class:`~sqlingest.project.contract.Contract` validation.
@@ -417,12 +424,20 @@ def contract_to_avro(contract: dict[str, Any], *, name: str | None = None, names
         return columns_to_avro(name or dataset, columns, namespace or f"sqlingest.{contract['layer']}.{domain}")
     except SchemaParseError as exc:
         raise ContractError(f"contract {contract['layer']}:{contract['name']} cannot be checked: {exc.message}") from exc
+    except Exception as exc:  # noqa: BLE001 - as in prepare_contract: a converter tripping over odd input
+        raise ContractError(f"contract {contract['layer']}:{contract['name']} cannot be checked: "
+                            f"{type(exc).__name__}: {exc}") from None
 
 
 def _avro_default(spark_type: str, value: Any) -> Any:
     """Contract defaults are written as in SQL/YAML; Avro wants dates as days and timestamps as microseconds."""
     kind = spark_type.strip().lower()
+    decimal = _DECIMAL_RE.match(kind)
     try:
+        if decimal and isinstance(value, (int, float, str)) and not isinstance(value, bool):
+            unscaled = int((Decimal(str(value)) * (Decimal(10) ** int(decimal[2]))).to_integral_value())
+            size = max(1, (unscaled.bit_length() + 8) // 8)  # two's complement, big-endian, minimal length
+            return unscaled.to_bytes(size, "big", signed=True).decode("latin-1")
         if kind == "date" and isinstance(value, (str, date)):
             day = date.fromisoformat(value) if isinstance(value, str) else value
             return (day - date(1970, 1, 1)).days
@@ -433,7 +448,7 @@ def _avro_default(spark_type: str, value: Any) -> Any:
             epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
             delta = moment - epoch
             return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    except ValueError:
+    except (ValueError, ArithmeticError):
         return value  # columns_to_avro reports the bad default with its column
     return value
 

@@ -26,6 +26,8 @@ class ModelResult:
     rows_in: int | None = None
     rows_written: int | None = None
     rows_rescued: int | None = None
+    rows_quarantined: int | None = None
+    rows_dropped: int | None = None
     inputs: list[str] = field(default_factory=list)
     seconds: float = 0.0
     sql_hash: str = ""

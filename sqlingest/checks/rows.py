@@ -1,0 +1,89 @@
+"""Row-level checks as SQL predicates, fused into the model's write: one pass over the data, no scan per check.
+
+Each function returns a Spark SQL boolean expression that is TRUE when a row *fails* the check. NULL semantics:
+``not_null`` fails on NULL; every other row check ignores NULL values (a NULL is not out of range, not an invalid
+value); ``expression`` fails only when the predicate is FALSE (NULL counts as passing, as in SQL CHECK constraints).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlingest.project.contract import Check
+
+
+def _q(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def _lit(value: object) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def not_null(check: Check) -> str:
+    return f"{_q(check.column or '')} IS NULL"
+
+
+def accepted_values(check: Check) -> str:
+    values = ", ".join(_lit(v) for v in check.values or [])
+    return f"({_q(check.column or '')} IS NOT NULL AND {_q(check.column or '')} NOT IN ({values}))"
+
+
+def range_(check: Check) -> str:
+    col = _q(check.column or "")
+    parts = []
+    if check.min is not None:
+        parts.append(f"{col} < {_lit(check.min)}")
+    if check.max is not None:
+        parts.append(f"{col} > {_lit(check.max)}")
+    return f"({col} IS NOT NULL AND ({' OR '.join(parts) or 'FALSE'}))"
+
+
+def regex(check: Check) -> str:
+    col = _q(check.column or "")
+    return f"({col} IS NOT NULL AND NOT regexp_like(CAST({col} AS STRING), {_lit(check.pattern or '')}))"
+
+
+def length(check: Check) -> str:
+    col = f"char_length(CAST({_q(check.column or '')} AS STRING))"
+    parts = []
+    if check.min is not None:
+        parts.append(f"{col} < {int(check.min)}")
+    if check.max is not None:
+        parts.append(f"{col} > {int(check.max)}")
+    return f"({_q(check.column or '')} IS NOT NULL AND ({' OR '.join(parts) or 'FALSE'}))"
+
+
+def expression(check: Check) -> str:
+    return f"(NOT coalesce(({check.expression}), TRUE))"
+
+
+ROW_CHECKS: dict[str, Callable[[Check], str]] = {
+    "not_null": not_null,
+    "accepted_values": accepted_values,
+    "range": range_,
+    "regex": regex,
+    "length": length,
+    "expression": expression,
+}
+
+
+def is_row_check(check: Check) -> bool:
+    return check.type in ROW_CHECKS
+
+
+def failure_predicate(check: Check) -> str:
+    """SQL that is TRUE for a row failing ``check``."""
+    return ROW_CHECKS[check.type](check)
+
+
+def exceeds(check: Check, failures: int, rows: int) -> bool:
+    """Whether ``failures`` out of ``rows`` breaks the check's threshold (a count, or a percentage)."""
+    text = (check.threshold or "0").strip()
+    if text.endswith("%"):
+        return rows > 0 and 100.0 * failures / rows > float(text[:-1])
+    return failures > int(text)

@@ -1,0 +1,99 @@
+"""Check actions on real tables: fail restores, quarantine keeps rows aside, drop counts, warn keeps;
+rows in = published + quarantined + dropped on every run."""
+
+from __future__ import annotations
+
+import json
+
+from sqlingest.cli import main
+from sqlingest.project import load_project
+
+SOURCE = """
+name: q.events
+layer: source
+source: {format: csv, path: data/*.csv}
+columns:
+  - {name: id, type: bigint}
+  - {name: kind, type: string}
+  - {name: amount, type: int}
+"""
+DATA = "id,kind,amount\n1,buy,10\n2,buy,-5\n3,sell,7\n4,oops,3\n5,buy,\n6,sell,2000\n"
+
+
+def files(checks: str) -> dict[str, str]:
+    return {
+        "contracts/q/events.source.yml": SOURCE,
+        "contracts/q/events.gold.yml": (
+            "name: q.events\nlayer: gold\ncolumns:\n  - {name: id, type: bigint}\n"
+            "  - {name: kind, type: string}\n  - {name: amount, type: int}\nchecks:\n" + checks),
+        "models/bronze/raw.sql": "{{ config(materialized='append') }}\nSELECT * FROM {{ source('q', 'events') }}\n",
+        "models/gold/events.sql": "{{ config(materialized='append') }}\n"
+                                  "SELECT id, kind, amount FROM {{ ref('bronze.raw') }}"
+                                  "{% if is_incremental() %} WHERE _run_id = '{{ run_id }}'{% endif %}\n",
+        "data/a.csv": DATA,
+    }
+
+
+def last_run(root):
+    runs = sorted((root / ".sqlingest" / "runs").glob("*.json"))
+    return {m["name"]: m for m in json.loads(runs[-1].read_text())["models"]}
+
+
+def table(root, layer="gold", name="events"):
+    return f"lake.{load_project(root).config.layer(layer).namespace}.{name}"
+
+
+def assert_invariant(model):
+    assert model["rows_in"] == model["rows_written"] + model["rows_quarantined"] + model["rows_dropped"]
+
+
+def test_quarantine_drop_and_warn_in_one_pass(lakehouse, project):
+    spark = lakehouse.spark
+    checks = ("  - {type: accepted_values, column: kind, values: [buy, sell], action: quarantine}\n"
+              "  - {type: range, column: amount, min: 0, action: drop}\n"
+              "  - {type: not_null, column: amount, severity: warn}\n"
+              "  - {type: range, column: amount, max: 1000, action: quarantine}\n")
+    root = project(files(checks))
+    assert main(["build", "--project-dir", str(root)]) == 0
+    gold = last_run(root)["gold.events"]
+    assert (gold["rows_in"], gold["rows_written"], gold["rows_quarantined"], gold["rows_dropped"]) == (6, 3, 2, 1)
+    assert_invariant(gold)
+    assert sorted(r[0] for r in spark.table(table(root)).select("id").collect()) == [1, 3, 5]
+    q = {r["_row"]: r for r in spark.table(table(root) + "__quarantine").collect()}
+    assert {json.loads(k)["id"] for k in q} == {4, 6}
+    failed = {json.loads(k)["id"]: list(r["_failed_checks"]) for k, r in q.items()}
+    assert failed == {4: ["accepted_values(kind)"], 6: ["range(amount)"]}
+    assert all(r["_run_id"] for r in q.values())
+    outcomes = {c["name"] + str(c["action"]): (c["outcome"], c["value"]) for c in gold["checks"]}
+    assert outcomes["not_null(amount)warn"] == ("warn", 1)
+    assert outcomes["range(amount)drop"] == ("warn", 1)
+
+
+def test_fail_action_publishes_nothing(lakehouse, project, capsys):
+    spark = lakehouse.spark
+    root = project(files("  - {type: range, column: amount, min: 0}\n"))
+    (root / "data/a.csv").write_text("id,kind,amount\n1,buy,10\n")
+    assert main(["build", "--project-dir", str(root)]) == 0
+    (root / "data/b.csv").write_text("id,kind,amount\n2,buy,-5\n3,buy,4\n")
+    assert main(["build", "--project-dir", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "nothing was published" in out, out
+    assert [r[0] for r in spark.table(table(root)).select("id").collect()] == [1]
+    assert last_run(root)["gold.events"]["status"] == "error"
+
+
+def test_threshold_percent_tolerates_some_failures(lakehouse, project):
+    root = project(files("  - {type: range, column: amount, min: 0, threshold: '20%'}\n"))
+    assert main(["build", "--project-dir", str(root)]) == 0  # 1 of 6 rows below 0: 16.7% <= 20%
+    checks = last_run(root)["gold.events"]["checks"]
+    assert checks[0]["outcome"] == "pass" and checks[0]["value"] == 1
+
+
+def test_dataset_check_failure_restores_previous_version(lakehouse, project):
+    spark = lakehouse.spark
+    root = project(files("  - {type: unique, column: id}\n"))
+    (root / "data/a.csv").write_text("id,kind,amount\n1,buy,10\n")
+    assert main(["build", "--project-dir", str(root)]) == 0
+    (root / "data/b.csv").write_text("id,kind,amount\n1,buy,11\n")
+    assert main(["build", "--project-dir", str(root)]) == 1
+    assert [tuple(r) for r in spark.table(table(root)).select("id", "amount").collect()] == [(1, 10)]
