@@ -174,6 +174,12 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     Runner(plan, spark, record, options=options, reporter=report).run()
     record.finished_at = datetime.now(timezone.utc).isoformat()
     path = record.save(project.state_dir)
+    from sqlingest.runs.tables import META_NAMESPACE, write_run
+
+    try:
+        write_run(spark, record, namespace=plan.catalog.namespace(META_NAMESPACE), fmt=project.target.format)
+    except Exception as exc:  # the run itself is done and recorded on disk; say so and go on
+        console.print(f"[yellow]warning:[/] could not append the run to the lakehouse run tables: {exc}")
     counts = {s: sum(1 for m in record.models if m.status == s) for s in ("success", "warn", "error", "skipped")}
     console.print(f"Done in {time.perf_counter() - started:.1f}s: {counts['success']} ok, {counts['warn']} warned, "
                   f"{counts['error']} failed, {counts['skipped']} skipped · run log {project.rel(path)}")

@@ -132,7 +132,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
 def _list(args: argparse.Namespace, console: Any) -> int:
     store = _store(args)
     local = _local_contracts(args, required=not args.store_dsn)
-    subjects = sorted(set(store.subjects()) | set(local))
+    subjects = sorted(set(store.subjects()) | set(local or {}))
     if not subjects:
         _out(console, "no subjects (publish with: sqlingest contracts publish)")
         return 0

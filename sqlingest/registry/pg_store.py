@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlingest.errors import MissingDependency, TransientError, register_secret
@@ -180,5 +180,5 @@ def _version(row: tuple[Any, ...]) -> SchemaVersion:
     if isinstance(contract, str):
         contract = json.loads(contract)
     if isinstance(created_at, datetime):
-        created_at = created_at.astimezone(timezone.utc).isoformat()
+        created_at = created_at.astimezone(UTC).isoformat()
     return SchemaVersion(subject, int(version), dict(contract), fingerprint, str(created_at))

@@ -135,7 +135,9 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
         description="Versioned, compatibility-checked data contracts. Subjects are '<layer>:<domain>.<dataset>'.",
     )
 
-    def domains_of(credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> frozenset[str]:
+    bearer_credentials = Depends(bearer)
+
+    def domains_of(credentials: HTTPAuthorizationCredentials | None = bearer_credentials) -> frozenset[str]:
         """The domains the caller's token owns; 401 for a missing or unknown token."""
         if credentials is None or credentials.scheme.lower() != "bearer":
             raise _Unauthorized("missing bearer token")

@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -294,7 +294,7 @@ class RegistryStore(ABC):
                 version=(latest.version + 1) if latest else 1,
                 contract=prepared.contract,
                 fingerprint=prepared.fingerprint,
-                created_at=datetime.now(timezone.utc).isoformat(),
+                created_at=datetime.now(UTC).isoformat(),
             )
             history.append(created)
             return created, True
@@ -444,8 +444,8 @@ def _avro_default(spark_type: str, value: Any) -> Any:
         if kind in ("timestamp", "timestamp_ntz") and isinstance(value, (str, datetime)):
             moment = datetime.fromisoformat(value) if isinstance(value, str) else value
             if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=timezone.utc)
-            epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+                moment = moment.replace(tzinfo=UTC)
+            epoch = datetime(1970, 1, 1, tzinfo=UTC)
             delta = moment - epoch
             return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
     except (ValueError, ArithmeticError):

@@ -26,9 +26,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from sqlingest.errors import ExecutionError, MissingDependency, UserError
 from sqlingest.services import free_port
@@ -304,7 +305,7 @@ def _run(cmd: Sequence[str], os_user: str | None, *, cwd: str, check: bool = Tru
         kwargs = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
         env["HOME"] = cwd
     result = subprocess.run(list(cmd), cwd=cwd, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                            text=True, timeout=180, **kwargs)
+                            text=True, timeout=180, check=False, **kwargs)
     if check and result.returncode != 0:
         raise ExecutionError(f"{Path(cmd[0]).name} failed (exit {result.returncode}):\n{result.stdout}{result.stderr}")
     return result

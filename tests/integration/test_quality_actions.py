@@ -97,3 +97,17 @@ def test_dataset_check_failure_restores_previous_version(lakehouse, project):
     (root / "data/b.csv").write_text("id,kind,amount\n1,buy,11\n")
     assert main(["build", "--project-dir", str(root)]) == 1
     assert [tuple(r) for r in spark.table(table(root)).select("id", "amount").collect()] == [(1, 10)]
+
+
+def test_runs_and_check_results_are_recorded_in_the_lakehouse(lakehouse, project):
+    spark = lakehouse.spark
+    root = project(files("  - {type: accepted_values, column: kind, values: [buy, sell], action: quarantine}\n"))
+    assert main(["build", "--project-dir", str(root)]) == 0
+    run_id = json.loads(sorted((root / ".sqlingest" / "runs").glob("*.json"))[-1].read_text())["run_id"]
+    runs = {r["model"]: r for r in spark.sql(
+        f"SELECT * FROM lake.sqlingest_meta.model_runs WHERE run_id = '{run_id}'").collect()}
+    assert set(runs) == {"bronze.raw", "gold.events"}
+    assert (runs["gold.events"]["rows_in"], runs["gold.events"]["rows_quarantined"]) == (6, 1)
+    checks = spark.sql(f"SELECT check_name, outcome, value FROM lake.sqlingest_meta.check_results "
+                       f"WHERE run_id = '{run_id}'").collect()
+    assert [tuple(c) for c in checks] == [("accepted_values(kind)", "warn", 1.0)]

@@ -17,9 +17,9 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message=r".*install `httpx2`")
     from fastapi.testclient import TestClient
 
-from sqlingest.registry.compat import Mode  # noqa: E402
-from sqlingest.registry.file_store import FileStore  # noqa: E402
-from sqlingest.registry.service import create_app  # noqa: E402
+from sqlingest.registry.compat import Mode
+from sqlingest.registry.file_store import FileStore
+from sqlingest.registry.service import create_app
 
 RETAIL = "retail-token-0001"
 FINANCE = "finance-token-0001"
@@ -185,11 +185,11 @@ def test_malformed_json_and_parameters_get_422(client: TestClient) -> None:
 # ------------------------------------------------------------------------------------------------------------
 
 schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from schemathesis import GenerationMode  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
