@@ -119,6 +119,17 @@ class Jobs:
         tracker = self.sc.statusTracker()
         return sum(len(tracker.getJobIdsForGroup(g)) for g in groups)
 
+    def describe(self, group: str) -> list[str]:
+        """What each job of a group was (its last stage's call site), oldest first."""
+        tracker = self.sc.statusTracker()
+        out = []
+        for job in sorted(tracker.getJobIdsForGroup(group)):
+            info = tracker.getJobInfo(job)
+            stages = sorted(info.stageIds) if info else []
+            stage = tracker.getStageInfo(stages[-1]) if stages else None
+            out.append(f"{stage.name if stage else '?'} ({len(stages)} stage(s))")
+        return out
+
     @contextlib.contextmanager
     def step(self, side: str, step: str, phase: str = "build") -> Iterator[None]:
         outer = self.current
@@ -198,6 +209,7 @@ def run_side(spark: Any, jobs: Jobs, side: str, data: Path, label: str, current_
     steps = jobs.steps[first_step:]
     for s in steps:
         s["jobs"] = jobs.count([s["group"]])
+        s["job_sites"] = jobs.describe(s["group"])
     total_jobs = jobs.count([top]) + sum(s["jobs"] for s in steps)
     return {"side": side, "label": label, "seconds": round(seconds, 2), "jobs": total_jobs,
             "outside_steps_jobs": jobs.count([top]),

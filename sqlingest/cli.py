@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         if name != "test":
             p.add_argument("--full-refresh", action="store_true", help="drop and rebuild the selected tables")
         p.add_argument("--fail-fast", "-x", action="store_true", help="stop at the first failure")
+        p.add_argument("--threads", type=int, default=None, help="models run at once (default: the target's)")
 
     p = sub.add_parser("runs", help="list recent runs")
     _common(p, select=False)
@@ -137,11 +139,21 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     width = max((len(n) for n in plan.selected), default=10)
     status_ctx: dict[str, Any] = {}
 
+    threads = getattr(args, "threads", None) or project.target.threads
+    lock = threading.Lock()
+
     def report(event: str, pm: Any, result: Any) -> None:
+        with lock:
+            _report(event, pm, result)
+
+    def _report(event: str, pm: Any, result: Any) -> None:
         prefix = f"{index[pm.name]:>3}/{total} {pm.name:<{width}} {pm.materialization.NAME:<7}"
         if event == "start":
-            status_ctx["s"] = console.status(f"{prefix} running…")
-            status_ctx["s"].start()
+            if threads == 1 and console.is_terminal:
+                status_ctx["s"] = console.status(f"{prefix} running…")
+                status_ctx["s"].start()
+            elif threads > 1:
+                console.print(f"{prefix} [dim]started[/]")
             return
         if "s" in status_ctx:
             status_ctx.pop("s").stop()
@@ -169,7 +181,7 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
         if result.error:
             console.print(f"        [red]{_escape(result.error)}[/]")
 
-    options = RunOptions(run_models=models, run_checks=checks,
+    options = RunOptions(run_models=models, run_checks=checks, threads=threads,
                          full_refresh=getattr(args, "full_refresh", False), fail_fast=args.fail_fast)
     Runner(plan, spark, record, options=options, reporter=report).run()
     record.finished_at = datetime.now(timezone.utc).isoformat()

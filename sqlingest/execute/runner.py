@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from sqlingest.checks import CheckResult, run_checks
 from sqlingest.checks.rows import exceeds, failure_predicate, is_row_check
-from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, SqlingestError, redact
+from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, SqlingestError, TransientError, redact
 from sqlingest.formats.versions import current_version, restore
 from sqlingest.materializations import WriteContext
 from sqlingest.plan import Plan, PlannedModel
@@ -39,6 +41,22 @@ class RunOptions:
     run_checks: bool = True
     full_refresh: bool = False
     fail_fast: bool = False
+    threads: int | None = None
+    retries: int = 3
+
+
+_TRANSIENT = ("CommitFailedException", "ConcurrentAppendException", "ConcurrentDeleteReadException",
+              "ConcurrentDeleteDeleteException", "ConcurrentTransactionException", "ConcurrentWriteException",
+              "MetadataChangedException", "ProtocolChangedException", "CommitStateUnknownException",
+              "SQLITE_BUSY", "database is locked", "Connection refused", "Connection reset")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Failures a retry can fix: optimistic-commit conflicts and briefly unreachable services."""
+    if isinstance(exc, TransientError):
+        return True
+    text = str(exc)
+    return any(marker in text for marker in _TRANSIENT)
 
 
 @dataclass
@@ -75,36 +93,84 @@ class Runner:
         self._before: dict[str, int | None] = {}
 
     def run(self) -> RunRecord:
+        """Run the selected models: each after its parents, up to ``threads`` at once; a failure skips only its
+        descendants (or everything after it with ``fail_fast``)."""
+        selected = self.plan.selected
+        results = {name: ModelResult(name, self.plan.models[name].relation,
+                                     self.plan.models[name].materialization.NAME,
+                                     sql_hash=self.plan.models[name].sql_hash) for name in selected}
+        self.record.models.extend(results[n] for n in selected)
         failed: set[str] = set()
-        for name in self.plan.selected:
-            pm = self.plan.models[name]
-            result = ModelResult(name, pm.relation, pm.materialization.NAME, sql_hash=pm.sql_hash)
-            self.record.models.append(result)
-            broken = sorted(self.plan.dag.ancestors(name) & failed)
-            if broken or (failed and self.options.fail_fast):
-                result.status = "skipped"
-                result.error = f"upstream failed: {', '.join(broken)}" if broken else "skipped after a failure"
-                failed.add(name)
-                self.report("skip", pm, result)
-                continue
-            self.report("start", pm, None)
-            started = time.perf_counter()
+        done: set[str] = set()
+        lock = threading.Lock()
+        parents = {n: set(self.plan.dag.ancestors(n)) & set(selected) for n in selected}
+        pending = list(selected)
+        threads = max(1, self.threads)
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sqlingest") as pool:
+            running: dict[Future[None], str] = {}
+            while pending or running:
+                for name in list(pending):
+                    if not parents[name] <= done:
+                        continue
+                    pending.remove(name)
+                    pm, result = self.plan.models[name], results[name]
+                    broken = sorted(self.plan.dag.ancestors(name) & failed)
+                    if broken or (failed and self.options.fail_fast):
+                        result.status = "skipped"
+                        result.error = f"upstream failed: {', '.join(broken)}" if broken \
+                            else "skipped after a failure"
+                        failed.add(name)
+                        done.add(name)
+                        self.report("skip", pm, result)
+                        continue
+                    if len(running) >= threads:
+                        pending.insert(0, name)
+                        break
+                    running[pool.submit(self._run_one, pm, result)] = name
+                if not running:
+                    continue
+                finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    name = running.pop(future)
+                    future.result()
+                    with lock:
+                        done.add(name)
+                        if results[name].status == "error":
+                            failed.add(name)
+        self.record.status = "error" if failed else "success"
+        return self.record
+
+    @property
+    def threads(self) -> int:
+        return self.options.threads or self.plan.project.target.threads
+
+    def _run_one(self, pm: PlannedModel, result: ModelResult) -> None:
+        self.report("start", pm, None)
+        started = time.perf_counter()
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 if self.options.run_models:
                     self._build(pm, result)
                 if self.options.run_checks:
                     self._check(pm, result)
                 result.status = "warn" if any(c["outcome"] == "warn" for c in result.checks) else "success"
+                break
             except SqlingestError as exc:
                 result.status, result.error = "error", exc.format()
-                failed.add(name)
+                break
             except Exception as exc:  # Spark/Py4J errors: show the message, not the JVM stack
+                if is_transient(exc) and attempt <= self.options.retries:
+                    delay = min(2.0 ** (attempt - 1), 30.0)
+                    result.error = f"attempt {attempt} failed, retrying in {delay:.0f}s: {spark_message(exc)}"
+                    time.sleep(delay)
+                    continue
                 result.status, result.error = "error", spark_message(exc)
-                failed.add(name)
-            result.seconds = round(time.perf_counter() - started, 3)
-            self.report("end", pm, result)
-        self.record.status = "error" if failed else "success"
-        return self.record
+                break
+        result.attempts = attempt
+        result.seconds = round(time.perf_counter() - started, 3)
+        self.report("end", pm, result)
 
     # -- build -------------------------------------------------------------------------------------
     def _exists(self, relation: str) -> bool:

@@ -91,9 +91,64 @@ class Merge(Materialization):
     NEEDS_KEY = True
 
 
+class Scd1(Merge):
+    """Slowly changing dimension type 1: the latest values per key, no history (``templates/scd1.sql``). Like
+    ``merge``, but a row older than the table's (by the ordering column) never overwrites it."""
+
+    NAME = "scd1"
+
+
+class Scd2(Materialization):
+    """Slowly changing dimension type 2: one row per version of a key, with validity columns
+    (``templates/scd2.sql``). Change detection compares the tracked columns of consecutive versions in the same
+    query, so no record hash is stored (a stored hash would go stale when ``tracked_columns`` changes)."""
+
+    NAME = "scd2"
+    REQUIRES = ("merge",)
+    INCREMENTAL = True
+    NEEDS_KEY = True
+    #: versions are ordered by the ordering column (config(ordering=…) or keys.ordering in the contract)
+    NEEDS_ORDERING: ClassVar[bool] = True
+    EXTRA_COLUMNS = (("valid_from", "timestamp"), ("valid_to", "timestamp"), ("is_current", "boolean"))
+
+    def statements(self, ctx: WriteContext) -> list[str]:
+        if not ctx.ordering:  # also refused at compile time (NEEDS_ORDERING); kept for plans built elsewhere
+            from sqlingest.errors import UserError
+
+            raise UserError(f"materialized='scd2' needs an ordering column to order the versions of {ctx.relation}",
+                            hint="config(ordering='updated_at') or keys.ordering in the contract")
+        return super().statements(ctx)
+
+
+class InsertOverwrite(Materialization):
+    """Dynamic partition overwrite (``templates/insert_overwrite.sql``): the partitions present in the staged rows
+    are replaced, the others are kept. Needs partition columns."""
+
+    NAME = "insert_overwrite"
+    REQUIRES = ("merge",)
+    INCREMENTAL = True
+    #: the table must be partitioned (config(partitioned_by=…) or partitioned_by in the contract)
+    NEEDS_PARTITIONS: ClassVar[bool] = True
+
+    def statements(self, ctx: WriteContext) -> list[str]:
+        parts = ctx.extra.get("partitioned_by")
+        if not parts:
+            contract = ctx.extra.get("contract")
+            parts = ["`" + p.replace("`", "``") + "`" for p in (contract.partitioned_by if contract else [])]
+        if not parts:
+            from sqlingest.errors import UserError
+
+            raise UserError(f"materialized='insert_overwrite' needs partition columns for {ctx.relation}",
+                            hint="config(partitioned_by=['day']) or partitioned_by in the contract")
+        return self.render(self.NAME, **{**vars(ctx), **ctx.extra, "partitioned_by": list(parts)})
+
+
 MATERIALIZATIONS: PluginRegistry[type[Materialization]] = PluginRegistry("materializations", {
     "view": "sqlingest.materializations:View",
     "table": "sqlingest.materializations:Table",
     "append": "sqlingest.materializations:Append",
     "merge": "sqlingest.materializations:Merge",
+    "scd1": "sqlingest.materializations:Scd1",
+    "scd2": "sqlingest.materializations:Scd2",
+    "insert_overwrite": "sqlingest.materializations:InsertOverwrite",
 })

@@ -16,6 +16,7 @@ from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import audit_columns
 from sqlingest.render import RenderedModel, Renderer
+from sqlingest.validate.layers import check_layer_rules
 from sqlingest.validate import ValidatedModel, build_schema, contract_schema, validate
 
 
@@ -139,6 +140,10 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
             planned[name] = _plan_model(project, catalog, result)
         except UserError as exc:
             errors.append(exc)
+            continue
+        pm = planned[name]
+        errors.extend(check_layer_rules(name, str(r.model.path), r.model.layer, project.config.layer(r.model.layer),
+                                        r.contract, pm.table))
     CompileErrors.raise_if_any(errors)
     selected = dag.select(select, {n: r.config.tags + (r.contract.tags if r.contract else [])
                                    for n, r in rendered.items()})

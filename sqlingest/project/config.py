@@ -12,7 +12,6 @@ from pydantic import BaseModel, ConfigDict, Field
 Layer = Literal["bronze", "silver", "gold"]
 LAYERS: tuple[Layer, ...] = ("bronze", "silver", "gold")
 FormatName = Literal["iceberg", "delta", "parquet"]
-Materialization = Literal["view", "table", "append", "merge"]
 
 
 class Strict(BaseModel):
@@ -55,11 +54,31 @@ class TargetConfig(Strict):
 
 
 class LayerConfig(Strict):
-    """Defaults every dataset of a layer inherits."""
+    """The contract of a layer: every dataset in it inherits these rules and may tighten them, never loosen them.
+
+    ``namespace`` may use ``{layer}``, ``{domain}`` and ``{project}``.
+    """
 
     namespace: str | None = None
     strict: bool | None = None
-    materializations: list[Materialization] | None = None
+    materializations: list[str] | None = None
+    require_contract: bool | None = None
+    require_keys: bool | None = None
+    #: checks every business-key column must carry (``primary_key`` on the key covers not_null and unique)
+    key_checks: list[str] | None = None
+    require_descriptions: bool | None = None
+    #: a regular expression table names must match
+    table_pattern: str | None = None
+
+
+LAYER_DEFAULTS: dict[str, dict[str, object]] = {
+    "bronze": {"strict": False, "require_contract": False, "require_keys": False, "key_checks": [],
+               "require_descriptions": False},
+    "silver": {"strict": True, "require_contract": True, "require_keys": True,
+               "key_checks": ["not_null", "unique"], "require_descriptions": False},
+    "gold": {"strict": True, "require_contract": True, "require_keys": False, "key_checks": [],
+             "require_descriptions": False},
+}
 
 
 class SecretProviderConfig(Strict):
@@ -86,8 +105,6 @@ class ProjectConfig(Strict):
     def layer(self, layer: str) -> LayerConfig:
         """The configuration of ``layer`` with defaults filled in."""
         cfg = self.layers.get(layer) or LayerConfig()  # type: ignore[call-overload]
-        return LayerConfig(
-            namespace=cfg.namespace or layer,
-            strict=cfg.strict if cfg.strict is not None else layer != "bronze",
-            materializations=cfg.materializations,
-        )
+        values = {**LAYER_DEFAULTS.get(layer, {}), **cfg.model_dump(exclude_none=True)}
+        values.setdefault("namespace", layer)
+        return LayerConfig(**values)

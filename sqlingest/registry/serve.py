@@ -98,7 +98,7 @@ def serve(dsn: str | None, host: str, port: int, tokens_file: Path | str, *, pro
         from sqlingest.registry.service import create_app
     except ImportError as exc:
         raise MissingDependency(f"the registry service needs {exc.name}",
-                                hint="pip install fastapi uvicorn") from None
+                                hint="pip install 'sqlingest[registry]'") from None
     store = open_store(dsn, project_dir)
     _log.info("serving %s registry for %d token(s) on http://%s:%d", type(store).__name__, len(tokens), host, port)
     config: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "proxy_headers": False}

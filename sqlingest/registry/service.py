@@ -157,6 +157,13 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
         if ALL_DOMAINS not in owned and domain not in owned:
             raise _Forbidden(f"this token may not publish to domain '{domain}'")
 
+    def writer_domains(subject: SubjectParam, caller: frozenset[str] = caller_domains) -> frozenset[str]:
+        """The caller's domains, after checking it owns the subject's domain (403 before the body is validated)."""
+        authorize_write(subject, caller)
+        return caller
+
+    writer = Depends(writer_domains)
+
     @app.exception_handler(_Unauthorized)
     async def _unauthorized(request: Request, exc: _Unauthorized) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "hint": "send 'Authorization: Bearer <token>'"}, status_code=401,
@@ -221,9 +228,8 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
     def publish(
         subject: SubjectParam,
         contract: Annotated[dict[str, Any], _CONTRACT_BODY],
-        caller: frozenset[str] = caller_domains,
+        caller: frozenset[str] = writer,
     ) -> JSONResponse:
-        authorize_write(subject, caller)
         published, created = store.publish_with_status(
             subject, contract, domain_check=lambda domain: authorize_write(subject, caller))
         status = 201 if created else 200

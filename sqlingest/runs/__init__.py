@@ -30,6 +30,7 @@ class ModelResult:
     rows_dropped: int | None = None
     inputs: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    attempts: int = 0
     sql_hash: str = ""
     checks: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None

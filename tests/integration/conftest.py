@@ -59,7 +59,7 @@ def project(lakehouse: Lakehouse, tmp_path: Path):
         uid = uuid.uuid4().hex[:8]
         config = ("name: t\n" + head +
                   f"layers:\n  bronze: {{namespace: b_{uid}}}\n  silver: {{namespace: s_{uid}}}\n"
-                  f"  gold: {{namespace: g_{uid}}}\n"
+                  f"  gold: {{namespace: g_{uid}, require_contract: false}}\n"
                   f"targets:\n  dev:\n{lakehouse.target(format=format, catalog=catalog)}{extra}")
         return write_files(tmp_path / "proj", {"sqlingest.yml": config, **files})
 

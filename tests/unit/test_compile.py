@@ -24,7 +24,7 @@ FILES = {
         layer: silver
         keys: {business: [id]}
         columns:
-          - {name: id, type: bigint, nullable: false}
+          - {name: id, type: bigint, nullable: false, checks: [not_null, unique]}
           - {name: amount, type: "decimal(10,2)"}
           - {name: status, type: string}
     """,
@@ -44,8 +44,11 @@ FILES = {
 }
 
 
+CONFIG = "name: t\nlayers:\n  gold: {require_contract: false}\n"
+
+
 def plan(make_project, **overrides):
-    return plan_project(load_project(make_project({**FILES, **overrides})))
+    return plan_project(load_project(make_project({**FILES, **overrides}, config=CONFIG)))
 
 
 def errors_of(make_project, **overrides) -> list[str]:
@@ -122,7 +125,7 @@ def test_cycle_is_an_error(make_project):
 
 
 def test_merge_on_parquet_is_refused_at_compile_time(make_project):
-    config = "name: t\ntargets:\n  dev:\n    catalog: {type: spark_session}\n    format: parquet\n"
+    config = CONFIG + "targets:\n  dev:\n    catalog: {type: spark_session}\n    format: parquet\n"
     root = make_project(FILES, config=config)
     with pytest.raises(UserError) as err:
         plan_project(load_project(root))
@@ -130,7 +133,7 @@ def test_merge_on_parquet_is_refused_at_compile_time(make_project):
 
 
 def test_iceberg_on_session_catalog_is_refused(make_project):
-    config = "name: t\ntargets:\n  dev:\n    catalog: {type: spark_session}\n    format: iceberg\n"
+    config = CONFIG + "targets:\n  dev:\n    catalog: {type: spark_session}\n    format: iceberg\n"
     with pytest.raises(UserError, match="cannot hold iceberg tables"):
         plan_project(load_project(make_project(FILES, config=config)))
 
@@ -147,7 +150,7 @@ def test_unknown_config_key(make_project):
 
 
 def test_select_layers_tags_and_ancestors(make_project):
-    root = make_project(FILES)
+    root = make_project(FILES, config=CONFIG)
     project = load_project(root)
     assert plan_project(project, select=["layer:silver"]).selected == ["silver.orders"]
     assert plan_project(project, select=["+by_status"]).selected == ["bronze.orders", "silver.orders",
@@ -173,7 +176,7 @@ def test_compiled_sql_is_written(make_project):
 
 
 def test_cli_compile_exit_codes(make_project, capsys):
-    root = make_project(FILES)
+    root = make_project(FILES, config=CONFIG)
     assert main(["compile", "--project-dir", str(root)]) == 0
     (root / "models/silver/orders.sql").write_text("SELECT id, amount, nope AS status FROM {{ ref('bronze.orders') }}\n")
     assert main(["compile", "--project-dir", str(root)]) == 2
@@ -186,3 +189,21 @@ def test_unknown_materialization(make_project):
     errs = errors_of(make_project, **{"models/gold/by_status.sql": "{{ config(materialized='tabel') }}\nSELECT 1 AS x\n"})
     assert errs[0].startswith("models/gold/by_status.sql:1:1: unknown materialization 'tabel'")
     assert "did you mean 'table'" in errs[0]
+
+
+def test_layer_rules_are_compile_errors(make_project):
+    silver = FILES["contracts/shop/orders.silver.yml"].replace(", checks: [not_null, unique]", "")
+    config = "name: t\nlayers:\n  gold: {require_descriptions: true, table_pattern: '[a-z]+'}\n"
+    root = make_project({**FILES, "contracts/shop/orders.silver.yml": silver}, config=config)
+    with pytest.raises(CompileErrors) as err:
+        plan_project(load_project(root))
+    text = err.value.format()
+    assert "contracts/shop/orders.silver.yml:5:5: silver requires a not_null check on business key 'id'" in text
+    assert "silver requires a unique check on business key 'id'" in text
+    assert "models/gold/by_status.sql:1:1: gold models need a contract" in text
+
+
+def test_primary_key_check_satisfies_key_rules(make_project):
+    silver = FILES["contracts/shop/orders.silver.yml"].replace(", checks: [not_null, unique]", "") + \
+        "        checks: [{type: primary_key, columns: [id]}]\n"
+    plan(make_project, **{"contracts/shop/orders.silver.yml": silver})

@@ -1,5 +1,6 @@
 {#- Upsert on the unique key. The source is first deduplicated: one row per key, the latest by the ordering
-    column. Rows whose values did not change are left alone, so a rerun of the same batch rewrites nothing. -#}
+    column. Rows whose values did not change are left alone, so a rerun of the same batch rewrites nothing.
+    With a delete flag, a latest row whose flag is true deletes the key (and is never inserted). -#}
 MERGE INTO {{ relation }} AS t
 USING (
   SELECT {{ columns | join(', ') }}
@@ -7,12 +8,16 @@ USING (
     SELECT *, row_number() OVER (
       PARTITION BY {{ unique_key | join(', ') }}
       ORDER BY {{ (ordering ~ ' DESC NULLS LAST') if ordering else '1' }}
+      {{- (', coalesce(' ~ delete_flag ~ ', false) DESC') if delete_flag else '' }}
     ) AS __sqlingest_rn
     FROM {{ stage }}
   )
   WHERE __sqlingest_rn = 1
 ) AS s
 ON {% for k in unique_key %}t.{{ k }} = s.{{ k }}{{ ' AND ' if not loop.last }}{% endfor %}
+{%- if delete_flag %}
+WHEN MATCHED AND coalesce(s.{{ delete_flag }}, false) THEN DELETE
+{%- endif %}
 {%- if update_columns %}
 WHEN MATCHED AND NOT (
   {%- for c in compare_columns %}
@@ -23,5 +28,5 @@ WHEN MATCHED AND NOT (
   {{ c }} = s.{{ c }}{{ ',' if not loop.last }}
   {%- endfor %}
 {%- endif %}
-WHEN NOT MATCHED THEN INSERT ({{ columns | join(', ') }})
+WHEN NOT MATCHED{{ (' AND NOT coalesce(s.' ~ delete_flag ~ ', false)') if delete_flag else '' }} THEN INSERT ({{ columns | join(', ') }})
 VALUES ({% for c in columns %}s.{{ c }}{{ ', ' if not loop.last }}{% endfor %})

@@ -72,8 +72,9 @@ def test_writes_to_a_foreign_domain_get_403_and_change_nothing(client: TestClien
     assert response.status_code == 403
     assert "retail" in response.json()["detail"]
     assert store.subjects() == []
-    # even an invalid body is refused for lack of rights first
+    # rights are checked before the contract is validated
     assert publish(client, {"junk": True}, token=FINANCE).status_code == 403
+    assert publish(client, [1, 2], token=FINANCE).status_code == 403
 
 
 def test_reads_are_open_to_every_valid_token(client: TestClient) -> None:

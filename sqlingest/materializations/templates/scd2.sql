@@ -1,0 +1,116 @@
+{#- Slowly changing dimension, type 2: one row per version of a business key, valid from its ordering value
+    (valid_from, inclusive) until the next version or the key's delete (valid_to, exclusive; NULL = still valid).
+
+    For the keys present in the staged rows only, the whole version chain is recomputed from
+      (a) the table's history of those keys, read back as events: every version is an upsert at valid_from, and a
+          version that was closed by a delete (valid_to set but no version starting there) is a delete at valid_to;
+      (b) the staged rows: an upsert at CAST(ordering AS TIMESTAMP), or a delete when the delete flag is true.
+    Events are deduplicated per (key, timestamp) (a delete wins, then a staged row over history, then the smallest
+    hash of the values), ordered by timestamp, and reduced to changes: an upsert whose tracked columns equal the
+    previous event's is no change (consecutive equal versions collapse), a delete is a change only after an upsert.
+    Each remaining upsert is a version; valid_to is the timestamp of the next change.
+
+    The new chain is applied with ONE MERGE on (key, valid_from) — one atomic commit on Iceberg and Delta:
+    history rows that are no longer in the chain come along as removal markers and are deleted, changed versions
+    (valid_to, is_current, values) are updated, new versions are inserted, identical versions are not touched.
+    Rerunning the same rows therefore changes nothing, and late or out-of-order rows land where they belong.
+    (WHEN NOT MATCHED BY SOURCE cannot be used: its condition cannot say "key in this batch" without a subquery,
+    which neither Iceberg nor Delta accepts there.) -#}
+{%- set tracked = tracked_columns | reject('in', [ordering, delete_flag]) | list %}
+{%- set versioned = ['valid_from', 'valid_to', 'is_current'] %}
+{%- macro key_match(left, right, extra='') -%}
+{% for k in unique_key %}{{ left }}.{{ k }} <=> {{ right }}.{{ k }}{{ ' AND ' if not loop.last }}{% endfor %}{{ extra }}
+{%- endmacro %}
+{%- macro cols(alias='') -%}
+{% for c in columns %}{{ alias }}{{ c }}{{ ', ' if not loop.last }}{% endfor %}
+{%- endmacro %}
+MERGE INTO {{ relation }} AS t
+USING (
+  WITH batch AS (
+    SELECT {{ cols() }},
+      CASE WHEN CAST({{ ordering }} AS TIMESTAMP) IS NULL
+        THEN raise_error('scd2 {{ relation | replace("'", "") }}: a row has no {{ ordering | replace("'", "") }} (the ordering column) and cannot be placed in history')
+        ELSE CAST({{ ordering }} AS TIMESTAMP)
+      END AS __sqlingest_ts,
+      {{ ('coalesce(' ~ delete_flag ~ ', false)') if delete_flag else 'false' }} AS __sqlingest_del,
+      0 AS __sqlingest_src
+    FROM {{ stage }}
+  ),
+  batch_keys AS (
+    SELECT DISTINCT {{ unique_key | join(', ') }} FROM batch
+  ),
+  history AS (
+    SELECT h.*, lead(h.valid_from) OVER (
+      PARTITION BY {% for k in unique_key %}h.{{ k }}{{ ', ' if not loop.last }}{% endfor %} ORDER BY h.valid_from
+    ) AS __sqlingest_next
+    FROM {{ relation }} AS h
+    LEFT SEMI JOIN batch_keys AS k ON {{ key_match('h', 'k') }}
+  ),
+  events AS (
+    SELECT {{ cols() }}, __sqlingest_ts, __sqlingest_del, __sqlingest_src FROM batch
+    UNION ALL
+    SELECT {{ cols() }}, valid_from, false, 1 FROM history
+    UNION ALL
+    SELECT {{ cols() }}, valid_to, true, 1 FROM history
+    WHERE valid_to IS NOT NULL AND (__sqlingest_next IS NULL OR __sqlingest_next <> valid_to)
+  ),
+  deduped AS (
+    SELECT * FROM (
+      SELECT *, row_number() OVER (
+        PARTITION BY {{ unique_key | join(', ') }}, __sqlingest_ts
+        ORDER BY __sqlingest_del DESC, __sqlingest_src, xxhash64({{ cols() }})
+      ) AS __sqlingest_rn
+      FROM events
+    )
+    WHERE __sqlingest_rn = 1
+  ),
+  changes AS (
+    SELECT * FROM (
+      SELECT *,
+        CASE
+          WHEN __sqlingest_del THEN coalesce(NOT lag(__sqlingest_del) OVER w, false)
+          ELSE coalesce(lag(__sqlingest_del) OVER w, true)
+          {%- if tracked %}
+            OR NOT (
+            {%- for c in tracked %}
+              lag({{ c }}) OVER w <=> {{ c }}{{ ' AND' if not loop.last }}
+            {%- endfor %})
+          {%- endif %}
+        END AS __sqlingest_change
+      FROM deduped
+      WINDOW w AS (PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts)
+    )
+    WHERE __sqlingest_change
+  ),
+  versions AS (
+    SELECT {{ cols() }}, valid_from, valid_to, valid_to IS NULL AS is_current
+    FROM (
+      SELECT {{ cols() }}, __sqlingest_del, __sqlingest_ts AS valid_from,
+        lead(__sqlingest_ts) OVER (PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts) AS valid_to
+      FROM changes
+    )
+    WHERE NOT __sqlingest_del
+  )
+  SELECT {{ cols() }}, valid_from, valid_to, is_current, false AS __sqlingest_remove
+  FROM versions
+  UNION ALL
+  SELECT {{ cols('h.') }}, h.valid_from, h.valid_to, h.is_current, true
+  FROM history AS h
+  LEFT ANTI JOIN versions AS v ON {{ key_match('h', 'v', ' AND h.valid_from <=> v.valid_from') }}
+) AS s
+ON {{ key_match('t', 's', ' AND t.valid_from <=> s.valid_from') }}
+WHEN MATCHED AND s.__sqlingest_remove THEN DELETE
+WHEN MATCHED AND NOT (
+  {%- for c in columns if c not in unique_key %}
+  t.{{ c }} <=> s.{{ c }} AND
+  {%- endfor %}
+  t.valid_to <=> s.valid_to AND
+  t.is_current <=> s.is_current
+) THEN UPDATE SET
+  {%- for c in columns if c not in unique_key %}
+  {{ c }} = s.{{ c }},
+  {%- endfor %}
+  valid_to = s.valid_to,
+  is_current = s.is_current
+WHEN NOT MATCHED AND NOT s.__sqlingest_remove THEN INSERT ({{ cols() }}, {{ versioned | join(', ') }})
+VALUES ({{ cols('s.') }}, s.valid_from, s.valid_to, s.is_current)
