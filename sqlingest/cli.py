@@ -65,6 +65,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--fail-fast", "-x", action="store_true", help="stop at the first failure")
         p.add_argument("--threads", type=int, default=None, help="models run at once (default: the target's)")
 
+    from sqlingest.registry import cli as registry_cli
+
+    registry_cli.add_subcommands(sub)
+
     p = sub.add_parser("runs", help="list recent runs")
     _common(p, select=False)
     p.add_argument("--limit", type=int, default=10)
@@ -229,8 +233,14 @@ def cmd_runs(args: argparse.Namespace, console: Any) -> int:
     return 0
 
 
+def _registry_commands() -> dict[str, Any]:
+    from sqlingest.registry import cli as registry_cli
+
+    return dict(registry_cli.COMMANDS)
+
+
 COMMANDS = {"init": cmd_init, "compile": cmd_compile, "build": cmd_build, "run": cmd_run, "test": cmd_test,
-            "runs": cmd_runs}
+            "runs": cmd_runs, **_registry_commands()}
 
 if __name__ == "__main__":
     sys.exit(main())

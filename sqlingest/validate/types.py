@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError
 
 _STRINGISH = {exp.DataType.Type.VARCHAR, exp.DataType.Type.CHAR, exp.DataType.Type.TEXT,
               exp.DataType.Type.NVARCHAR, exp.DataType.Type.NCHAR}
@@ -54,12 +54,12 @@ def normalize_type(text: str) -> str:
         ValueError: ``text`` is not a Spark SQL type.
     """
     try:
-        dtype = exp.DataType.build(text.strip(), dialect="spark")
-    except (ParseError, ValueError) as exc:
+        dtype = sqlglot.parse_one(text.strip(), into=exp.DataType, dialect="spark")
+        if not isinstance(dtype, exp.DataType) or dtype.this == exp.DataType.Type.USERDEFINED:
+            raise ValueError(text)
+        return to_spark(dtype)
+    except Exception as exc:  # sqlglot raises several error types (and IndexError on 'array<>')
         raise ValueError(f"'{text}' is not a Spark SQL type") from exc
-    if dtype.this == exp.DataType.Type.USERDEFINED:
-        raise ValueError(f"'{text}' is not a Spark SQL type")
-    return to_spark(dtype)
 
 
 _DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")

@@ -71,3 +71,10 @@ def test_duplicate_contract(make_project):
     files = {"contracts/shop/a.yml": SOURCE, "contracts/shop/b.yml": SOURCE}
     with pytest.raises(UserError, match="declared twice"):
         load_contracts(make_project(files))
+
+
+@pytest.mark.parametrize("bad", ["array<>", "'", "struct<", "int int"])
+def test_malformed_types_are_user_errors(make_project, bad):
+    text = SOURCE.replace("type: long", f"type: \"{bad}\"")
+    with pytest.raises(UserError, match="is not a Spark SQL type"):
+        load_contracts(make_project({"contracts/shop/orders.yml": text}))
