@@ -16,6 +16,7 @@ from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import audit_columns
 from sqlingest.render import RenderedModel, Renderer
+from sqlingest.validate.governance import check_deprecations, check_history
 from sqlingest.validate.layers import check_layer_rules
 from sqlingest.validate import ValidatedModel, build_schema, contract_schema, validate
 
@@ -95,7 +96,9 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         relations[name] = catalog.relation(*relation_parts(project, model, contract))
 
     renderer = Renderer(project, lambda n: relations[n], run_id=run_id)
-    errors: list[UserError] = []
+    errors: list[UserError] = check_history(project)
+    deprecation_errors, warnings = check_deprecations(project)
+    errors.extend(deprecation_errors)
     rendered: dict[str, RenderedModel] = {}
     for name, model in project.models.items():
         try:
@@ -124,7 +127,6 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
     schema = build_schema(list(project.contracts.values()),
                           {r.contract.key: r.relation for r in rendered.values() if r.contract})
     planned: dict[str, PlannedModel] = {}
-    warnings: list[str] = []
     for name in order:
         r = rendered[name]
         result = validate(r, schema)

@@ -207,3 +207,24 @@ def test_primary_key_check_satisfies_key_rules(make_project):
     silver = FILES["contracts/shop/orders.silver.yml"].replace(", checks: [not_null, unique]", "").replace(
         "keys: {business: [id]}", "keys: {business: [id]}\n        checks: [{type: primary_key, columns: [id]}]")
     plan(make_project, **{"contracts/shop/orders.silver.yml": silver})
+
+
+def test_compile_refuses_a_contract_that_breaks_its_published_history(make_project, capsys):
+    root = make_project(FILES, config=CONFIG)
+    assert main(["contracts", "publish", "--project-dir", str(root)]) == 0
+    path = root / "contracts/shop/orders.silver.yml"
+    path.write_text(path.read_text() + "  - {name: channel, type: string, nullable: false}\n")
+    assert main(["compile", "--project-dir", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "contracts/shop/orders.silver.yml:1:1: silver:shop.orders breaks BACKWARD compatibility" in err
+    assert "channel" in err
+
+
+def test_deprecated_columns_warn_then_fail_after_sunset(make_project):
+    silver = FILES["contracts/shop/orders.silver.yml"].replace(
+        '{name: status, type: string}', '{name: status, type: string, deprecated: true, sunset: 2999-01-01}')
+    assert any("column 'status' of shop.orders is deprecated (sunset 2999-01-01)" in w
+               for w in plan(make_project, **{"contracts/shop/orders.silver.yml": silver}).warnings)
+    expired = silver.replace("2999-01-01", "2001-01-01")
+    errs = errors_of(make_project, **{"contracts/shop/orders.silver.yml": expired})
+    assert any("passed its sunset date 2001-01-01" in e for e in errs)
