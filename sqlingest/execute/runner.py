@@ -370,10 +370,17 @@ class Runner:
             if live == desired:
                 return
             if pm.materialization.NAME != "table":
+                additions = _additions(live, desired)
+                if additions is not None and pm.format.supports_schema_evolution:
+                    for statement in additions:  # compatible evolution: new nullable columns, in place
+                        self.spark.sql(f"ALTER TABLE {pm.relation} {statement}")
+                    return
                 diff = _schema_diff(live, desired)
+                plan = "; ".join(_evolution_plan(pm.relation, live, desired))
                 raise ContractViolation(
                     f"table {pm.relation} does not have the contract's schema ({diff}); nothing was written",
-                    hint="rerun with --full-refresh to rebuild it from scratch, or evolve the table to the contract")
+                    hint=f"this change cannot be applied in place; it needs: {plan} — or rerun with "
+                         "--full-refresh to rebuild the table from its inputs")
             replace = True
         comments = {c.name: c.description for c in contract.columns} if contract else {}
         ddl = []
@@ -424,6 +431,32 @@ class Runner:
 
 
 _VOLATILE = {"_ingested_at", "_run_id", "_batch_id"}
+
+
+def _additions(live: list[tuple[str, str]], desired: list[tuple[str, str]]) -> list[str] | None:
+    """``ADD COLUMN … AFTER …`` statements when ``desired`` only adds columns to ``live``; None otherwise."""
+    live_names = [n for n, _ in live]
+    if [c for c in desired if c[0] in live_names] != live:
+        return None
+    statements = []
+    previous: str | None = None
+    for name, dtype in desired:
+        if name not in live_names:
+            position = f" AFTER {quote(previous)}" if previous else " FIRST"
+            statements.append(f"ADD COLUMN {quote(name)} {dtype.upper()}{position}")
+        previous = name
+    return statements
+
+
+def _evolution_plan(relation: str, live: list[tuple[str, str]], desired: list[tuple[str, str]]) -> list[str]:
+    live_d, want = dict(live), dict(desired)
+    steps = [f"ALTER TABLE {relation} DROP COLUMN {quote(n)}" for n in live_d if n not in want]
+    steps += [f"ALTER TABLE {relation} ALTER COLUMN {quote(n)} TYPE {want[n].upper()} (from {live_d[n]})"
+              for n in want if n in live_d and live_d[n] != want[n]]
+    steps += [f"ALTER TABLE {relation} ADD COLUMN {quote(n)} {want[n].upper()}" for n in want if n not in live_d]
+    if not steps:
+        steps.append("reorder columns to the contract's order")
+    return steps
 
 
 def _schema_diff(live: list[tuple[str, str]], desired: list[tuple[str, str]]) -> str:

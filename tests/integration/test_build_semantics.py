@@ -166,3 +166,27 @@ def test_view_materialization(lakehouse, project):
     root = project(files)
     assert main(["build", "--project-dir", str(root)]) == 0
     assert lakehouse.spark.table(f"{ns(root, 'gold')}.v").count() == 3
+
+
+def test_new_contract_column_is_added_in_place_and_incompatible_change_is_refused(lakehouse, project, capsys):
+    spark = lakehouse.spark
+    files = dict(STRICT)
+    files["contracts/s/items.silver.yml"] = files["contracts/s/items.silver.yml"].replace("max: 3", "max: 9")
+    root = project(files)
+    assert main(["build", "--project-dir", str(root)]) == 0
+    rel = f"{ns(root, 'silver')}.items"
+    contract = root / "contracts/s/items.silver.yml"
+    contract.write_text(contract.read_text().replace(
+        "  - {name: price, type: \"decimal(6,2)\"}",
+        "  - {name: price, type: \"decimal(6,2)\"}\n  - {name: qty2, type: bigint}"))
+    model = root / "models/silver/items.sql"
+    model.write_text(model.read_text().replace("price, seen", "price, CAST(qty * 2 AS BIGINT) AS qty2, seen"))
+    assert main(["build", "--project-dir", str(root)]) == 0
+    assert spark.table(rel).columns == ["id", "qty", "price", "qty2", "seen"]
+    assert spark.table(rel).where("id = 1").collect()[0]["qty2"] == 10
+    contract.write_text(contract.read_text().replace("{name: qty, type: int", "{name: qty, type: string"))
+    model.write_text(model.read_text().replace("SELECT id, qty,", "SELECT id, CAST(qty AS STRING) AS qty,"))
+    assert main(["build", "--project-dir", str(root)]) == 1
+    out = capsys.readouterr().out
+    assert "cannot be applied in place" in out and "ALTER COLUMN `qty` TYPE STRING (from int)" in out
+    assert dict(spark.table(rel).dtypes)["qty"] == "int"
