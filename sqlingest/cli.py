@@ -196,6 +196,11 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
         write_run(spark, record, namespace=plan.catalog.namespace(META_NAMESPACE), fmt=project.target.format)
     except Exception as exc:  # the run itself is done and recorded on disk; say so and go on
         console.print(f"[yellow]warning:[/] could not append the run to the lakehouse run tables: {exc}")
+    if project.config.alerts:
+        from sqlingest.runs.alerts import notify
+
+        for problem in notify(record, project.config.alerts):
+            console.print(f"[yellow]warning:[/] {_escape(problem)}")
     counts = {s: sum(1 for m in record.models if m.status == s) for s in ("success", "warn", "error", "skipped")}
     console.print(f"Done in {time.perf_counter() - started:.1f}s: {counts['success']} ok, {counts['warn']} warned, "
                   f"{counts['error']} failed, {counts['skipped']} skipped · run log {project.rel(path)}")

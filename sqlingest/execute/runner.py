@@ -403,6 +403,27 @@ class Runner:
         self.spark.sql(statement)
 
     # -- checks ------------------------------------------------------------------------------------
+    def _anomaly(self, pm: PlannedModel, result: ModelResult, check: Check) -> dict[str, Any]:
+        """Compare this run's metric with the model's earlier runs in the lakehouse run log."""
+        from sqlingest.checks.anomaly import METRICS, evaluate
+        from sqlingest.runs.tables import META_NAMESPACE
+
+        base = {"name": check.label, "severity": check.severity, "action": check.effective_action, "fused": True}
+        current = getattr(result, check.metric, None) if check.metric in METRICS else None
+        if current is None:
+            return base | {"outcome": "pass", "value": None, "failed": False,
+                           "message": f"no {check.metric} measured in this run"}
+        table = f"{self.plan.catalog.namespace(META_NAMESPACE)}.model_runs"
+        history: list[float] = []
+        if self._exists(table):
+            history = [float(r[0]) for r in self.spark.sql(
+                f"SELECT {check.metric} FROM {table} WHERE model = '{pm.name}' AND status IN ('success', 'warn') "
+                f"AND {check.metric} IS NOT NULL ORDER BY started_at DESC LIMIT {int(check.window)}").collect()]
+        verdict = evaluate(float(current), history, sigma=check.sigma, min_history=check.min_history)
+        outcome = ("fail" if check.severity == "error" else "warn") if verdict.anomalous else "pass"
+        return base | {"outcome": outcome, "value": current, "message": f"{check.metric} {verdict.message}",
+                       "failed": outcome == "fail" and check.effective_action == "fail"}
+
     def _check(self, pm: PlannedModel, result: ModelResult) -> None:
         contract = pm.contract
         fused = list(result.checks)
@@ -411,7 +432,9 @@ class Runner:
             if not self._exists(pm.relation):
                 raise ExecutionError(f"table {pm.relation} does not exist; build it before testing it",
                                      hint="sqlingest build --select " + pm.name)
-            remaining = [c for c in contract.all_checks() if not (built and is_row_check(c))]
+            remaining = [c for c in contract.all_checks()
+                         if not (built and is_row_check(c)) and c.type != "anomaly"]
+            fused += [self._anomaly(pm, result, c) for c in contract.all_checks() if c.type == "anomaly"]
             results: list[CheckResult] = run_checks(self.spark, contract, pm.relation,
                                                     relation_of=self.relation_of, checks=remaining)
             result.checks = fused + [vars(r) | {"failed": r.failed and r.action == "fail"} for r in results]

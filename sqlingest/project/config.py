@@ -90,6 +90,16 @@ class SecretProviderConfig(Strict):
         return dict(self.model_extra or {})
 
 
+class AlertConfig(Strict):
+    """Where to tell people about failed or warned checks and failed models (a JSON POST)."""
+
+    type: Literal["webhook"] = "webhook"
+    url: str
+    on: list[Literal["fail", "warn", "error"]] = Field(default_factory=lambda: ["fail", "error"])
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout: float = 10.0
+
+
 class ProjectConfig(Strict):
     """The whole of ``sqlingest.yml``."""
 
@@ -101,6 +111,7 @@ class ProjectConfig(Strict):
     targets: dict[str, TargetConfig] = Field(default_factory=lambda: {"dev": TargetConfig()})
     layers: dict[Layer, LayerConfig] = Field(default_factory=dict)
     secrets: list[SecretProviderConfig] = Field(default_factory=list)
+    alerts: list[AlertConfig] = Field(default_factory=list)
 
     def layer(self, layer: str) -> LayerConfig:
         """The configuration of ``layer`` with defaults filled in."""

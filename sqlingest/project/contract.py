@@ -21,7 +21,7 @@ Action = Literal["fail", "warn", "quarantine", "drop"]
 
 CHECK_TYPES = (
     "not_null", "unique", "primary_key", "accepted_values", "range", "regex", "length",
-    "relationships", "row_count", "freshness", "expression", "sql_metric", "sodacl",
+    "relationships", "row_count", "freshness", "expression", "sql_metric", "sodacl", "anomaly",
 )
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -53,6 +53,11 @@ class Check(_Strict):
     warn_after: str | None = None
     error_after: str | None = None
     threshold: str | None = None
+    # anomaly: which run metric, how many earlier runs, how many standard deviations
+    metric: str = "rows_in"
+    window: int = 10
+    sigma: float = 3.0
+    min_history: int = 3
 
     @field_validator("type")
     @classmethod

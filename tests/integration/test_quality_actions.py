@@ -111,3 +111,20 @@ def test_runs_and_check_results_are_recorded_in_the_lakehouse(lakehouse, project
     checks = spark.sql(f"SELECT check_name, outcome, value FROM lake.sqlingest_meta.check_results "
                        f"WHERE run_id = '{run_id}'").collect()
     assert [tuple(c) for c in checks] == [("accepted_values(kind)", "warn", 1.0)]
+
+
+def test_anomaly_check_fires_on_a_volume_drop(lakehouse, project):
+    spark = lakehouse.spark
+    root = project(files("  - {type: anomaly, metric: rows_in, window: 5, min_history: 3, severity: warn}\n"))
+    (root / "data/a.csv").unlink()
+    for batch in range(4):
+        rows = "".join(f"{batch * 100 + i},buy,{i}\n" for i in range(20 + batch))
+        (root / f"data/b{batch}.csv").write_text("id,kind,amount\n" + rows)
+        assert main(["build", "--project-dir", str(root)]) == 0
+        check = last_run(root)["gold.events"]["checks"][0]
+        assert check["outcome"] == "pass", check
+    (root / "data/b9.csv").write_text("id,kind,amount\n999,buy,1\n")
+    assert main(["build", "--project-dir", str(root)]) == 0  # warn severity: reported, not failed
+    check = last_run(root)["gold.events"]["checks"][0]
+    assert check["outcome"] == "warn" and "outside" in check["message"] and check["value"] == 1
+    assert spark.table(table(root)).count() == 20 + 21 + 22 + 23 + 1

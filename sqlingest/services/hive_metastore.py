@@ -1,0 +1,253 @@
+"""A standalone Hive Metastore 2.3 (Thrift) service from the jars pyspark already ships, for tests and
+``make services``.
+
+:func:`start_hive_metastore` writes a ``hive-site.xml`` into a folder (Derby database in that folder by default,
+or a PostgreSQL database given by JDBC URL), then runs::
+
+    java -cp <folder>/conf:<pyspark>/jars/*[:postgresql.jar] org.apache.hadoop.hive.metastore.HiveMetaStore -p PORT
+
+on 127.0.0.1 and waits until the port answers. The schema is created by DataNucleus on first use
+(``datanucleus.schema.autoCreateAll``); ``hive.async.log.enabled=false`` avoids the missing LMAX disruptor.
+
+Spark reaches it with ``spark.hadoop.hive.metastore.uris=thrift://127.0.0.1:PORT`` (catalog ``hive`` with
+``uris:``), Iceberg with ``type=hive, uri=thrift://…`` (catalog ``iceberg_hive``).
+
+Command line::
+
+    python -m sqlingest.services.hive_metastore start --dir .services/hms [--jdbc-url jdbc:postgresql://… --user U]
+    python -m sqlingest.services.hive_metastore stop --dir .services/hms
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from sqlingest.errors import ExecutionError, MissingDependency, UserError
+from sqlingest.services import free_port
+from sqlingest.services import _process as proc
+
+__all__ = ["HiveMetastoreService", "main", "start_hive_metastore", "stop_hive_metastore"]
+
+HOST = "127.0.0.1"
+MAIN_CLASS = "org.apache.hadoop.hive.metastore.HiveMetaStore"
+#: what Spark itself passes to its JVM on Java 17 (Hive/DataNucleus reflect into these packages)
+JAVA17_OPENS = [f"--add-opens=java.base/{p}=ALL-UNNAMED" for p in (
+    "java.lang", "java.lang.invoke", "java.lang.reflect", "java.io", "java.net", "java.nio", "java.util",
+    "java.util.concurrent", "java.util.concurrent.atomic", "sun.nio.ch", "sun.nio.cs", "sun.security.action",
+    "sun.util.calendar")]
+START_TIMEOUT = 180.0
+
+
+@dataclass
+class HiveMetastoreService:
+    """A running metastore.
+
+    Attributes:
+        host: Always ``127.0.0.1``.
+        port: The Thrift port.
+        directory: Folder holding ``conf/hive-site.xml``, the log, the Derby database and ``service.json``.
+        warehouse: The default warehouse URI (``file:///…``) for managed tables.
+        backend: ``derby`` or ``postgresql``.
+        pid: The JVM's process id.
+        remove_on_stop: Whether :meth:`stop` deletes ``directory``.
+    """
+
+    host: str
+    port: int
+    directory: str
+    warehouse: str
+    backend: str
+    pid: int | None = None
+    remove_on_stop: bool = field(default=False)
+
+    @property
+    def uri(self) -> str:
+        """``thrift://127.0.0.1:PORT``."""
+        return f"thrift://{self.host}:{self.port}"
+
+    @property
+    def log_file(self) -> Path:
+        return Path(self.directory) / "metastore.log"
+
+    def running(self) -> bool:
+        return proc.alive(self.pid) and proc.port_open(self.host, self.port)
+
+    def stop(self) -> None:
+        """Stop the JVM and, when :func:`start_hive_metastore` made the folder, delete it. Safe to call twice."""
+        proc.terminate(self.pid)
+        self.pid = None
+        if self.remove_on_stop:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "uri": self.uri}
+
+
+def pyspark_jars() -> Path:
+    """``<pyspark>/jars`` (Hive 2.3 metastore, Derby, DataNucleus)."""
+    try:
+        import pyspark
+    except ModuleNotFoundError:
+        raise MissingDependency("the Hive Metastore service runs from pyspark's jars, and pyspark is not installed",
+                                hint="pip install pyspark") from None
+    folder = Path(pyspark.__file__).parent / "jars"
+    if not list(folder.glob("hive-metastore-*.jar")):
+        raise MissingDependency(f"no hive-metastore jar in {folder}")
+    return folder
+
+
+def _postgres_driver() -> Path:
+    from sqlingest.jvm import ensure_jars
+
+    for jar in ensure_jars():
+        if jar.name.startswith("postgresql-"):
+            return jar
+    raise MissingDependency("no PostgreSQL JDBC driver among sqlingest's JVM jars (sqlingest/jvm/pom.xml)")
+
+
+def hive_site(properties: dict[str, str]) -> str:
+    body = "".join(f"  <property><name>{escape(k)}</name><value>{escape(v)}</value></property>\n"
+                   for k, v in properties.items())
+    return f'<?xml version="1.0"?>\n<configuration>\n{body}</configuration>\n'
+
+
+def start_hive_metastore(
+    directory: Path | str | None = None,
+    *,
+    port: int | None = None,
+    jdbc_url: str | None = None,
+    user: str | None = None,
+    password: str | None = None,
+    warehouse: str | None = None,
+    heap: str = "384m",
+) -> HiveMetastoreService:
+    """Start a metastore (or return the one already running from ``directory``).
+
+    Args:
+        directory: Folder for configuration, log and Derby database; ``None`` makes a temporary one that
+            :meth:`HiveMetastoreService.stop` deletes.
+        port: Thrift port; ``None`` picks a free one.
+        jdbc_url: A ``jdbc:postgresql://…`` database for the metastore's own tables; ``None`` = Derby in
+            ``directory``.
+        user: Database user (PostgreSQL).
+        password: Database password (PostgreSQL).
+        warehouse: Default location of managed tables (path or URI); default ``<directory>/warehouse``.
+        heap: The JVM's maximum heap.
+
+    Raises:
+        MissingDependency: pyspark or Java is missing.
+        ExecutionError: The metastore did not start (the message holds its log's tail).
+    """
+    java = shutil.which("java")
+    if java is None:
+        raise MissingDependency("java not found on PATH", hint="install a Java 17 runtime")
+    remove_on_stop = directory is None
+    folder = Path(tempfile.mkdtemp(prefix="sqlingest-hms-")) if directory is None else Path(directory).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+
+    state = proc.read_state(folder)
+    if state:
+        service = HiveMetastoreService(**state)
+        if service.running():
+            return service
+
+    wh = warehouse or str(folder / "warehouse")
+    if "://" not in wh:
+        Path(wh).mkdir(parents=True, exist_ok=True)
+        wh = Path(wh).resolve().as_uri()
+    props = {
+        "hive.metastore.warehouse.dir": wh,
+        "datanucleus.schema.autoCreateAll": "true",
+        "hive.metastore.schema.verification": "false",
+        "hive.async.log.enabled": "false",
+        "hive.metastore.event.db.notification.api.auth": "false",
+        # the lock API Iceberg's HiveCatalog commits under needs the transaction tables: let the metastore
+        # create them (schematool would do it in production)
+        "hive.in.test": "true",
+        "hive.metastore.try.direct.sql": "true",
+    }
+    classpath = [str(folder / "conf"), str(pyspark_jars() / "*")]
+    if jdbc_url:
+        if not jdbc_url.startswith("jdbc:postgresql:"):
+            raise UserError(f"metastore database '{jdbc_url}' must be a jdbc:postgresql: URL (or none for Derby)")
+        props.update({"javax.jdo.option.ConnectionURL": jdbc_url,
+                      "javax.jdo.option.ConnectionDriverName": "org.postgresql.Driver",
+                      "javax.jdo.option.ConnectionUserName": user or "",
+                      "javax.jdo.option.ConnectionPassword": password or "",
+                      "datanucleus.rdbms.initializeColumnInfo": "NONE"})
+        classpath.append(str(_postgres_driver()))
+        backend = "postgresql"
+    else:
+        props.update({"javax.jdo.option.ConnectionURL":
+                      f"jdbc:derby:;databaseName={folder / 'metastore_db'};create=true",
+                      "javax.jdo.option.ConnectionDriverName": "org.apache.derby.jdbc.EmbeddedDriver"})
+        backend = "derby"
+    (folder / "conf").mkdir(exist_ok=True)
+    (folder / "conf" / "hive-site.xml").write_text(hive_site(props), encoding="utf-8")
+
+    service = HiveMetastoreService(host=HOST, port=port or free_port(HOST), directory=str(folder), warehouse=wh,
+                                   backend=backend, remove_on_stop=remove_on_stop)
+    cmd = [java, f"-Xmx{heap}", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", *JAVA17_OPENS,
+           f"-Dderby.system.home={folder}", "-Djava.net.preferIPv4Stack=true",
+           "-cp", ":".join(classpath), MAIN_CLASS, "-p", str(service.port)]
+    try:
+        popen = proc.spawn(cmd, cwd=folder, log_file=service.log_file,
+                           env={"HADOOP_USER_NAME": "sqlingest", "HIVE_CONF_DIR": str(folder / "conf")})
+        service.pid = popen.pid
+        proc.wait_until(lambda: proc.port_open(HOST, service.port), pid=popen.pid,
+                        what="Hive Metastore", log_file=service.log_file, timeout=START_TIMEOUT)
+        proc.write_state(folder, asdict(service))
+    except BaseException:
+        service.stop()
+        raise
+    return service
+
+
+def stop_hive_metastore(directory: Path | str) -> bool:
+    """Stop the metastore started from ``directory`` (the folder is kept). Returns whether one was found."""
+    state = proc.read_state(Path(directory))
+    if not state:
+        return False
+    service = HiveMetastoreService(**{**state, "remove_on_stop": False})
+    service.stop()
+    proc.write_state(Path(directory), asdict(service))
+    return True
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sqlingest.services.hive_metastore start|stop --dir D``."""
+    parser = argparse.ArgumentParser(prog="python -m sqlingest.services.hive_metastore",
+                                     description="a standalone Hive Metastore 2.3 (Thrift) service")
+    parser.add_argument("action", choices=("start", "stop"))
+    parser.add_argument("--dir", required=True, help="folder for configuration, log and Derby database")
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--jdbc-url", default=None, help="jdbc:postgresql://… backend (default: Derby)")
+    parser.add_argument("--user", default=None)
+    parser.add_argument("--password", default=None)
+    parser.add_argument("--warehouse", default=None)
+    parser.add_argument("--json", action="store_true", help="print every field as JSON")
+    args = parser.parse_args(argv)
+    try:
+        if args.action == "start":
+            service = start_hive_metastore(args.dir, port=args.port, jdbc_url=args.jdbc_url, user=args.user,
+                                           password=args.password, warehouse=args.warehouse)
+            print(json.dumps(service.to_json(), indent=2) if args.json else service.uri)
+        elif not stop_hive_metastore(args.dir):
+            print(f"no metastore in {args.dir}", file=sys.stderr)
+    except (UserError, ExecutionError) as exc:
+        print(f"error: {exc.format()}", file=sys.stderr)
+        return exc.exit_code
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
