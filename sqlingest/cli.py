@@ -69,6 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     registry_cli.add_subcommands(sub)
 
+    p = sub.add_parser("report", help="write the HTML data-health report")
+    _common(p, select=False)
+    p.add_argument("--output", "-o", default=None, help="file to write (default: target/report.html)")
+    p.add_argument("--limit", type=int, default=200, help="runs to include")
+
     p = sub.add_parser("runs", help="list recent runs")
     _common(p, select=False)
     p.add_argument("--limit", type=int, default=10)
@@ -238,6 +243,17 @@ def cmd_runs(args: argparse.Namespace, console: Any) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, console: Any) -> int:
+    from sqlingest.project import load_project
+    from sqlingest.runs.report import write_report
+
+    project = load_project(Path(args.project_dir), target=args.target)
+    output = Path(args.output) if args.output else project.root / "target" / "report.html"
+    path = write_report(project.state_dir, output, project=project.name, limit=args.limit)
+    console.print(f"report written to {path}")
+    return 0
+
+
 def _registry_commands() -> dict[str, Any]:
     from sqlingest.registry import cli as registry_cli
 
@@ -245,7 +261,7 @@ def _registry_commands() -> dict[str, Any]:
 
 
 COMMANDS = {"init": cmd_init, "compile": cmd_compile, "build": cmd_build, "run": cmd_run, "test": cmd_test,
-            "runs": cmd_runs, **_registry_commands()}
+            "runs": cmd_runs, "report": cmd_report, **_registry_commands()}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -83,6 +83,9 @@ CATALOGS: PluginRegistry[type[Catalog]] = PluginRegistry("catalogs", {
     "iceberg_jdbc": "sqlingest.catalogs.iceberg:IcebergJdbcCatalog",
     "iceberg_hadoop": "sqlingest.catalogs.iceberg:IcebergHadoopCatalog",
     "spark_session": "sqlingest.catalogs.session:SessionCatalog",
+    "hive": "sqlingest.catalogs.hive:HiveCatalog",
+    "iceberg_hive": "sqlingest.catalogs.hive:IcebergHiveCatalog",
+    "iceberg_nessie": "sqlingest.catalogs.nessie:IcebergNessieCatalog",
 })
 
 

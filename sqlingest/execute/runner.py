@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -238,6 +239,10 @@ class Runner:
             result.rows_rescued = int(values.get("rescued") or 0)
         result.checks = [self._fused_result(check, int(values.get(f"f{i}") or 0), rows)
                          for i, check in enumerate(row_checks)]
+        if result.rows_quarantined:
+            result.samples = [{"failed_checks": list(r[0]), "row": json.loads(r[1])} for r in spark.sql(
+                f"SELECT _failed_checks, _row FROM {pm.relation}{QUARANTINE_SUFFIX} "
+                f"WHERE _run_id = '{self.record.run_id}' LIMIT 5").collect()]
 
     def _fuse_checks(self, staged: _Staged, row_checks: list[Check]) -> tuple[DataFrame, Any, bool]:
         """Add one failure flag per row check and the quarantine/drop decisions; observe every count in the
@@ -417,7 +422,7 @@ class Runner:
         history: list[float] = []
         if self._exists(table):
             history = [float(r[0]) for r in self.spark.sql(
-                f"SELECT {check.metric} FROM {table} WHERE model = '{pm.name}' AND status IN ('success', 'warn') "
+                f"SELECT {check.metric} FROM {table} WHERE relation = '{pm.relation}' AND status IN ('success', 'warn') "
                 f"AND {check.metric} IS NOT NULL ORDER BY started_at DESC LIMIT {int(check.window)}").collect()]
         verdict = evaluate(float(current), history, sigma=check.sigma, min_history=check.min_history)
         outcome = ("fail" if check.severity == "error" else "warn") if verdict.anomalous else "pass"

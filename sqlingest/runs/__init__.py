@@ -33,6 +33,7 @@ class ModelResult:
     attempts: int = 0
     sql_hash: str = ""
     checks: list[dict[str, Any]] = field(default_factory=list)
+    samples: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
 
 

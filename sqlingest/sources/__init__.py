@@ -54,6 +54,9 @@ SOURCES: PluginRegistry[type[Source]] = PluginRegistry("sources", {
     "json": "sqlingest.sources.files:JsonSource",
     "parquet": "sqlingest.sources.files:ParquetSource",
     "avro": "sqlingest.sources.files:AvroSource",
+    "jdbc": "sqlingest.sources.jdbc:JdbcSource",
+    "http": "sqlingest.sources.http:HttpSource",
+    "kafka": "sqlingest.sources.kafka:KafkaSource",
 })
 
 

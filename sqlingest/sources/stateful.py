@@ -1,0 +1,109 @@
+"""Shared machinery for non-file sources (jdbc, http, kafka): options, secrets, empty frames and the
+*state-in-the-target-table* protocol.
+
+State lives in the table being written, never in a side file
+------------------------------------------------------------
+An incremental source (``jdbc`` with a ``watermark``, ``kafka``) needs to know where the previous run stopped. That
+position is derived from the rows the target table already holds — ``max(<watermark>)``, or the highest Kafka offset
+per partition recorded in ``_source_file`` — so it advances in the same commit as the rows themselves:
+
+- a run that fails before its commit leaves the table, hence the state, unchanged: the next run reads the same
+  range again (nothing skipped);
+- a run that commits has, in the same snapshot, the rows and the new position (nothing read twice).
+
+Two ways for the runner to hand the state to a source (see ``docs/sources.md``):
+
+1. ``state_from_table(spark, relation)`` → an aggregate query on the target table, then ``read(spark, state=…)``
+   (what the runner should call; one small query whatever the table's size);
+2. the file protocol the runner already has: a source with ``INCREMENTAL_BY_FILE`` receives ``exclude`` = the
+   distinct ``_source_file`` values of the table and derives the state from them (``state_from_inputs``).
+   This works with no runner change, but collects one value per distinct ``_source_file`` on the driver.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from sqlingest.errors import UserError
+from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN
+from sqlingest.sources import ReadResult, Source
+from sqlingest.validate.conform import quote
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+PROJECT_FILE = "sqlingest.yml"
+
+
+class StatefulSource(Source):
+    """A source whose incremental position is derived from the target table (see the module's docstring)."""
+
+    #: today's runner hands ``exclude`` (distinct ``_source_file`` values) only to these
+    INCREMENTAL_BY_FILE: ClassVar[bool] = True
+    #: the runner may call :meth:`state_from_table` and pass ``state=`` to :meth:`read`
+    INCREMENTAL_BY_STATE: ClassVar[bool] = True
+
+    # -- options -----------------------------------------------------------------------------------
+    def option(self, name: str, default: Any = None) -> Any:
+        """A reader option: a key of the ``source:`` section, else of its ``options:`` mapping."""
+        extra = self.spec.extra
+        if name in extra:
+            return extra[name]
+        return self.spec.options.get(name, default)
+
+    def required(self, name: str) -> Any:
+        value = self.option(name)
+        if value in (None, ""):
+            raise self.error(f"'{name}' is required for {self.spec.format} sources")
+        return value
+
+    def error(self, message: str, hint: str | None = None) -> UserError:
+        return UserError(f"source {self.contract.name}: {message}", location=self.contract.location, hint=hint)
+
+    def secret(self, name: str) -> str:
+        """A secret through the project's providers (``secrets:`` of ``sqlingest.yml``; default env, then file)."""
+        return project_secrets(self.project_dir).get(str(name))
+
+    # -- state -------------------------------------------------------------------------------------
+    def state_from_table(self, spark: SparkSession, relation: str) -> Any | None:
+        """The position already ingested into ``relation`` (None: read from the beginning)."""
+        return None
+
+    def state_from_inputs(self, inputs: set[str]) -> Any | None:
+        """The same position derived from the table's distinct ``_source_file`` values (today's runner)."""
+        return None
+
+    def read(self, spark: SparkSession, *, exclude: set[str] | None = None, state: Any = None) -> ReadResult:
+        if state is None and exclude:
+            state = self.state_from_inputs(exclude)
+        return self.read_from(spark, state)
+
+    def read_from(self, spark: SparkSession, state: Any) -> ReadResult:
+        raise NotImplementedError
+
+    # -- frames ------------------------------------------------------------------------------------
+    def empty(self, spark: SparkSession) -> DataFrame:
+        cols = ", ".join(f"CAST(NULL AS {c.type.upper()}) AS {quote(c.name)}" for c in self.contract.columns)
+        return spark.sql(f"SELECT {cols}, CAST(NULL AS STRING) AS {RESCUE_COLUMN}, "
+                         f"CAST(NULL AS STRING) AS {SOURCE_FILE_COLUMN} WHERE 1 = 0")
+
+
+def project_secrets(project_dir: Path) -> Any:
+    """The project's secret providers, configured as ``load_project`` configures them."""
+    import yaml
+
+    from sqlingest.secrets import Secrets
+
+    raw: Any = {}
+    path = Path(project_dir) / PROJECT_FILE
+    if path.is_file():
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            raw = {}
+    return Secrets.from_config(Path(project_dir), (raw.get("secrets") or []) if isinstance(raw, dict) else [])
+
+
+def sql_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
