@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     registry_cli.add_subcommands(sub)
 
+    p = sub.add_parser("replay", help="re-run a model's quarantined rows after a fix")
+    _common(p, select=False)
+    p.add_argument("model", help="the model whose <table>__quarantine rows to replay")
+
     p = sub.add_parser("report", help="write the HTML data-health report")
     _common(p, select=False)
     p.add_argument("--output", "-o", default=None, help="file to write (default: target/report.html)")
@@ -243,6 +247,32 @@ def cmd_runs(args: argparse.Namespace, console: Any) -> int:
     return 0
 
 
+def cmd_replay(args: argparse.Namespace, console: Any) -> int:
+    from datetime import datetime, timezone
+
+    from sqlingest.execute.runner import Runner
+    from sqlingest.execute.session import build_session
+    from sqlingest.runs import RunRecord, new_run_id
+
+    run_id = new_run_id()
+    plan = _plan(args, console, run_id)
+    names = plan.dag.select([args.model])
+    if len(names) != 1:
+        raise UserError(f"replay takes one model; '{args.model}' matches {len(names)}")
+    name = names.pop()
+    spark = build_session(plan.project.target.spark, plan.catalog)
+    record = RunRecord(run_id, "replay", plan.project.target_name, datetime.now(timezone.utc).isoformat())
+    result = Runner(plan, spark, record).replay(name)
+    record.finished_at = datetime.now(timezone.utc).isoformat()
+    record.save(plan.project.state_dir)
+    if result.status == "error":
+        console.print(f"[red]replay of {name} failed:[/] {_escape(result.error or '')}")
+        return 1
+    console.print(f"replayed {name}: {result.rows_in or 0} quarantined row(s) → {result.rows_written or 0} published, "
+                  f"{result.rows_quarantined or 0} still quarantined, {result.rows_dropped or 0} dropped")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace, console: Any) -> int:
     from sqlingest.project import load_project
     from sqlingest.runs.report import write_report
@@ -261,7 +291,7 @@ def _registry_commands() -> dict[str, Any]:
 
 
 COMMANDS = {"init": cmd_init, "compile": cmd_compile, "build": cmd_build, "run": cmd_run, "test": cmd_test,
-            "runs": cmd_runs, "report": cmd_report, **_registry_commands()}
+            "runs": cmd_runs, "report": cmd_report, "replay": cmd_replay, **_registry_commands()}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -173,6 +173,42 @@ class Runner:
         result.seconds = round(time.perf_counter() - started, 3)
         self.report("end", pm, result)
 
+    def replay(self, name: str) -> ModelResult:
+        """Re-run the quarantined rows of model ``name`` through its (fixed) contract and materialization."""
+        pm = self.plan.models[name]
+        result = ModelResult(name, pm.relation, "replay", sql_hash=pm.sql_hash)
+        self.record.models.append(result)
+        started = time.perf_counter()
+        quarantine = pm.relation + QUARANTINE_SUFFIX
+        try:
+            if pm.materialization.NAME not in ("append", "merge", "scd1", "scd2"):
+                raise ExecutionError(f"replay needs an incremental materialization; {name} is "
+                                     f"'{pm.materialization.NAME}'", hint="rebuild it with `sqlingest build`")
+            if not self._exists(quarantine):
+                raise ExecutionError(f"{name} has no quarantine table ({quarantine})")
+            extra = {n for n, _ in pm.materialization.EXTRA_COLUMNS}
+            fields = [f for f in self.spark.table(pm.relation).schema.fields if f.name not in extra]
+            ddl = ", ".join(f"{quote(f.name)} {f.dataType.simpleString()}" for f in fields)
+            rows = self.spark.table(quarantine).selectExpr(f"from_json(_row, '{ddl}') AS __r", "_row") \
+                .select("__r.*", "_row")
+            staged = _Staged(rows, [f.name for f in fields])
+            kept = current_version(self.spark, pm.format.name, quarantine)
+            self._publish(pm, staged, pm.rendered.sql, result, replay_from=quarantine)
+            if self.options.run_checks:
+                try:
+                    self._check(pm, result)
+                except CheckFailed:  # the table was restored: give the quarantine its rows back too
+                    restore(self.spark, pm.format.name, quarantine, kept)
+                    raise
+            result.status = "success"
+        except SqlingestError as exc:
+            result.status, result.error = "error", exc.format()
+        except Exception as exc:
+            result.status, result.error = "error", spark_message(exc)
+        result.seconds = round(time.perf_counter() - started, 3)
+        self.record.status = "error" if result.status == "error" else "success"
+        return result
+
     # -- build -------------------------------------------------------------------------------------
     def _exists(self, relation: str) -> bool:
         return bool(self.spark.catalog.tableExists(relation))
@@ -197,11 +233,22 @@ class Runner:
             result.rows_in = result.rows_written = 0
             return
         self._ensure_table(pm, staged.frame, exists)
+        self._publish(pm, staged, rendered.sql, result)
+
+    def _publish(self, pm: PlannedModel, staged: _Staged, sql: str, result: ModelResult, *,
+                 replay_from: str | None = None) -> None:
+        """Write staged rows with the model's materialization, evaluating row checks in the same pass.
+
+        With ``replay_from`` (a quarantine table) the staged rows come from it: rows that now pass are published
+        and, after the write, removed from the quarantine; rows still failing stay there.
+        """
+        spark = self.spark
         contract = pm.contract
         row_checks = [c for c in contract.all_checks() if is_row_check(c)] \
             if contract is not None and self.options.run_checks else []
         self._before[pm.name] = current_version(spark, pm.format.name, pm.relation)
-        frame, observation, quarantine = self._fuse_checks(staged, row_checks)
+        frame, observation, persisted = self._fuse_checks(staged, row_checks, persist=replay_from is not None)
+        quarantine = any(c.effective_action == "quarantine" for c in row_checks) and replay_from is None
         config = pm.rendered.config
         stage = "__sqlingest_stage__" + re.sub(r"\W", "_", pm.name)
         published = frame.where("NOT __q AND NOT __d").select(*[quote(c) for c in staged.columns]) \
@@ -210,7 +257,7 @@ class Runner:
         compare = [c for c in staged.columns if c not in pm.unique_key and c not in _VOLATILE]
         extra_cols = [n for n, _ in pm.materialization.EXTRA_COLUMNS]
         ctx = WriteContext(
-            relation=pm.relation, stage=stage, sql=rendered.sql, columns=[quote(c) for c in staged.columns],
+            relation=pm.relation, stage=stage, sql=sql, columns=[quote(c) for c in staged.columns],
             unique_key=[quote(k) for k in pm.unique_key], ordering=quote(pm.ordering) if pm.ordering else None,
             compare_columns=[quote(c) for c in compare],
             update_columns=[quote(c) for c in staged.columns if c not in pm.unique_key],
@@ -225,9 +272,14 @@ class Runner:
                 self._write_quarantine(pm, frame, staged.columns, row_checks)
             for statement in pm.materialization.statements(ctx):
                 spark.sql(statement)
+            if replay_from is not None:
+                resolved = "__sqlingest_replayed__" + re.sub(r"\W", "_", pm.name)
+                (frame.where("NOT __q") if row_checks else frame).select("_row").createOrReplaceTempView(resolved)
+                spark.sql(f"DELETE FROM {replay_from} WHERE _row IN (SELECT _row FROM {resolved})")
+                spark.catalog.dropTempView(resolved)
         finally:
             spark.catalog.dropTempView(stage)
-            if quarantine:
+            if persisted:
                 frame.unpersist()
         values = observation.get
         rows = int(values.get("rows") or 0)
@@ -244,9 +296,10 @@ class Runner:
                 f"SELECT _failed_checks, _row FROM {pm.relation}{QUARANTINE_SUFFIX} "
                 f"WHERE _run_id = '{self.record.run_id}' LIMIT 5").collect()]
 
-    def _fuse_checks(self, staged: _Staged, row_checks: list[Check]) -> tuple[DataFrame, Any, bool]:
+    def _fuse_checks(self, staged: _Staged, row_checks: list[Check], *, persist: bool = False
+                     ) -> tuple[DataFrame, Any, bool]:
         """Add one failure flag per row check and the quarantine/drop decisions; observe every count in the
-        same pass as the write. Returns (frame, observation, whether rows may be quarantined)."""
+        same pass as the write. Returns (frame, observation, whether the frame was persisted)."""
         from pyspark.sql import Observation
         from pyspark.sql import functions as F
 
@@ -255,7 +308,8 @@ class Runner:
         if RESCUE_COLUMN in staged.columns:
             metrics.append(F.sum(F.when(F.col(RESCUE_COLUMN).isNotNull(), 1).otherwise(0)).alias("rescued"))
         if not row_checks:
-            return staged.frame.observe(observation, *metrics), observation, False
+            frame = staged.frame.observe(observation, *metrics)
+            return (frame.persist(), observation, True) if persist else (frame, observation, False)
         flags = [F.expr(failure_predicate(c)).alias(f"__f{i}") for i, c in enumerate(row_checks)]
 
         def any_of(action: str) -> Any:
@@ -271,10 +325,10 @@ class Runner:
         metrics += [F.sum(F.col("__q").cast("int")).alias("quarantined"),
                     F.sum(F.col("__d").cast("int")).alias("dropped")]
         frame = frame.observe(observation, *metrics)
-        quarantine = any(c.effective_action == "quarantine" for c in row_checks)
-        if quarantine:  # two writes (quarantine, then the table) from one computation of the model
-            frame = frame.persist()
-        return frame, observation, quarantine
+        if persist or any(c.effective_action == "quarantine" for c in row_checks):
+            # two writes (quarantine then table, or table then quarantine clean-up) from one computation
+            return frame.persist(), observation, True
+        return frame, observation, False
 
     def _write_quarantine(self, pm: PlannedModel, frame: DataFrame, columns: list[str],
                           row_checks: list[Check]) -> None:

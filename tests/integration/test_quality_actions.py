@@ -164,3 +164,25 @@ def test_report_renders_trend_charts_in_chromium(lakehouse, project, tmp_path):
     rendered = re.findall(r'data-rendered="(\d+)x(\d+):(\d+)"', dom)
     assert len(rendered) == 3
     assert all(int(w) > 100 and int(h) > 50 and int(n) >= 1 for w, h, n in rendered)
+
+
+def test_quarantine_fix_replay_publishes_each_row_once(lakehouse, project, capsys):
+    spark = lakehouse.spark
+    checks = "  - {type: accepted_values, column: kind, values: [buy, sell], action: quarantine}\n"
+    root = project(files(checks))
+    assert main(["build", "--project-dir", str(root)]) == 0
+    quarantine = table(root) + "__quarantine"
+    assert spark.table(quarantine).count() == 1  # id 4, kind 'oops'
+    # nothing changed yet: replay keeps the row in quarantine
+    assert main(["replay", "--project-dir", str(root), "gold.events"]) == 0
+    assert spark.table(quarantine).count() == 1 and spark.table(table(root)).count() == 5
+    # the fix: 'oops' becomes an accepted kind
+    contract = root / "contracts/q/events.gold.yml"
+    contract.write_text(contract.read_text().replace("[buy, sell]", "[buy, sell, oops]"))
+    assert main(["replay", "--project-dir", str(root), "gold.events"]) == 0
+    assert "1 published" in capsys.readouterr().out
+    assert spark.table(quarantine).count() == 0
+    ids = sorted(r[0] for r in spark.table(table(root)).select("id").collect())
+    assert ids == [1, 2, 3, 4, 5, 6]
+    assert main(["replay", "--project-dir", str(root), "gold.events"]) == 0
+    assert sorted(r[0] for r in spark.table(table(root)).select("id").collect()) == ids

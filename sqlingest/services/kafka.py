@@ -1,0 +1,352 @@
+"""A private, throw-away Apache Kafka broker (KRaft mode, no ZooKeeper) for tests and ``make services``.
+
+The broker runs in its own JVM with its own classpath — ``org.apache.kafka:kafka_2.13`` and its runtime
+dependencies, resolved from Maven Central with ``mvn dependency:copy-dependencies`` into
+``~/.cache/sqlingest/kafka/<version>/lib`` (once; later starts reuse the folder) — never on Spark's classpath.
+
+:func:`start_kafka` writes a combined broker+controller ``server.properties`` (one node, replication factor 1,
+listeners on 127.0.0.1 free ports), formats the log folder with ``kafka.tools.StorageTool format``, starts
+``kafka.Kafka`` and waits until the broker answers. :class:`KafkaService` has the bootstrap address,
+:meth:`~KafkaService.create_topic`, :meth:`~KafkaService.produce` (``kafka-python``) and :meth:`~KafkaService.stop`.
+
+Command line::
+
+    python -m sqlingest.services.kafka start --dir .services/kafka     # prints the bootstrap address
+    python -m sqlingest.services.kafka stop --dir .services/kafka
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlingest.errors import ExecutionError, MissingDependency
+from sqlingest.services import free_port
+
+__all__ = ["KAFKA_VERSION", "KafkaService", "kafka_classpath", "main", "start_kafka", "stop_kafka"]
+
+KAFKA_VERSION = os.environ.get("SQLINGEST_KAFKA_VERSION", "3.9.1")
+HOST = "127.0.0.1"
+STATE_FILE = "service.json"
+_JVM_OPTS = ["-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"]
+
+_POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>sqlingest</groupId><artifactId>kafka-broker</artifactId><version>1</version><packaging>pom</packaging>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>{version}</version>
+    </dependency>
+    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version>
+    </dependency>
+  </dependencies>
+</project>
+"""
+_LOG4J = """log4j.rootLogger=WARN, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File={log}
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+log4j.logger.kafka.server.KafkaRaftServer=INFO
+"""
+
+
+def kafka_classpath(version: str = KAFKA_VERSION, cache: Path | None = None) -> Path:
+    """The folder of the broker's jars, resolved with Maven on first use.
+
+    Raises:
+        MissingDependency: ``mvn`` or ``java`` is not installed.
+        ExecutionError: Maven failed (the message holds its output's tail).
+    """
+    folder = (cache or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sqlingest" / "kafka") \
+        / version
+    lib = folder / "lib"
+    if (folder / "ok").is_file() and any(lib.glob("kafka_2.13-*.jar")):
+        return lib
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise MissingDependency("Maven (mvn) is needed to fetch the Kafka broker's jars",
+                                hint="apt-get install maven")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pom.xml").write_text(_POM.format(version=version), encoding="utf-8")
+    proc = subprocess.run([mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={lib}",
+                           "-DincludeScope=runtime"], cwd=folder, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise ExecutionError(f"mvn could not resolve kafka_2.13 {version}: {(proc.stdout + proc.stderr)[-2000:]}")
+    (folder / "ok").write_text(version, encoding="utf-8")
+    return lib
+
+
+@dataclass
+class KafkaService:
+    """A running single-node KRaft broker.
+
+    Attributes:
+        host: Always ``127.0.0.1``.
+        port: The client (PLAINTEXT) port; ``bootstrap`` is ``host:port``.
+        controller_port: The KRaft controller port.
+        directory: Folder holding ``server.properties``, ``data/``, the logs and ``service.json``.
+        pid: The broker JVM's process id.
+        remove_on_stop: Whether :meth:`stop` deletes ``directory``.
+    """
+
+    host: str
+    port: int
+    controller_port: int
+    directory: str
+    pid: int
+    version: str = KAFKA_VERSION
+    remove_on_stop: bool = False
+
+    @property
+    def bootstrap(self) -> str:
+        return f"{self.host}:{self.port}"
+
+    def stop(self) -> None:
+        """Stop the broker (SIGTERM, then SIGKILL after 20 s); delete the folder when it was temporary."""
+        _terminate(self.pid)
+        if self.remove_on_stop:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "bootstrap": self.bootstrap}
+
+    # -- client helpers (kafka-python) ---------------------------------------------------------------
+    def create_topic(self, name: str, partitions: int = 1) -> None:
+        """Create ``name`` with ``partitions`` partitions (replication factor 1); an existing topic is kept."""
+        admin_mod = _kafka_python()
+        from kafka.errors import TopicAlreadyExistsError
+
+        admin = admin_mod.KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id="sqlingest-admin")
+        try:
+            admin.create_topics([admin_mod.NewTopic(name, num_partitions=partitions, replication_factor=1)])
+        except TopicAlreadyExistsError:
+            pass
+        finally:
+            admin.close()
+
+    def produce(self, topic: str, values: Iterable[Any], *, keys: Iterable[Any] | None = None,
+                partition: int | None = None) -> int:
+        """Send ``values`` (dict/list → JSON, str → UTF-8, bytes as they are, None → tombstone) and flush.
+
+        Returns:
+            How many messages were acknowledged.
+        """
+        kafka = _kafka_python()
+        producer = kafka.KafkaProducer(bootstrap_servers=self.bootstrap, acks="all", linger_ms=5)
+        try:
+            futures = []
+            key_list = list(keys) if keys is not None else None
+            for i, value in enumerate(values):
+                key = key_list[i] if key_list is not None else None
+                futures.append(producer.send(topic, value=_encode(value), key=_encode(key), partition=partition))
+            producer.flush()
+            for future in futures:
+                future.get(timeout=30)
+            return len(futures)
+        finally:
+            producer.close()
+
+
+def _encode(value: Any) -> bytes | None:
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return json.dumps(value).encode("utf-8")
+
+
+def _kafka_python() -> Any:
+    try:
+        import kafka
+        import kafka.admin
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise MissingDependency("the Python package kafka-python is needed to produce test messages",
+                                hint="pip install kafka-python") from None
+    kafka.KafkaAdminClient = kafka.admin.KafkaAdminClient
+    kafka.NewTopic = kafka.admin.NewTopic
+    return kafka
+
+
+def start_kafka(directory: Path | str | None = None, *, port: int | None = None, version: str = KAFKA_VERSION,
+                timeout: float = 90.0) -> KafkaService:
+    """Format and start a single-node KRaft broker in ``directory`` (``None``: a temporary folder).
+
+    A folder whose broker (``service.json``) is still running is reused.
+
+    Raises:
+        MissingDependency: Java or Maven is missing.
+        ExecutionError: formatting or start-up failed (the message holds the log's tail).
+    """
+    java = shutil.which("java")
+    if java is None:
+        raise MissingDependency("Java is needed to run the Kafka broker", hint="apt-get install openjdk-17-jre")
+    lib = kafka_classpath(version)
+    remove_on_stop = directory is None
+    folder = Path(tempfile.mkdtemp(prefix="sqlingest-kafka-")) if directory is None else Path(directory).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    state = folder / STATE_FILE
+    if state.is_file():
+        known = KafkaService(**json.loads(state.read_text(encoding="utf-8")))
+        if _alive(known.pid) and _answers(known.host, known.port):
+            return known
+    port = port or free_port(HOST)
+    controller = free_port(HOST)
+    data = folder / "data"
+    shutil.rmtree(data, ignore_errors=True)
+    props = folder / "server.properties"
+    props.write_text("\n".join([
+        "process.roles=broker,controller",
+        "node.id=1",
+        f"controller.quorum.voters=1@{HOST}:{controller}",
+        f"listeners=PLAINTEXT://{HOST}:{port},CONTROLLER://{HOST}:{controller}",
+        f"advertised.listeners=PLAINTEXT://{HOST}:{port}",
+        "controller.listener.names=CONTROLLER",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        "inter.broker.listener.name=PLAINTEXT",
+        f"log.dirs={data}",
+        "num.partitions=1",
+        "auto.create.topics.enable=true",
+        "offsets.topic.replication.factor=1",
+        "offsets.topic.num.partitions=1",
+        "transaction.state.log.replication.factor=1",
+        "transaction.state.log.min.isr=1",
+        "group.initial.rebalance.delay.ms=0",
+        "num.network.threads=2",
+        "num.io.threads=2",
+        "background.threads=2",
+        "log.cleaner.enable=false",
+    ]) + "\n", encoding="utf-8")
+    log4j = folder / "log4j.properties"
+    log4j.write_text(_LOG4J.format(log=folder / "server.log"), encoding="utf-8")
+    classpath = str(lib / "*")
+    jvm = [java, *_JVM_OPTS, f"-Dlog4j.configuration=file:{log4j}", f"-Dkafka.logs.dir={folder}", "-cp", classpath]
+    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    fmt = subprocess.run([*jvm, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)],
+                         capture_output=True, text=True, check=False)
+    if fmt.returncode != 0:
+        raise ExecutionError(f"kafka-storage format failed: {(fmt.stdout + fmt.stderr)[-2000:]}")
+    with (folder / "stdout.log").open("ab") as out:
+        proc = subprocess.Popen([*jvm, "kafka.Kafka", str(props)], stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    service = KafkaService(HOST, port, controller, str(folder), proc.pid, version, remove_on_stop)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        if _answers(HOST, port) and _ready(service):
+            state.write_text(json.dumps(asdict(service), indent=2) + "\n", encoding="utf-8")
+            return service
+        time.sleep(0.5)
+    tail = _tail(folder / "stdout.log") + _tail(folder / "server.log")
+    service.stop()
+    raise ExecutionError(f"the Kafka broker did not start within {timeout:.0f}s: {tail}")
+
+
+def stop_kafka(directory: Path | str) -> bool:
+    """Stop the broker started in ``directory`` (the folder is kept). Returns whether one was found."""
+    state = Path(directory) / STATE_FILE
+    if not state.is_file():
+        return False
+    service = KafkaService(**json.loads(state.read_text(encoding="utf-8")))
+    service.remove_on_stop = False
+    service.stop()
+    return True
+
+
+def _ready(service: KafkaService) -> bool:
+    """The broker serves metadata (the controller has elected itself and the broker has registered)."""
+    try:
+        kafka = _kafka_python()
+    except MissingDependency:
+        return "Kafka Server started" in _tail(Path(service.directory) / "server.log", 200) or \
+            "started (kafka.server.KafkaRaftServer)" in _tail(Path(service.directory) / "stdout.log", 200)
+    try:
+        admin = kafka.KafkaAdminClient(bootstrap_servers=service.bootstrap, request_timeout_ms=3000)
+    except Exception:
+        return False
+    try:
+        admin.list_topics()
+        return True
+    except Exception:
+        return False
+    finally:
+        admin.close()
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def _terminate(pid: int, grace: float = 20.0) -> None:
+    if not _alive(pid):
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except OSError:
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done == pid:
+                return
+        except ChildProcessError:  # not our child: poll
+            if not _alive(pid):
+                return
+        time.sleep(0.2)
+    try:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    except (OSError, ChildProcessError):
+        pass
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sqlingest.services.kafka")
+    parser.add_argument("action", choices=["start", "stop"])
+    parser.add_argument("--dir", required=True, help="folder of the broker (created if needed)")
+    parser.add_argument("--port", type=int, default=None)
+    parser.add_argument("--json", action="store_true", help="print every field as JSON")
+    args = parser.parse_args(argv)
+    if args.action == "stop":
+        return 0 if stop_kafka(args.dir) else 1
+    service = start_kafka(args.dir, port=args.port)
+    print(json.dumps(service.to_json(), indent=2) if args.json else service.bootstrap)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

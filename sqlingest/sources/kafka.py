@@ -1,0 +1,158 @@
+"""``kafka`` source: batch ingestion of a topic by explicit offset ranges, with JSON payloads conformed to the
+contract.
+
+Each run reads, per partition, from one past the highest offset the target table already holds (``_source_file``
+is ``kafka:<topic>/<partition>/<offset>`` for every row; see :mod:`sqlingest.sources.stateful`) up to the
+partition's end offset *measured when the run starts* (``endingOffsets`` is pinned). The range and the rows are
+committed together, so a rerun after a failure reads the same range again and a rerun after a success starts where
+it ended: nothing is skipped or read twice. Partitions the table has never seen start at their earliest offset
+(``starting_offsets: latest`` starts them at the end instead).
+
+The message value is decoded as a JSON object. Declared fields are cast with ``TRY_CAST`` (failures rescued),
+undeclared fields are rescued, and a value that is not a JSON object (or a tombstone) is kept as a row whose
+``_rescued_data`` holds ``_corrupt_record`` (the raw text) plus ``_kafka_topic``, ``_kafka_partition``,
+``_kafka_offset`` and ``_kafka_key``. ``metadata_columns`` fills declared columns from the message's ``key``,
+``timestamp``, ``topic``, ``partition``, ``offset`` when the payload does not have them.
+
+Partitions and their offsets are listed with the Kafka Java client Spark already ships (through py4j), not a
+Python client.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from sqlingest.project.layers import SOURCE_FILE_COLUMN
+from sqlingest.sources import ReadResult
+from sqlingest.sources.stateful import StatefulSource, sql_string
+from sqlingest.validate.conform import conform_strings, quote
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+CORRUPT = "_corrupt_record"
+_INPUT = re.compile(r"^kafka:(?P<topic>.+)/(?P<partition>\d+)/(?P<offset>\d+)$")
+_META = {"key": "CAST(key AS STRING)", "timestamp": "CAST(timestamp AS STRING)", "topic": "topic",
+         "partition": "CAST(partition AS STRING)", "offset": "CAST(offset AS STRING)"}
+
+State = dict[tuple[str, int], int]
+
+
+class KafkaSource(StatefulSource):
+    """Reads ``topic`` (a name or a list) from ``bootstrap_servers`` by offset ranges."""
+
+    def topics(self) -> list[str]:
+        topic = self.required("topic")
+        return [str(t) for t in topic] if isinstance(topic, list) else [str(topic)]
+
+    def client_options(self) -> dict[str, str]:
+        """``kafka.*`` options for Spark (and for listing offsets): bootstrap servers, security, JAAS secret."""
+        opts = {k: str(v) for k, v in self.spec.options.items() if k.startswith("kafka.")}
+        opts["kafka.bootstrap.servers"] = str(self.required("bootstrap_servers"))
+        if any("jaas" in k for k in opts):
+            raise self.error("kafka.sasl.jaas.config must come from a secret", hint="use jaas_secret: <name>")
+        if self.option("jaas_secret"):
+            opts["kafka.sasl.jaas.config"] = self.secret(self.option("jaas_secret"))
+        return opts
+
+    # -- state -------------------------------------------------------------------------------------
+    def state_from_table(self, spark: SparkSession, relation: str) -> State | None:
+        if SOURCE_FILE_COLUMN not in spark.table(relation).columns:
+            return None
+        pattern = sql_string(_INPUT.pattern)
+        topics = ", ".join(sql_string(t) for t in self.topics())
+        rows = spark.sql(
+            f"SELECT t, p, max(o) FROM (SELECT regexp_extract({SOURCE_FILE_COLUMN}, {pattern}, 1) AS t, "
+            f"CAST(regexp_extract({SOURCE_FILE_COLUMN}, {pattern}, 2) AS INT) AS p, "
+            f"CAST(regexp_extract({SOURCE_FILE_COLUMN}, {pattern}, 3) AS BIGINT) AS o FROM {relation} "
+            f"WHERE startswith({SOURCE_FILE_COLUMN}, 'kafka:')) WHERE t IN ({topics}) GROUP BY t, p").collect()
+        return {(r[0], int(r[1])): int(r[2]) for r in rows} or None
+
+    def state_from_inputs(self, inputs: set[str]) -> State | None:
+        topics = set(self.topics())
+        state: State = {}
+        for item in inputs:
+            match = _INPUT.match(item)
+            if match and match["topic"] in topics:
+                key = (match["topic"], int(match["partition"]))
+                state[key] = max(state.get(key, -1), int(match["offset"]))
+        return state or None
+
+    # -- offsets -----------------------------------------------------------------------------------
+    def offsets(self, spark: SparkSession) -> dict[tuple[str, int], tuple[int, int]]:
+        """(earliest, end) offsets of every partition of the topics, asked with the Java client."""
+        jvm = spark.sparkContext._jvm
+        props = jvm.java.util.Properties()
+        for key, value in self.client_options().items():
+            props.put(key[len("kafka."):], value)
+        deser = "org.apache.kafka.common.serialization.ByteArrayDeserializer"
+        props.put("key.deserializer", deser)
+        props.put("value.deserializer", deser)
+        props.put("allow.auto.create.topics", "false")
+        consumer = jvm.org.apache.kafka.clients.consumer.KafkaConsumer(props)
+        try:
+            parts = jvm.java.util.ArrayList()
+            for topic in self.topics():
+                infos = consumer.partitionsFor(topic)
+                for info in (list(infos) if infos is not None else []):
+                    parts.add(jvm.org.apache.kafka.common.TopicPartition(topic, info.partition()))
+            begins = consumer.beginningOffsets(parts)
+            ends = consumer.endOffsets(parts)
+            return {(tp.topic(), int(tp.partition())): (int(begins.get(tp)), int(ends.get(tp))) for tp in parts}
+        finally:
+            consumer.close()
+
+    # -- read --------------------------------------------------------------------------------------
+    def read_from(self, spark: SparkSession, state: State | None) -> ReadResult:
+        offsets = self.offsets(spark)
+        latest = str(self.option("starting_offsets", "earliest")) == "latest"
+        starts, ends, inputs = {}, {}, []
+        for (topic, part), (begin, end) in sorted(offsets.items()):
+            done = (state or {}).get((topic, part))
+            start = done + 1 if done is not None else (end if latest else begin)
+            starts.setdefault(topic, {})[str(part)] = start
+            ends.setdefault(topic, {})[str(part)] = max(end, start)
+            if end > start:
+                inputs.append(f"kafka:{topic}/{part}/{start}-{end - 1}")
+        if not inputs:
+            return ReadResult(self.empty(spark), [])
+        raw = (spark.read.format("kafka").options(**self.client_options())
+               .option("subscribe", ",".join(self.topics()))
+               .option("startingOffsets", json.dumps(starts)).option("endingOffsets", json.dumps(ends))
+               .option("failOnDataLoss", str(self.option("fail_on_data_loss", True)).lower())
+               .load())
+        return ReadResult(self.decode(raw), inputs)
+
+    def decode(self, raw: Any) -> Any:
+        declared = [c.name for c in self.contract.columns]
+        meta = {str(k): str(v) for k, v in (self.option("metadata_columns") or {}).items()}
+        unknown = [k for k in meta if k not in _META]
+        if unknown:
+            raise self.error(f"metadata_columns: unknown field(s) {', '.join(unknown)} ({', '.join(_META)})")
+        missing = [v for v in meta.values() if v not in declared]
+        if missing:
+            raise self.error(f"metadata_columns: {', '.join(missing)} not declared columns")
+        parsed = raw.selectExpr(
+            "CAST(value AS STRING) AS __v", "topic", "partition", "offset", "timestamp", "key",
+            f"concat('kafka:', topic, '/', partition, '/', offset) AS {SOURCE_FILE_COLUMN}",
+        ).selectExpr("*", "from_json(__v, 'map<string,string>') AS __m")
+        by_column = {v: k for k, v in meta.items()}
+        names = ", ".join(sql_string(n) for n in declared)
+
+        def value(name: str) -> str:
+            expr = f"__m[{sql_string(name)}]"
+            return f"coalesce({expr}, {_META[by_column[name]]})" if name in by_column else expr
+
+        where = ("map('_kafka_topic', topic, '_kafka_partition', CAST(partition AS STRING), "
+                 "'_kafka_offset', CAST(offset AS STRING), '_kafka_key', CAST(key AS STRING))")
+        projected = parsed.selectExpr(
+            *[f"{value(n)} AS {quote(n)}" for n in declared],
+            f"CASE WHEN __m IS NULL THEN coalesce(__v, '<tombstone>') END AS {CORRUPT}",
+            f"CASE WHEN __m IS NULL THEN {where} "
+            f"ELSE map_filter(__m, (k, v) -> NOT array_contains(array({names}), k)) END AS __undeclared",
+            SOURCE_FILE_COLUMN,
+        )
+        return conform_strings(projected, self.contract, present=declared, corrupt=CORRUPT,
+                               undeclared_map="__undeclared")
