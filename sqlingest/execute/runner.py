@@ -347,7 +347,14 @@ class Runner:
             F.current_timestamp().alias("_quarantined_at"),
             F.to_json(F.struct(*[F.col(quote(c)) for c in columns])).alias("_row"),
         )
-        rows.writeTo(relation).append()
+        # A row already waiting in quarantine is not added twice (reruns and retries stay idempotent).
+        view = "__sqlingest_quarantine__" + re.sub(r"\W", "_", pm.name)
+        rows.createOrReplaceTempView(view)
+        try:
+            self.spark.sql(f"INSERT INTO {relation} SELECT * FROM {view} AS n "
+                           f"WHERE NOT EXISTS (SELECT 1 FROM {relation} AS q WHERE q._row = n._row)")
+        finally:
+            self.spark.catalog.dropTempView(view)
 
     def _fused_result(self, check: Check, failures: int, rows: int) -> dict[str, Any]:
         broken = exceeds(check, failures, rows)

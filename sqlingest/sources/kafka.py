@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 CORRUPT = "_corrupt_record"
 _INPUT = re.compile(r"^kafka:(?P<topic>.+)/(?P<partition>\d+)/(?P<offset>\d+)$")
+_INPUT_SQL = r"^kafka:(.+)/([0-9]+)/([0-9]+)$"
 _META = {"key": "CAST(key AS STRING)", "timestamp": "CAST(timestamp AS STRING)", "topic": "topic",
          "partition": "CAST(partition AS STRING)", "offset": "CAST(offset AS STRING)"}
 
@@ -61,7 +62,7 @@ class KafkaSource(StatefulSource):
     def state_from_table(self, spark: SparkSession, relation: str) -> State | None:
         if SOURCE_FILE_COLUMN not in spark.table(relation).columns:
             return None
-        pattern = sql_string(_INPUT.pattern)
+        pattern = sql_string(_INPUT_SQL)
         topics = ", ".join(sql_string(t) for t in self.topics())
         rows = spark.sql(
             f"SELECT t, p, max(o) FROM (SELECT regexp_extract({SOURCE_FILE_COLUMN}, {pattern}, 1) AS t, "
