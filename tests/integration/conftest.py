@@ -55,13 +55,13 @@ def project(lakehouse: Lakehouse, tmp_path: Path):
     """``project(files, format=…, catalog=…)`` → a project whose layers live in namespaces unique to the test."""
 
     def make(files: dict[str, str], *, format: str = "iceberg", catalog: str = "iceberg_jdbc",
-             extra: str = "", head: str = "") -> Path:
+             extra: str = "", head: str = "", name: str = "proj") -> Path:
         uid = uuid.uuid4().hex[:8]
         config = ("name: t\n" + head +
                   f"layers:\n  bronze: {{namespace: b_{uid}}}\n  silver: {{namespace: s_{uid}}}\n"
                   f"  gold: {{namespace: g_{uid}, require_contract: false}}\n"
                   f"targets:\n  dev:\n{lakehouse.target(format=format, catalog=catalog)}{extra}")
-        return write_files(tmp_path / "proj", {"sqlingest.yml": config, **files})
+        return write_files(tmp_path / name, {"sqlingest.yml": config, **files})
 
     return make
 

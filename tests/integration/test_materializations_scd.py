@@ -1,0 +1,278 @@
+"""Write semantics of merge (with a delete flag), scd1, scd2 and insert_overwrite on Iceberg and Delta tables.
+
+Every scenario feeds batches as new CSV files into a source folder; bronze appends only the new files, silver reads
+bronze. Two ways of feeding silver are covered on purpose:
+
+- *full*: the silver model reads every bronze row on every run. The simplest and most robust choice (a failed run
+  loses nothing), and the strictest test of idempotency: every run reprocesses rows already applied.
+- *batch*: ``{% if is_incremental() %} WHERE _batch_id = '{{ run_id }}' {% endif %}`` reads only the rows bronze
+  appended in this run. Cheaper; late and out-of-order rows then arrive alone and must land where they belong.
+
+Both must end with the same tables, and a ``--full-refresh`` (every batch at once) must rebuild exactly the same
+tables as the batch-by-batch runs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sqlingest.cli import main
+from sqlingest.project import load_project
+
+FORMATS = [
+    pytest.param({}, id="iceberg"),
+    pytest.param({"format": "delta", "catalog": "spark_session"}, id="delta"),
+]
+
+CUST_COLUMNS = """
+columns:
+  - {name: id, type: bigint%(id)s}
+  - {name: name, type: string}
+  - {name: tier, type: string}
+  - {name: updated_at, type: timestamp}
+  - {name: deleted, type: boolean}
+"""
+SILVER_CUST = "name: s.%(name)s\nlayer: silver\nkeys: {business: [id], ordering: updated_at}\n" + CUST_COLUMNS
+SELECT_CUST = "SELECT id, name, tier, updated_at, deleted FROM {{ ref('bronze.cust') }}\n"
+BATCH_ONLY = "{% if is_incremental() %}WHERE _batch_id = '{{ run_id }}'{% endif %}\n"
+
+SALES_COLUMNS = """
+columns:
+  - {name: day, type: date}
+  - {name: store, type: string}
+  - {name: amount, type: int}
+"""
+
+FILES = {
+    "contracts/s/cust.source.yml": "name: s.cust\nlayer: source\nsource: {format: csv, path: data/cust/*.csv}\n"
+                                   + CUST_COLUMNS % {"id": ""},
+    "contracts/s/cust.bronze.yml": "name: s.cust\nlayer: bronze\n" + CUST_COLUMNS % {"id": ""},
+    "models/bronze/cust.sql": "{{ config(materialized='append') }}\nSELECT * FROM {{ source('s', 'cust') }}\n",
+    # one row per key: the silver layer's key checks hold as they are
+    **{f"contracts/s/{n}.silver.yml": SILVER_CUST % {"name": n, "id": ", nullable: false, checks: [not_null, unique]"}
+       for n in ("c_merge", "c_scd1")},
+    # one row per version: the key alone is not unique (see scd2_project)
+    **{f"contracts/s/{n}.silver.yml": SILVER_CUST % {"name": n, "id": ", nullable: false, checks: [not_null]"}
+       for n in ("c_scd2", "c_scd2_batch")},
+    "models/silver/c_merge.sql": "{{ config(materialized='merge', delete_flag='deleted') }}\n" + SELECT_CUST,
+    "models/silver/c_scd1.sql": "{{ config(materialized='scd1', delete_flag='deleted') }}\n" + SELECT_CUST
+                                + BATCH_ONLY,
+    "models/silver/c_scd2.sql": ("{{ config(materialized='scd2', delete_flag='deleted', "
+                                 "tracked_columns=['name', 'tier']) }}\n" + SELECT_CUST),
+    # tracked columns default to every non-key column; the ordering column and the delete flag are left out
+    "models/silver/c_scd2_batch.sql": "{{ config(materialized='scd2', delete_flag='deleted') }}\n" + SELECT_CUST
+                                      + BATCH_ONLY,
+    "contracts/s/sales.source.yml": "name: s.sales\nlayer: source\nsource: {format: csv, path: data/sales/*.csv}\n"
+                                    + SALES_COLUMNS,
+    "contracts/s/sales.bronze.yml": "name: s.sales\nlayer: bronze\n" + SALES_COLUMNS,
+    "models/bronze/sales.sql": "{{ config(materialized='append') }}\nSELECT * FROM {{ source('s', 'sales') }}\n",
+    "contracts/s/sales.silver.yml": ("name: s.sales\nlayer: silver\npartitioned_by: [day]\n"
+                                     "keys: {business: [day, store]}\nchecks: [primary_key]\n" + SALES_COLUMNS),
+    # each file restates whole days: per day, the rows of the latest file win
+    "models/silver/sales.sql": """
+        {{ config(materialized='insert_overwrite') }}
+        SELECT day, store, amount FROM (
+          SELECT *, dense_rank() OVER (PARTITION BY day ORDER BY _source_file DESC) AS file_rank
+          FROM {{ ref('bronze.sales') }}
+          {% if is_incremental() %}WHERE _batch_id = '{{ run_id }}'{% endif %}
+        ) WHERE file_rank = 1
+    """,
+}
+
+HEAD = "id,name,tier,updated_at,deleted\n"
+BATCHES = [
+    # 1: a duplicate with unchanged values (1), a change inside the batch (2), an exact duplicate row (3)
+    HEAD + "1,Ann,gold,2024-01-01 00:00:00,false\n"
+           "1,Ann,gold,2024-01-02 00:00:00,false\n"
+           "2,Bob,silver,2024-01-01 00:00:00,false\n"
+           "2,Bob,gold,2024-01-03 00:00:00,false\n"
+           "3,Cid,bronze,2024-01-01 00:00:00,false\n"
+           "3,Cid,bronze,2024-01-01 00:00:00,false\n",
+    # 2: an update (1), a delete (3), an insert (4), a late row between two versions (2)
+    HEAD + "1,Ann,platinum,2024-01-05 00:00:00,false\n"
+           "3,,,2024-01-04 00:00:00,true\n"
+           "4,Dan,silver,2024-01-04 00:00:00,\n"
+           "2,Bob,bronze,2024-01-02 00:00:00,false\n",
+    # 3: re-open a deleted key (3), a late row before the first version with the same values (4), a return to
+    #    earlier values (1), a late delete inside history (2), a delete of an unknown key (5)
+    HEAD + "3,Cid,gold,2024-01-06 00:00:00,false\n"
+           "4,Dan,silver,2024-01-03 00:00:00,false\n"
+           "1,Ann,gold,2024-01-07 00:00:00,false\n"
+           "2,,,2024-01-02 12:00:00,true\n"
+           "5,Eve,gold,2024-01-02 00:00:00,true\n",
+]
+SALES = [
+    "day,store,amount\n2024-01-01,A,1\n2024-01-01,B,2\n2024-01-02,A,3\n",
+    "day,store,amount\n2024-01-02,A,30\n2024-01-02,C,5\n2024-01-03,A,7\n",
+]
+
+
+def d(day: int, hour: int = 0) -> str:
+    return f"2024-01-{day:02d} {hour:02d}:00:00"
+
+
+#: scd2 history after each batch: (id, name, tier, valid_from, valid_to, is_current)
+HISTORY = [
+    [
+        (1, "Ann", "gold", d(1), None, True),
+        (2, "Bob", "silver", d(1), d(3), False),
+        (2, "Bob", "gold", d(3), None, True),
+        (3, "Cid", "bronze", d(1), None, True),
+    ],
+    [
+        (1, "Ann", "gold", d(1), d(5), False),
+        (1, "Ann", "platinum", d(5), None, True),
+        (2, "Bob", "silver", d(1), d(2), False),
+        (2, "Bob", "bronze", d(2), d(3), False),
+        (2, "Bob", "gold", d(3), None, True),
+        (3, "Cid", "bronze", d(1), d(4), False),
+        (4, "Dan", "silver", d(4), None, True),
+    ],
+    [
+        (1, "Ann", "gold", d(1), d(5), False),
+        (1, "Ann", "platinum", d(5), d(7), False),
+        (1, "Ann", "gold", d(7), None, True),
+        (2, "Bob", "silver", d(1), d(2), False),
+        (2, "Bob", "bronze", d(2), d(2, 12), False),
+        (2, "Bob", "gold", d(3), None, True),
+        (3, "Cid", "bronze", d(1), d(4), False),
+        (3, "Cid", "gold", d(6), None, True),
+        (4, "Dan", "silver", d(3), None, True),
+    ],
+]
+#: merge/scd1 contents after each batch: (id, name, tier, updated_at)
+LATEST = [
+    [(1, "Ann", "gold", d(2)), (2, "Bob", "gold", d(3)), (3, "Cid", "bronze", d(1))],
+    [(1, "Ann", "platinum", d(5)), (2, "Bob", "gold", d(3)), (4, "Dan", "silver", d(4))],
+    [(1, "Ann", "gold", d(7)), (2, "Bob", "gold", d(3)), (3, "Cid", "gold", d(6)), (4, "Dan", "silver", d(4))],
+]
+#: insert_overwrite contents after each sales batch
+PARTITIONS = [
+    [("2024-01-01", "A", 1), ("2024-01-01", "B", 2), ("2024-01-02", "A", 3)],
+    [("2024-01-01", "A", 1), ("2024-01-01", "B", 2), ("2024-01-02", "A", 30), ("2024-01-02", "C", 5),
+     ("2024-01-03", "A", 7)],
+]
+
+
+def scd2_project(project, files: dict[str, str], **target: str):
+    """A project whose silver layer requires only not_null on business keys: an scd2 table holds several versions
+    per key, so the layer's default unique check on the key alone cannot hold (the versions are unique by
+    key + valid_from; until checks know that, scd2 contracts declare not_null only)."""
+    root = project(files, **target)
+    config = root / "sqlingest.yml"
+    text = config.read_text()
+    start = text.index("  silver: {") + len("  silver: {")
+    config.write_text(text[:start] + "key_checks: [not_null], " + text[start:])
+    return root
+
+
+def relation(root, target: dict, table: str) -> str:
+    catalog = "spark_catalog" if target.get("catalog") == "spark_session" else "lake"
+    return f"{catalog}.{load_project(root).config.layer('silver').namespace}.{table}"
+
+
+def history(spark, rel: str) -> list[tuple]:
+    rows = spark.sql(f"SELECT id, name, tier, CAST(valid_from AS STRING), CAST(valid_to AS STRING), is_current "
+                     f"FROM {rel}").collect()
+    return sorted((tuple(r) for r in rows), key=lambda r: (r[0], r[3]))
+
+
+def latest(spark, rel: str) -> list[tuple]:
+    return sorted(tuple(r) for r in spark.sql(
+        f"SELECT id, name, tier, CAST(updated_at AS STRING) FROM {rel}").collect())
+
+
+def partitions(spark, rel: str) -> list[tuple]:
+    return sorted(tuple(r) for r in spark.sql(f"SELECT CAST(day AS STRING), store, amount FROM {rel}").collect())
+
+
+def build(root, *args: str) -> None:
+    assert main(["build", "--project-dir", str(root), *args]) == 0
+
+
+@pytest.mark.parametrize("target", FORMATS)
+def test_write_semantics_over_batches(lakehouse, project, target):
+    spark = lakehouse.spark
+    root = scd2_project(project, FILES, **target)
+    rel = {t: relation(root, target, t) for t in ("c_merge", "c_scd1", "c_scd2", "c_scd2_batch", "sales")}
+
+    def assert_state(i: int, sales: int) -> None:
+        assert history(spark, rel["c_scd2"]) == HISTORY[i], "scd2, every bronze row each run"
+        assert history(spark, rel["c_scd2_batch"]) == HISTORY[i], "scd2, only the run's batch"
+        assert latest(spark, rel["c_scd1"]) == LATEST[i]
+        assert latest(spark, rel["c_merge"]) == LATEST[i]
+        assert partitions(spark, rel["sales"]) == PARTITIONS[sales]
+
+    for i, batch in enumerate(BATCHES):
+        (root / "data" / "cust").mkdir(parents=True, exist_ok=True)
+        (root / "data" / "cust" / f"{i}.csv").write_text(batch)
+        if i < len(SALES):
+            (root / "data" / "sales").mkdir(parents=True, exist_ok=True)
+            (root / "data" / "sales" / f"{i}.csv").write_text(SALES[i])
+        build(root)
+        assert_state(i, min(i, len(SALES) - 1))
+
+    scd2_columns = [f.name for f in spark.table(rel["c_scd2"]).schema]
+    assert scd2_columns == ["id", "name", "tier", "updated_at", "deleted", "valid_from", "valid_to", "is_current"]
+    # a closed version keeps the values of the row that opened it, never the delete row's
+    closed = spark.sql(f"SELECT name, CAST(updated_at AS STRING), deleted FROM {rel['c_scd2']} "
+                       f"WHERE id = 3 AND NOT is_current").collect()
+    assert [tuple(r) for r in closed] == [("Cid", d(1), False)]
+
+    build(root)  # no new file: bronze adds nothing, the full models reprocess everything
+    assert_state(len(BATCHES) - 1, len(SALES) - 1)
+    build(root, "--full-refresh")  # every batch at once rebuilds the same tables
+    assert_state(len(BATCHES) - 1, len(SALES) - 1)
+    build(root)
+    assert_state(len(BATCHES) - 1, len(SALES) - 1)
+
+
+@pytest.mark.parametrize("target", FORMATS)
+def test_scd2_rerun_of_a_batch_adds_no_versions(lakehouse, project, target):
+    """The same rows delivered again (a replayed file) and a reprocessing of all bronze rows change nothing."""
+    spark = lakehouse.spark
+    files = {k: v for k, v in FILES.items() if k.startswith(("contracts/s/cust", "models/bronze/cust"))}
+    files["contracts/s/c_scd2_batch.silver.yml"] = FILES["contracts/s/c_scd2_batch.silver.yml"]
+    files["models/silver/c_scd2_batch.sql"] = FILES["models/silver/c_scd2_batch.sql"]
+    root = scd2_project(project, files, **target)
+    rel = relation(root, target, "c_scd2_batch")
+    (root / "data" / "cust").mkdir(parents=True)
+    for i in range(2):
+        (root / "data" / "cust" / f"{i}.csv").write_text(BATCHES[i])
+        build(root)
+    assert history(spark, rel) == HISTORY[1]
+    (root / "data" / "cust" / "replay.csv").write_text(BATCHES[0] + BATCHES[1][len(HEAD):])
+    build(root)
+    assert history(spark, rel) == HISTORY[1]
+
+
+def test_missing_requirements_are_refused(lakehouse, project, capsys):
+    files = {k: v for k, v in FILES.items() if k.startswith(("contracts/s/cust", "models/bronze/cust"))}
+    files["data/cust/0.csv"] = BATCHES[0]
+    files["contracts/s/c_scd2.silver.yml"] = (FILES["contracts/s/c_scd2.silver.yml"]
+                                              .replace(", ordering: updated_at", ""))
+    files["models/silver/c_scd2.sql"] = "{{ config(materialized='scd2') }}\n" + SELECT_CUST
+    files["contracts/s/c_io.silver.yml"] = SILVER_CUST % {"name": "c_io", "id": ", checks: [not_null, unique]"}
+    files["models/silver/c_io.sql"] = "{{ config(materialized='insert_overwrite') }}\n" + SELECT_CUST
+    root = scd2_project(project, files)
+    # refused at compile time once plan enforces NEEDS_ORDERING / NEEDS_PARTITIONS (exit 2), else when writing (1)
+    assert main(["build", "--project-dir", str(root)]) in (1, 2)
+    out = capsys.readouterr().out
+    assert "needs an ordering column" in out
+    assert "needs partition columns" in out
+    for name in ("c_scd2", "c_io"):
+        table = relation(root, {}, name)
+        assert not spark_has_rows(lakehouse.spark, table)
+
+
+def spark_has_rows(spark, table: str) -> bool:
+    return bool(spark.catalog.tableExists(table)) and spark.table(table).count() > 0
+
+
+def test_scd2_needs_merge_capability(project, capsys):
+    files = {k: v for k, v in FILES.items() if k.startswith(("contracts/s/cust", "models/bronze/cust",
+                                                             "contracts/s/c_scd2.", "models/silver/c_scd2."))}
+    root = scd2_project(project, files, format="parquet", catalog="spark_session")
+    assert main(["compile", "--project-dir", str(root)]) == 2
+    captured = capsys.readouterr()
+    assert "materialized='scd2' needs merge" in captured.out + captured.err
