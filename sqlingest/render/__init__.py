@@ -87,7 +87,7 @@ class Renderer:
         self.env.globals.update(
             ref=self._ref, source=self._source, config=self._config, var=self._var, env_var=env_var,
             secret=project.secrets.get, is_incremental=lambda: self._ctx.incremental, run_id=run_id,
-            target=project.target_name,
+            target=project.target_name, incremental_predicate=self._incremental_predicate,
         )
         self._load_macros()
 
@@ -135,6 +135,29 @@ class Renderer:
         if contract not in self._ctx.sources:
             self._ctx.sources.append(contract)
         return source_view(domain, name)
+
+    def _incremental_predicate(self, column: str, lookback: str | None = None) -> str:
+        """A boolean SQL expression selecting the rows a run should (re)process, by a time column:
+
+        - with ``--vars '{start: …, end: …}'``: ``start <= column < end`` (a backfill of that range);
+        - in an incremental run: ``column >=`` the newest value already in the table minus ``lookback``
+          (e.g. ``'3 days'``), so late-arriving rows within the window are picked up again;
+        - otherwise (first or full-refresh run): ``TRUE``.
+        """
+        variables = self.project.vars
+        if "start" in variables or "end" in variables:
+            parts = []
+            if "start" in variables:
+                parts.append(f"{column} >= TIMESTAMP '{variables['start']}'")
+            if "end" in variables:
+                parts.append(f"{column} < TIMESTAMP '{variables['end']}'")
+            return "(" + " AND ".join(parts) + ")"
+        if not self._ctx.incremental:
+            return "TRUE"
+        this = self.env.globals["this"]
+        window = f" - INTERVAL {lookback}" if lookback else ""
+        return (f"({column} >= (SELECT COALESCE(MAX({column}), TIMESTAMP '1970-01-01 00:00:00'){window} "
+                f"FROM {this}))")
 
     def _config(self, **kwargs: Any) -> str:
         self._ctx.config.update(kwargs)

@@ -57,6 +57,7 @@ SOURCES: PluginRegistry[type[Source]] = PluginRegistry("sources", {
     "jdbc": "sqlingest.sources.jdbc:JdbcSource",
     "http": "sqlingest.sources.http:HttpSource",
     "kafka": "sqlingest.sources.kafka:KafkaSource",
+    "debezium": "sqlingest.sources.cdc:DebeziumSource",
 })
 
 

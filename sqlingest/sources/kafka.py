@@ -135,10 +135,10 @@ class KafkaSource(StatefulSource):
         missing = [v for v in meta.values() if v not in declared]
         if missing:
             raise self.error(f"metadata_columns: {', '.join(missing)} not declared columns")
-        parsed = raw.selectExpr(
+        base = raw.selectExpr(
             "CAST(value AS STRING) AS __v", "topic", "partition", "offset", "timestamp", "key",
             f"concat('kafka:', topic, '/', partition, '/', offset) AS {SOURCE_FILE_COLUMN}",
-        ).selectExpr("*", "from_json(__v, 'map<string,string>') AS __m")
+        )
         by_column = {v: k for k, v in meta.items()}
         names = ", ".join(sql_string(n) for n in declared)
 
@@ -148,6 +148,15 @@ class KafkaSource(StatefulSource):
 
         where = ("map('_kafka_topic', topic, '_kafka_partition', CAST(partition AS STRING), "
                  "'_kafka_offset', CAST(offset AS STRING), '_kafka_key', CAST(key AS STRING))")
+        envelope = str(self.option("envelope", "json"))
+        if envelope == "debezium":
+            from sqlingest.sources.cdc import decode_debezium
+
+            return decode_debezium(base, self.contract, self.option("cdc"), corrupt_info=where,
+                                   metadata={col: _META[field] for field, col in meta.items()})
+        if envelope != "json":
+            raise self.error(f"unknown envelope '{envelope}' (json, debezium)")
+        parsed = base.selectExpr("*", "from_json(__v, 'map<string,string>') AS __m")
         projected = parsed.selectExpr(
             *[f"{value(n)} AS {quote(n)}" for n in declared],
             f"CASE WHEN __m IS NULL THEN coalesce(__v, '<tombstone>') END AS {CORRUPT}",

@@ -228,3 +228,18 @@ def test_deprecated_columns_warn_then_fail_after_sunset(make_project):
     expired = silver.replace("2999-01-01", "2001-01-01")
     errs = errors_of(make_project, **{"contracts/shop/orders.silver.yml": expired})
     assert any("passed its sunset date 2001-01-01" in e for e in errs)
+
+
+def test_incremental_predicate_full_incremental_and_backfill(make_project):
+    model = ("{{ config(materialized='merge') }}\nSELECT id, amount, status FROM {{ ref('bronze.orders') }}\n"
+             "WHERE {{ incremental_predicate('_ingested_at', lookback='2 days') }}\n")
+    p = plan(make_project, **{"models/silver/orders.sql": model})
+    full = p.models["silver.orders"].rendered
+    assert full.sql.rstrip().endswith("WHERE TRUE")
+    incremental = p.renderer.render(full.model, incremental=True)
+    assert ("WHERE (_ingested_at >= (SELECT COALESCE(MAX(_ingested_at), TIMESTAMP '1970-01-01 00:00:00') "
+            "- INTERVAL 2 days FROM lake.silver.orders))") in incremental.sql
+    root = make_project({**FILES, "models/silver/orders.sql": model}, config=CONFIG)
+    backfill = plan_project(load_project(root, cli_vars={"start": "2024-01-01", "end": "2024-02-01"}))
+    assert ("WHERE (_ingested_at >= TIMESTAMP '2024-01-01' AND _ingested_at < TIMESTAMP '2024-02-01')"
+            in backfill.models["silver.orders"].rendered.sql)
