@@ -145,7 +145,12 @@ class Runner:
     def threads(self) -> int:
         return self.options.threads or self.plan.project.target.threads
 
+    def job_group(self, name: str) -> str:
+        """The Spark job group a model's jobs run under (so they can be counted and cancelled)."""
+        return f"sqlingest:{self.record.run_id}:{name}"
+
     def _run_one(self, pm: PlannedModel, result: ModelResult) -> None:
+        self.spark.sparkContext.setJobGroup(self.job_group(pm.name), f"sqlingest {pm.name}", True)
         self.report("start", pm, None)
         started = time.perf_counter()
         attempt = 0
@@ -170,6 +175,7 @@ class Runner:
                 result.status, result.error = "error", spark_message(exc)
                 break
         result.attempts = attempt
+        result.spark_jobs = len(self.spark.sparkContext.statusTracker().getJobIdsForGroup(self.job_group(pm.name)))
         result.seconds = round(time.perf_counter() - started, 3)
         self.report("end", pm, result)
 

@@ -31,6 +31,7 @@ class ModelResult:
     inputs: list[str] = field(default_factory=list)
     seconds: float = 0.0
     attempts: int = 0
+    spark_jobs: int | None = None
     sql_hash: str = ""
     checks: list[dict[str, Any]] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)

@@ -68,7 +68,7 @@ def start_api(records: list[Any], *, token: str | None = None,
         def log_message(self, format: str, *args: Any) -> None:  # quiet
             return
 
-        def do_GET(self) -> None:  # noqa: N802 (http.server API)
+        def do_GET(self) -> None:
             parts = urllib.parse.urlsplit(self.path)
             query = dict(urllib.parse.parse_qsl(parts.query))
             if api.token is not None and self.headers.get("Authorization") != f"Bearer {api.token}":

@@ -276,12 +276,12 @@ def _ready(service: KafkaService) -> bool:
             "started (kafka.server.KafkaRaftServer)" in _tail(Path(service.directory) / "stdout.log", 200)
     try:
         admin = kafka.KafkaAdminClient(bootstrap_servers=service.bootstrap, request_timeout_ms=3000)
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure means "not ready yet"
         return False
     try:
         admin.list_topics()
         return True
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure means "not ready yet"
         return False
     finally:
         admin.close()

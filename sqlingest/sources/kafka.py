@@ -84,7 +84,7 @@ class KafkaSource(StatefulSource):
     # -- offsets -----------------------------------------------------------------------------------
     def offsets(self, spark: SparkSession) -> dict[tuple[str, int], tuple[int, int]]:
         """(earliest, end) offsets of every partition of the topics, asked with the Java client."""
-        jvm = spark.sparkContext._jvm
+        jvm: Any = spark.sparkContext._jvm
         props = jvm.java.util.Properties()
         for key, value in self.client_options().items():
             props.put(key[len("kafka."):], value)
@@ -109,7 +109,9 @@ class KafkaSource(StatefulSource):
     def read_from(self, spark: SparkSession, state: State | None) -> ReadResult:
         offsets = self.offsets(spark)
         latest = str(self.option("starting_offsets", "earliest")) == "latest"
-        starts, ends, inputs = {}, {}, []
+        starts: dict[str, dict[str, int]] = {}
+        ends: dict[str, dict[str, int]] = {}
+        inputs: list[str] = []
         for (topic, part), (begin, end) in sorted(offsets.items()):
             done = (state or {}).get((topic, part))
             start = done + 1 if done is not None else (end if latest else begin)

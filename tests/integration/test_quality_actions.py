@@ -186,3 +186,18 @@ def test_quarantine_fix_replay_publishes_each_row_once(lakehouse, project, capsy
     assert ids == [1, 2, 3, 4, 5, 6]
     assert main(["replay", "--project-dir", str(root), "gold.events"]) == 0
     assert sorted(r[0] for r in spark.table(table(root)).select("id").collect()) == ids
+
+
+def test_row_checks_add_no_spark_jobs(lakehouse, project):
+    """Row checks are fused into the write: ten of them cost the same Spark jobs as none."""
+    few = "  - {type: row_count, min: 1}\n"
+    many = few + "".join(f"  - {{type: range, column: amount, min: -{i}, severity: warn}}\n" for i in range(6)) + \
+        "  - {type: not_null, column: id, severity: warn}\n  - {type: regex, column: kind, pattern: '^[a-z]+$'}\n" + \
+        "  - {type: length, column: kind, max: 10, action: drop}\n"
+    jobs = {}
+    for label, checks in (("few", few), ("many", many)):
+        root = project(files(checks), name=label)
+        assert main(["build", "--project-dir", str(root)]) == 0
+        assert main(["build", "--project-dir", str(root), "--full-refresh", "--select", "gold.events"]) == 0
+        jobs[label] = last_run(root)["gold.events"]["spark_jobs"]
+    assert jobs["few"] == jobs["many"], jobs
