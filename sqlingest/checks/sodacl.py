@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -22,8 +23,8 @@ def _level(check: Check) -> str:
     return "fail" if check.severity == "error" else "warn"
 
 
-def check_entry(check: Check, contract: Contract, *, check_id: str, relation_of: dict[str, str] | None = None
-                ) -> list[Any]:
+def check_entry(check: Check, contract: Contract, *, check_id: str, relation_of: dict[str, str] | None = None,
+                table: str = "{table}") -> list[Any]:
     """SodaCL entries for one contract check. ``check_id`` is set as the check's name to map results back.
 
     Raises:
@@ -89,8 +90,9 @@ def check_entry(check: Check, contract: Contract, *, check_id: str, relation_of:
                  if level == "fail" else None, **({"warn condition": f"NOT ({check.expression})"}
                                                  if level == "warn" else {})}}]
     if check.type == "sql_metric":
-        metric = check_id.replace("(", "_").replace(")", "").replace("#", "_").replace(",", "_")
-        return [{f"{metric}": {"name": check_id, f"{metric} query": need(check.query, "query"),
+        metric = re.sub(r"\W+", "_", check.name or check_id).strip("_")
+        query = need(check.query, "query").replace("{table}", table)
+        return [{f"{metric}": {"name": check_id, f"{metric} query": query,
                                level: _metric_condition(check)}}]
     if check.type == "sodacl":
         body = need(check.sodacl, "sodacl")
@@ -113,7 +115,7 @@ def to_sodacl(contract: Contract, table: str, checks: list[tuple[str, Check]],
     """A SodaCL document with ``checks for <table>`` holding every given (id, check)."""
     entries: list[Any] = []
     for check_id, check in checks:
-        for entry in check_entry(check, contract, check_id=check_id, relation_of=relation_of):
+        for entry in check_entry(check, contract, check_id=check_id, relation_of=relation_of, table=table):
             if isinstance(entry, dict):
                 for body in entry.values():
                     if isinstance(body, dict):

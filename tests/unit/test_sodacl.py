@@ -64,3 +64,10 @@ def test_missing_parameter_is_a_contract_error():
 def test_action_defaults_follow_severity():
     assert Check(type="not_null", column="x").effective_action == "fail"
     assert Check(type="not_null", column="x", severity="warn").effective_action == "warn"
+
+
+def test_sql_metric_query_names_the_checked_table():
+    entries = sodacl([{"type": "sql_metric", "name": "neg", "query": "SELECT COUNT(*) FROM {table} WHERE amount < 0",
+                       "max": 0}])
+    assert entries == [{"neg": {"name": "c#0", "neg query": "SELECT COUNT(*) FROM t WHERE amount < 0",
+                                "fail": "when > 0"}}]
