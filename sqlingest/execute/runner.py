@@ -385,12 +385,18 @@ class Runner:
         any_input = False
         for contract in pm.rendered.sources:
             reader = load_source(contract, self.plan.project.root)
-            exclude: set[str] | None = None
-            if reader.INCREMENTAL_BY_FILE and pm.materialization.NAME == "append" and exists \
-                    and SOURCE_FILE_COLUMN in spark.table(pm.relation).columns:
-                exclude = {r[0] for r in spark.sql(
-                    f"SELECT DISTINCT {SOURCE_FILE_COLUMN} FROM {pm.relation}").collect() if r[0]}
-            read = reader.read(spark, exclude=exclude)
+            incremental = pm.materialization.NAME == "append" and exists
+            if getattr(reader, "INCREMENTAL_BY_STATE", False):
+                # the position (watermark / offsets) is derived from the target table itself: one aggregate query
+                state = reader.state_from_table(spark, pm.relation) if incremental else None
+                read = reader.read(spark, state=state)  # type: ignore[call-arg]
+            else:
+                exclude: set[str] | None = None
+                if reader.INCREMENTAL_BY_FILE and incremental \
+                        and SOURCE_FILE_COLUMN in spark.table(pm.relation).columns:
+                    exclude = {r[0] for r in spark.sql(
+                        f"SELECT DISTINCT {SOURCE_FILE_COLUMN} FROM {pm.relation}").collect() if r[0]}
+                read = reader.read(spark, exclude=exclude)
             any_input = any_input or bool(read.inputs)
             inputs.extend(read.inputs)
             read.frame.createOrReplaceTempView(source_view(contract.domain, contract.dataset))

@@ -45,6 +45,17 @@ JAVA17_OPENS = [f"--add-opens=java.base/{p}=ALL-UNNAMED" for p in (
     "java.util.concurrent", "java.util.concurrent.atomic", "sun.nio.ch", "sun.nio.cs", "sun.security.action",
     "sun.util.calendar")]
 START_TIMEOUT = 180.0
+#: warnings and errors to the service log (Hive's default configuration logs nothing useful to the console)
+LOG4J2 = """status = WARN
+appender.console.type = Console
+appender.console.name = console
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %-5p %c{1}: %m%n
+rootLogger.level = WARN
+rootLogger.appenderRef.console.ref = console
+logger.datanucleus.name = DataNucleus
+logger.datanucleus.level = ERROR
+"""
 
 
 @dataclass
@@ -170,10 +181,6 @@ def start_hive_metastore(
         "hive.metastore.schema.verification": "false",
         "hive.async.log.enabled": "false",
         "hive.metastore.event.db.notification.api.auth": "false",
-        # the lock API Iceberg's HiveCatalog commits under needs the transaction tables: let the metastore
-        # create them (schematool would do it in production)
-        "hive.in.test": "true",
-        "hive.metastore.try.direct.sql": "true",
     }
     classpath = [str(folder / "conf"), str(pyspark_jars() / "*")]
     if jdbc_url:
@@ -193,6 +200,7 @@ def start_hive_metastore(
         backend = "derby"
     (folder / "conf").mkdir(exist_ok=True)
     (folder / "conf" / "hive-site.xml").write_text(hive_site(props), encoding="utf-8")
+    (folder / "conf" / "hive-log4j2.properties").write_text(LOG4J2, encoding="utf-8")
 
     service = HiveMetastoreService(host=HOST, port=port or free_port(HOST), directory=str(folder), warehouse=wh,
                                    backend=backend, remove_on_stop=remove_on_stop)

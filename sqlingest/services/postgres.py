@@ -34,7 +34,7 @@ from typing import Any
 from sqlingest.errors import ExecutionError, MissingDependency, UserError
 from sqlingest.services import free_port
 
-__all__ = ["PostgresService", "find_binaries", "main", "start_postgres", "stop_postgres"]
+__all__ = ["PostgresService", "create_database", "find_binaries", "main", "start_postgres", "stop_postgres"]
 
 HOST = "127.0.0.1"
 STATE_FILE = "service.json"
@@ -205,6 +205,18 @@ def stop_postgres(directory: Path | str) -> bool:
     service.remove_on_stop = False
     service.stop()
     return True
+
+
+def create_database(service: PostgresService, name: str) -> str:
+    """Create database ``name`` in a running cluster unless it exists; returns its JDBC URL."""
+    bin_dir = Path(service.bin_dir)
+    exists = _run([str(bin_dir / "psql"), "-h", service.host, "-p", str(service.port), "-U", service.user, "-d",
+                   service.database, "-tAc", f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                  None, cwd=service.directory, check=False)
+    if exists.stdout.strip() != "1":
+        _run([str(bin_dir / "createdb"), "-h", service.host, "-p", str(service.port), "-U", service.user, name],
+             None, cwd=service.directory)
+    return f"jdbc:postgresql://{service.host}:{service.port}/{name}"
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 never inferred — plus ``_rescued_data`` (JSON of values that did not fit, undeclared fields, malformed lines) and
 ``_source_file``.
 
-Built-ins: csv, json, parquet, avro (files). Others plug in through the ``sqlingest.sources`` entry point group.
+Built-ins: csv, json, parquet, avro (files), jdbc, http, kafka, kinesis, debezium (see ``docs/sources.md``).
+Others plug in through the ``sqlingest.sources`` entry point group.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ SOURCES: PluginRegistry[type[Source]] = PluginRegistry("sources", {
     "http": "sqlingest.sources.http:HttpSource",
     "kafka": "sqlingest.sources.kafka:KafkaSource",
     "debezium": "sqlingest.sources.cdc:DebeziumSource",
+    "kinesis": "sqlingest.sources.kinesis:KinesisSource",
 })
 
 

@@ -24,6 +24,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from sqlingest.errors import ExecutionError
 from sqlingest.project.layers import SOURCE_FILE_COLUMN
 from sqlingest.sources import ReadResult
 from sqlingest.sources.stateful import StatefulSource, sql_string
@@ -114,6 +115,11 @@ class KafkaSource(StatefulSource):
         inputs: list[str] = []
         for (topic, part), (begin, end) in sorted(offsets.items()):
             done = (state or {}).get((topic, part))
+            if done is not None and done + 1 > end:
+                raise ExecutionError(
+                    f"source {self.contract.name}: the target table holds {topic}/{part} up to offset {done}, but "
+                    f"the partition ends at {end} (topic recreated or offsets reset?); nothing was read",
+                    hint="rebuild with --full-refresh to re-read the topic from the start")
             start = done + 1 if done is not None else (end if latest else begin)
             starts.setdefault(topic, {})[str(part)] = start
             ends.setdefault(topic, {})[str(part)] = max(end, start)
@@ -129,42 +135,51 @@ class KafkaSource(StatefulSource):
         return ReadResult(self.decode(raw), inputs)
 
     def decode(self, raw: Any) -> Any:
-        declared = [c.name for c in self.contract.columns]
         meta = {str(k): str(v) for k, v in (self.option("metadata_columns") or {}).items()}
         unknown = [k for k in meta if k not in _META]
         if unknown:
             raise self.error(f"metadata_columns: unknown field(s) {', '.join(unknown)} ({', '.join(_META)})")
-        missing = [v for v in meta.values() if v not in declared]
+        missing = [v for v in meta.values() if self.contract.column(v) is None]
         if missing:
             raise self.error(f"metadata_columns: {', '.join(missing)} not declared columns")
         base = raw.selectExpr(
             "CAST(value AS STRING) AS __v", "topic", "partition", "offset", "timestamp", "key",
             f"concat('kafka:', topic, '/', partition, '/', offset) AS {SOURCE_FILE_COLUMN}",
         )
-        by_column = {v: k for k, v in meta.items()}
-        names = ", ".join(sql_string(n) for n in declared)
-
-        def value(name: str) -> str:
-            expr = f"__m[{sql_string(name)}]"
-            return f"coalesce({expr}, {_META[by_column[name]]})" if name in by_column else expr
-
         where = ("map('_kafka_topic', topic, '_kafka_partition', CAST(partition AS STRING), "
                  "'_kafka_offset', CAST(offset AS STRING), '_kafka_key', CAST(key AS STRING))")
+        metadata = {col: _META[field] for field, col in meta.items()}
         envelope = str(self.option("envelope", "json"))
         if envelope == "debezium":
             from sqlingest.sources.cdc import decode_debezium
 
-            return decode_debezium(base, self.contract, self.option("cdc"), corrupt_info=where,
-                                   metadata={col: _META[field] for field, col in meta.items()})
+            return decode_debezium(base, self.contract, self.option("cdc"), corrupt_info=where, metadata=metadata)
         if envelope != "json":
             raise self.error(f"unknown envelope '{envelope}' (json, debezium)")
-        parsed = base.selectExpr("*", "from_json(__v, 'map<string,string>') AS __m")
-        projected = parsed.selectExpr(
-            *[f"{value(n)} AS {quote(n)}" for n in declared],
-            f"CASE WHEN __m IS NULL THEN coalesce(__v, '<tombstone>') END AS {CORRUPT}",
-            f"CASE WHEN __m IS NULL THEN {where} "
-            f"ELSE map_filter(__m, (k, v) -> NOT array_contains(array({names}), k)) END AS __undeclared",
-            SOURCE_FILE_COLUMN,
-        )
-        return conform_strings(projected, self.contract, present=declared, corrupt=CORRUPT,
-                               undeclared_map="__undeclared")
+        return decode_json_values(base, self.contract, corrupt_info=where, metadata=metadata)
+
+
+def decode_json_values(base: Any, contract: Any, *, corrupt_info: str, metadata: dict[str, str],
+                       value: str = "__v") -> Any:
+    """Decode the string column ``value`` (one JSON object per row) of ``base`` against ``contract``.
+
+    ``metadata`` maps declared columns to SQL used when the object has no such field; ``corrupt_info`` is SQL of a
+    ``map<string,string>`` rescued with a value that is not a JSON object (null values are rescued as
+    ``<tombstone>``). ``base`` must have ``_source_file``.
+    """
+    declared = [c.name for c in contract.columns]
+    names = ", ".join(sql_string(n) for n in declared)
+
+    def field(name: str) -> str:
+        expr = f"__m[{sql_string(name)}]"
+        return f"coalesce({expr}, {metadata[name]})" if name in metadata else expr
+
+    parsed = base.selectExpr("*", f"from_json({value}, 'map<string,string>') AS __m")
+    projected = parsed.selectExpr(
+        *[f"{field(n)} AS {quote(n)}" for n in declared],
+        f"CASE WHEN __m IS NULL THEN coalesce({value}, '<tombstone>') END AS {CORRUPT}",
+        f"CASE WHEN __m IS NULL THEN {corrupt_info} "
+        f"ELSE map_filter(__m, (k, v) -> NOT array_contains(array({names}), k)) END AS __undeclared",
+        SOURCE_FILE_COLUMN,
+    )
+    return conform_strings(projected, contract, present=declared, corrupt=CORRUPT, undeclared_map="__undeclared")

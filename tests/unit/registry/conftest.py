@@ -6,19 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from sqlingest.errors import MissingDependency
-
 
 @pytest.fixture(scope="session")
 def postgres_service() -> Iterator[object]:
-    """A throw-away PostgreSQL cluster (skips the test when PostgreSQL or psycopg2 is not installed)."""
-    pytest.importorskip("psycopg2")
+    """A throw-away PostgreSQL cluster (`make test` installs PostgreSQL; a missing one fails, never skips)."""
     from sqlingest.services.postgres import start_postgres
 
-    try:
-        service = start_postgres()
-    except MissingDependency as exc:
-        pytest.skip(exc.format())
+    service = start_postgres()
     try:
         yield service
     finally:
