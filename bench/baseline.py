@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -213,8 +214,8 @@ if __name__ == "__main__":
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from generate import default_dir  # noqa: PLC0415
-    from run import make_session  # noqa: PLC0415
+    from generate import default_dir
+    from run import make_session
 
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 5_000_000
     run(make_session(), default_dir(lines))

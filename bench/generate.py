@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true", help="regenerate even when the data is there")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(BENCH))
-    from run import make_session  # noqa: PLC0415 — one place builds the benchmark's SparkSession
+    from run import make_session
 
     spark = make_session()
     out = generate(spark, args.order_lines, args.out, force=args.force)

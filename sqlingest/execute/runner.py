@@ -252,7 +252,10 @@ class Runner:
         contract = pm.contract
         row_checks = [c for c in contract.all_checks() if is_row_check(c)] \
             if contract is not None and self.options.run_checks else []
-        self._before[pm.name] = current_version(spark, pm.format.name, pm.relation)
+        # Remember the version to restore only when a check could fail the model (a metadata query otherwise saved).
+        can_fail = self.options.run_checks and contract is not None and any(
+            c.effective_action == "fail" for c in contract.all_checks())
+        self._before[pm.name] = current_version(spark, pm.format.name, pm.relation) if can_fail else None
         frame, observation, persisted = self._fuse_checks(staged, row_checks, persist=replay_from is not None)
         quarantine = any(c.effective_action == "quarantine" for c in row_checks) and replay_from is None
         config = pm.rendered.config

@@ -77,7 +77,7 @@ class CsvSource(_FileSource):
         options = {"header": "true", **{k: str(v) for k, v in self.spec.options.items()}}
         header = options.get("header", "true").lower() == "true"
         if header:
-            names = spark.read.options(**options).csv(files[0]).columns
+            names = _local_header(files[0], options) or spark.read.options(**options).csv(files[0]).columns
         else:
             names = [c.name for c in self.contract.columns]
         schema = StructType([StructField(n, StringType()) for n in names] + [StructField(CORRUPT, StringType())])
@@ -86,6 +86,24 @@ class CsvSource(_FileSource):
                .csv(files)
                .selectExpr("*", f"_metadata.file_path AS {SOURCE_FILE_COLUMN}"))
         return conform_strings(raw, self.contract, present=names, corrupt=CORRUPT)
+
+
+def _local_header(uri: str, options: dict[str, str]) -> list[str] | None:
+    """The header of a local CSV file read directly (no Spark job), or None when it is not a plain local file."""
+    import csv
+    from urllib.parse import unquote, urlparse
+
+    if not uri.startswith("file:"):
+        return None
+    path = Path(unquote(urlparse(uri).path))
+    if path.suffix in (".gz", ".bz2", ".zst", ".lz4", ".snappy") or not path.is_file():
+        return None
+    delimiter = options.get("sep") or options.get("delimiter") or ","
+    quote = options.get("quote") or '"'
+    encoding = options.get("encoding") or options.get("charset") or "utf-8"
+    with path.open(encoding=encoding, newline="") as handle:
+        row = next(csv.reader(handle, delimiter=delimiter, quotechar=quote), None)
+    return [name.strip() for name in row] if row else None
 
 
 class JsonSource(_FileSource):
