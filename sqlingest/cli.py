@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compile", help="render, parse and validate every model (no JVM); write target/compiled/")
     _common(p)
+    p.add_argument("--live", action="store_true",
+                   help="also compare contracts with the live Iceberg tables (pyiceberg, no JVM) and show the plan")
 
     for name, text in (("build", "run models and their checks in dependency order"),
                        ("run", "run models without checks"),
@@ -128,6 +130,37 @@ def cmd_compile(args: argparse.Namespace, console: Any) -> int:
     written = write_compiled(plan, plan.project.root / "target")
     console.print(f"compiled {len(written)} model(s) in {time.perf_counter() - started:.2f}s → "
                   f"{plan.project.rel(plan.project.root / 'target' / 'compiled')}/")
+    return _live_plan(plan, console) if args.live else 0
+
+
+def _live_plan(plan: Any, console: Any) -> int:
+    """What a build would do to each live table; exit 2 when a change cannot be applied in place."""
+    from sqlingest.catalogs.live import LiveSchemas
+    from sqlingest.plan.evolution import additions, evolution_plan
+
+    live = LiveSchemas(plan.catalog)
+    blocked = 0
+    for name in plan.selected:
+        pm = plan.models[name]
+        desired = pm.table_schema()
+        if desired is None or pm.materialization.NAME == "view":
+            continue
+        current = live.schema(pm.namespace, pm.table)
+        if current is None:
+            console.print(f"  {name:<28} create {pm.relation}")
+        elif current == desired:
+            console.print(f"  {name:<28} in sync")
+        elif pm.materialization.NAME == "table":
+            console.print(f"  {name:<28} replace {pm.relation} (table materialization rebuilds it)")
+        elif (steps := additions(current, desired)) is not None:
+            console.print(f"  {name:<28} evolve in place: " + "; ".join(steps))
+        else:
+            blocked += 1
+            console.print(f"  {name:<28} [red]incompatible[/]: needs " + "; ".join(
+                evolution_plan(pm.relation, current, desired)) + " — or `build --full-refresh`")
+    if blocked:
+        print(f"error: {blocked} table(s) cannot be evolved in place to their contracts", file=sys.stderr)
+        return 2
     return 0
 
 

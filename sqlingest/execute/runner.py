@@ -16,13 +16,13 @@ from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, Sql
 from sqlingest.formats.versions import current_version, restore
 from sqlingest.materializations import WriteContext
 from sqlingest.plan import Plan, PlannedModel
+from sqlingest.plan.evolution import additions, evolution_plan, schema_diff
 from sqlingest.project.contract import Check
 from sqlingest.project.layers import (QUARANTINE_COLUMNS, QUARANTINE_SUFFIX, RESCUE_COLUMN, SOURCE_FILE_COLUMN,
                                       audit_columns)
 from sqlingest.render import source_view
 from sqlingest.runs import ModelResult, RunRecord
 from sqlingest.sources import load_source
-from sqlingest.validate import contract_schema
 from sqlingest.validate.conform import conform_strict, conform_typed, quote
 from sqlingest.validate.types import normalize_type
 
@@ -437,27 +437,28 @@ class Runner:
 
     def _ensure_table(self, pm: PlannedModel, frame: DataFrame, exists: bool) -> None:
         contract = pm.contract
+        desired = pm.table_schema()
         if contract is not None:
-            desired = contract_schema(contract)
             nullable = {c.name: c.nullable or contract.layer == "bronze" for c in contract.columns}
         else:
-            desired = [(f.name, normalize_type(f.dataType.simpleString())) for f in frame.schema.fields]
             nullable = {}
-        known = {n for n, _ in desired}
-        desired = desired + [(n, t) for n, t in pm.materialization.EXTRA_COLUMNS if n not in known]
+        if desired is None:
+            desired = [(f.name, normalize_type(f.dataType.simpleString())) for f in frame.schema.fields]
+            known = {n for n, _ in desired}
+            desired += [(n, t) for n, t in pm.materialization.EXTRA_COLUMNS if n not in known]
         replace = False
         if exists:
             live = [(f.name, normalize_type(f.dataType.simpleString())) for f in self.spark.table(pm.relation).schema]
             if live == desired:
                 return
             if pm.materialization.NAME != "table":
-                additions = _additions(live, desired)
-                if additions is not None and pm.format.supports_schema_evolution:
-                    for statement in additions:  # compatible evolution: new nullable columns, in place
+                steps = additions(live, desired)
+                if steps is not None and pm.format.supports_schema_evolution:
+                    for statement in steps:  # compatible evolution: new nullable columns, in place
                         self.spark.sql(f"ALTER TABLE {pm.relation} {statement}")
                     return
-                diff = _schema_diff(live, desired)
-                plan = "; ".join(_evolution_plan(pm.relation, live, desired))
+                diff = schema_diff(live, desired)
+                plan = "; ".join(evolution_plan(pm.relation, live, desired))
                 raise ContractViolation(
                     f"table {pm.relation} does not have the contract's schema ({diff}); nothing was written",
                     hint=f"this change cannot be applied in place; it needs: {plan} — or rerun with "
@@ -535,46 +536,3 @@ class Runner:
 
 
 _VOLATILE = {"_ingested_at", "_run_id", "_batch_id"}
-
-
-def _additions(live: list[tuple[str, str]], desired: list[tuple[str, str]]) -> list[str] | None:
-    """``ADD COLUMN … AFTER …`` statements when ``desired`` only adds columns to ``live``; None otherwise."""
-    live_names = [n for n, _ in live]
-    if [c for c in desired if c[0] in live_names] != live:
-        return None
-    statements = []
-    previous: str | None = None
-    for name, dtype in desired:
-        if name not in live_names:
-            position = f" AFTER {quote(previous)}" if previous else " FIRST"
-            statements.append(f"ADD COLUMN {quote(name)} {dtype.upper()}{position}")
-        previous = name
-    return statements
-
-
-def _evolution_plan(relation: str, live: list[tuple[str, str]], desired: list[tuple[str, str]]) -> list[str]:
-    live_d, want = dict(live), dict(desired)
-    steps = [f"ALTER TABLE {relation} DROP COLUMN {quote(n)}" for n in live_d if n not in want]
-    steps += [f"ALTER TABLE {relation} ALTER COLUMN {quote(n)} TYPE {want[n].upper()} (from {live_d[n]})"
-              for n in want if n in live_d and live_d[n] != want[n]]
-    steps += [f"ALTER TABLE {relation} ADD COLUMN {quote(n)} {want[n].upper()}" for n in want if n not in live_d]
-    if not steps:
-        steps.append("reorder columns to the contract's order")
-    return steps
-
-
-def _schema_diff(live: list[tuple[str, str]], desired: list[tuple[str, str]]) -> str:
-    live_d, want = dict(live), dict(desired)
-    parts = []
-    added = [n for n in want if n not in live_d]
-    removed = [n for n in live_d if n not in want]
-    changed = [f"{n}: {live_d[n]} → {want[n]}" for n in want if n in live_d and live_d[n] != want[n]]
-    if added:
-        parts.append("new columns " + ", ".join(added))
-    if removed:
-        parts.append("columns no longer declared " + ", ".join(removed))
-    if changed:
-        parts.append("types " + ", ".join(changed))
-    if not parts:
-        parts.append("column order differs")
-    return "; ".join(parts)

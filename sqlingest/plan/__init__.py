@@ -50,6 +50,15 @@ class PlannedModel:
     def layer(self) -> str:
         return self.rendered.model.layer
 
+    def table_schema(self) -> list[tuple[str, str]] | None:
+        """The columns the model's table must have (contract, layer audit columns, materialization columns);
+        None without a contract (the query's output decides)."""
+        if self.contract is None:
+            return None
+        desired = contract_schema(self.contract)
+        known = {n for n, _ in desired}
+        return desired + [(n, t) for n, t in self.materialization.EXTRA_COLUMNS if n not in known]
+
     @property
     def sql_hash(self) -> str:
         return hashlib.sha256(self.rendered.sql.encode()).hexdigest()[:16]

@@ -181,11 +181,17 @@ def test_new_contract_column_is_added_in_place_and_incompatible_change_is_refuse
         "  - {name: price, type: \"decimal(6,2)\"}\n  - {name: qty2, type: bigint}"))
     model = root / "models/silver/items.sql"
     model.write_text(model.read_text().replace("price, seen", "price, CAST(qty * 2 AS BIGINT) AS qty2, seen"))
+    capsys.readouterr()
+    assert main(["compile", "--project-dir", str(root), "--live"]) == 0  # pyiceberg, no JVM
+    assert "evolve in place: ADD COLUMN `qty2` BIGINT AFTER `price`" in capsys.readouterr().out
     assert main(["build", "--project-dir", str(root)]) == 0
     assert spark.table(rel).columns == ["id", "qty", "price", "qty2", "seen"]
     assert spark.table(rel).where("id = 1").collect()[0]["qty2"] == 10
     contract.write_text(contract.read_text().replace("{name: qty, type: int", "{name: qty, type: string"))
     model.write_text(model.read_text().replace("SELECT id, qty,", "SELECT id, CAST(qty AS STRING) AS qty,"))
+    capsys.readouterr()
+    assert main(["compile", "--project-dir", str(root), "--live"]) == 2
+    assert "incompatible: needs ALTER TABLE" in capsys.readouterr().out
     assert main(["build", "--project-dir", str(root)]) == 1
     out = capsys.readouterr().out
     assert "cannot be applied in place" in out and "ALTER COLUMN `qty` TYPE STRING (from int)" in out
