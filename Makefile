@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: build test test-unit test-integration compile jars venv system-deps bench clean distclean
+.PHONY: build test test-unit test-integration compile jars venv system-deps bench clean distclean services services-stop
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -23,6 +23,14 @@ jars: $(STAMP)
 # Debian packages some tests need (a private PostgreSQL is started by the tests themselves).
 system-deps:
 	@bash scripts/system-deps.sh
+
+# PostgreSQL, a PostgreSQL-backed Hive Metastore and Nessie on loopback, for the production-like targets
+# (then: set -a; . .sqlingest/services.env; set +a; .venv/bin/sqlingest build --target nessie)
+services: jars system-deps
+	PYTHON=$(BIN)/python scripts/services.sh start
+
+services-stop:
+	PYTHON=$(BIN)/python scripts/services.sh stop
 
 compile: $(STAMP)
 	$(BIN)/sqlingest compile

@@ -72,6 +72,10 @@ class IcebergHiveCatalog(_IcebergCatalog):
         conf = self._base()
         conf[f"{prefix}.type"] = "hive"
         conf[f"{prefix}.uri"] = _thrift(uri, "uri")
+        # Hive Metastore 2.3 has no usable lock API without its transaction tables (schematool creates them):
+        # commit without HMS locks. Safe for one writer per table; set properties: {hadoop.iceberg.engine.hive.
+        # lock-enabled: 'true'} on a metastore whose transaction tables exist.
+        conf[f"{prefix}.hadoop.iceberg.engine.hive.lock-enabled"] = "false"
         for key, value in (self.options.get("properties") or {}).items():
             conf[f"{prefix}.{key}"] = str(value)
         return conf

@@ -32,8 +32,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from sqlingest.errors import ExecutionError, MissingDependency, UserError
-from sqlingest.services import free_port
 from sqlingest.services import _process as proc
+from sqlingest.services import free_port
 
 __all__ = ["HiveMetastoreService", "main", "start_hive_metastore", "stop_hive_metastore"]
 
@@ -181,6 +181,9 @@ def start_hive_metastore(
         "hive.metastore.schema.verification": "false",
         "hive.async.log.enabled": "false",
         "hive.metastore.event.db.notification.api.auth": "false",
+        # Iceberg's HiveCatalog mirrors the schema into the metastore: a column added before existing ones
+        # (e.g. ahead of audit columns) is a compatible Iceberg change that Hive 2.3 would refuse
+        "hive.metastore.disallow.incompatible.col.type.changes": "false",
     }
     classpath = [str(folder / "conf"), str(pyspark_jars() / "*")]
     if jdbc_url:
@@ -190,7 +193,14 @@ def start_hive_metastore(
                       "javax.jdo.option.ConnectionDriverName": "org.postgresql.Driver",
                       "javax.jdo.option.ConnectionUserName": user or "",
                       "javax.jdo.option.ConnectionPassword": password or "",
-                      "datanucleus.rdbms.initializeColumnInfo": "NONE"})
+                      "datanucleus.rdbms.initializeColumnInfo": "NONE",
+                      # DataNucleus adds foreign keys lazily, on a second connection, while the first still holds
+                      # a row lock on the referenced table: on PostgreSQL that waits forever (first CREATE TABLE)
+                      # (autoCreateAll implies constraints: create tables and columns only)
+                      "datanucleus.schema.autoCreateAll": "false",
+                      "datanucleus.schema.autoCreateTables": "true",
+                      "datanucleus.schema.autoCreateColumns": "true",
+                      "datanucleus.schema.autoCreateConstraints": "false"})
         classpath.append(str(_postgres_driver()))
         backend = "postgresql"
     else:

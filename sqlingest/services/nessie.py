@@ -2,7 +2,8 @@
 
 The server is Nessie's runnable Quarkus jar (``org.projectnessie.nessie:nessie-quarkus:<ver>:runner``), fetched
 once from Maven Central with ``mvn dependency:copy`` into ``~/.cache/sqlingest/services/nessie-<ver>/`` (or
-``$SQLINGEST_NESSIE_JAR``), and run with ``java -jar`` (Java 21+, see :func:`find_java`) on 127.0.0.1 on free ports (HTTP and Quarkus management).
+``$SQLINGEST_NESSIE_JAR``), and run with ``java -jar`` (Java 21+, see :func:`find_java`) on 127.0.0.1 on free
+ports (HTTP and Quarkus management).
 The version store is in memory by default, or ``JDBC2`` on PostgreSQL. Start-up is complete when
 ``/api/v2/config`` answers.
 
@@ -31,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlingest.errors import ExecutionError, MissingDependency, UserError
-from sqlingest.services import free_port
 from sqlingest.services import _process as proc
+from sqlingest.services import free_port
 
 __all__ = ["NESSIE_VERSION", "NessieService", "ensure_server_jar", "main", "start_nessie", "stop_nessie"]
 
@@ -155,7 +156,8 @@ def ensure_server_jar(version: str = NESSIE_VERSION) -> Path:
                              f"-DoutputDirectory={folder}"], cwd=str(folder), capture_output=True, text=True,
                             check=False)
     if result.returncode != 0 or not jar.exists():
-        raise ExecutionError("fetching the Nessie server with Maven failed:\n" + (result.stdout + result.stderr)[-3000:])
+        raise ExecutionError("fetching the Nessie server with Maven failed:\n"
+                             + (result.stdout + result.stderr)[-3000:])
     return jar
 
 

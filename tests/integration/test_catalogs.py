@@ -1,0 +1,409 @@
+"""Catalogs × table formats on real services: one behaviour suite over every combination the shared session can
+reach, the demo project on a Hive Metastore service in a subprocess, write-audit-publish on Nessie, and the
+committed support matrix.
+
+Services (PostgreSQL, a PostgreSQL-backed Hive Metastore, an in-memory Nessie) are started once per session by the
+fixtures below and always stopped. Iceberg catalogs are registered in the shared SparkSession at run time with
+``spark.conf.set("spark.sql.catalog.<name>", …)`` (Spark loads catalog plugins lazily by name).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+import warnings
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from sqlingest.catalogs import CATALOGS, load_catalog
+from sqlingest.catalogs.capabilities import declared, supports
+from sqlingest.cli import main
+from sqlingest.errors import UnsupportedCombination
+from sqlingest.project.config import CatalogConfig
+from tests.conftest import REPO, write_files
+
+pytestmark = pytest.mark.integration
+with warnings.catch_warnings():  # until "slow" is registered in pyproject.toml's markers
+    warnings.simplefilter("ignore", pytest.PytestUnknownMarkWarning)
+    #: starts its own Spark JVM in a subprocess (deselect with -m "not slow")
+    slow = pytest.mark.slow
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The support matrix (no JVM)
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def test_support_matrix_doc_is_generated_from_declarations():
+    from sqlingest.catalogs.matrix import DOC, render
+
+    assert DOC.read_text(encoding="utf-8") == render(), \
+        "docs/support-matrix.md is stale: run python -m sqlingest.catalogs.matrix"
+
+
+def test_every_catalog_declares_capabilities_for_each_format():
+    from sqlingest.catalogs.capabilities import CAPABILITIES
+
+    for name in ("iceberg_jdbc", "iceberg_hadoop", "iceberg_hive", "iceberg_nessie", "hive", "spark_session"):
+        cls = CATALOGS.load(name)
+        caps = declared(cls)
+        assert set(caps) == set(cls.FORMATS) and cls.FORMATS
+        assert all(c in CAPABILITIES for fmt in caps.values() for c in fmt)
+    assert supports(CATALOGS.load("iceberg_nessie"), "iceberg", "branches")
+    assert not supports(CATALOGS.load("iceberg_jdbc"), "iceberg", "branches")
+    assert not supports(CATALOGS.load("hive"), "parquet", "merge")
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Services
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    from sqlingest.errors import MissingDependency
+    from sqlingest.services.postgres import start_postgres
+
+    try:
+        service = start_postgres()
+    except MissingDependency as exc:
+        pytest.skip(str(exc))
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def metastore(postgres):
+    """A Hive Metastore 2.3 service on its own PostgreSQL database."""
+    from sqlingest.services.hive_metastore import start_hive_metastore
+    from sqlingest.services.postgres import create_database
+
+    url = create_database(postgres, "metastore")
+    service = start_hive_metastore(jdbc_url=url, user=postgres.user, password=postgres.password)
+    yield service
+    service.stop()
+
+
+@pytest.fixture(scope="session")
+def nessie():
+    from sqlingest.errors import MissingDependency
+    from sqlingest.services.nessie import start_nessie
+
+    try:
+        service = start_nessie()
+    except MissingDependency as exc:
+        pytest.skip(str(exc))
+    yield service
+    service.stop()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The behaviour suite
+# ----------------------------------------------------------------------------------------------------------------
+
+SOURCE = """
+name: s.items
+layer: source
+source: {format: csv, path: data/*.csv, options: {header: "true"}}
+columns:
+  - {name: id, type: bigint}
+  - {name: name, type: string}
+  - {name: qty, type: int}
+  - {name: seq, type: int}
+%(extra)s"""
+BRONZE = """
+name: s.items
+layer: bronze
+columns:
+  - {name: id, type: bigint}
+  - {name: name, type: string}
+  - {name: qty, type: int}
+  - {name: seq, type: int}
+%(extra)s"""
+SILVER = """
+name: s.items
+layer: silver
+keys: {business: [id], ordering: seq}
+columns:
+  - {name: id, type: bigint, nullable: false, checks: [not_null, unique]}
+  - {name: name, type: string}
+  - {name: qty, type: int}
+  - {name: seq, type: int}
+%(extra)s"""
+NOTE = "  - {name: note, type: string}\n"
+BRONZE_MODEL = "{{ config(materialized='append') }}\nSELECT * FROM {{ source('s', 'items') }}\n"
+SILVER_MERGE = ("{{ config(materialized='merge') }}\nSELECT id, name, qty, seq%(note)s FROM {{ ref('bronze.items') }}\n"
+                "WHERE id IS NOT NULL\n")
+SILVER_TABLE = ("{{ config(materialized='table') }}\nSELECT id, name, qty, seq%(note)s FROM (\n"
+                "  SELECT *, ROW_NUMBER() OVER (PARTITION BY id ORDER BY seq DESC) AS rn\n"
+                "  FROM {{ ref('bronze.items') }} WHERE id IS NOT NULL\n) AS latest WHERE rn = 1\n")
+GOLD_MODEL = ("{{ config(materialized='table') }}\n"
+              "SELECT COUNT(*) AS items, SUM(qty) AS qty FROM {{ ref('silver.items') }}\n")
+
+
+@dataclass(frozen=True)
+class Combo:
+    id: str
+    catalog_type: str
+    fmt: str
+    #: the Spark catalog name (None: the session catalog)
+    name: str | None
+    needs: tuple[str, ...] = ()
+
+
+COMBOS = [
+    Combo("iceberg-jdbc-sqlite", "iceberg_jdbc", "iceberg", "lake"),
+    Combo("iceberg-jdbc-postgres", "iceberg_jdbc", "iceberg", "pglake", ("postgres",)),
+    Combo("iceberg-nessie", "iceberg_nessie", "iceberg", "nessie", ("nessie",)),
+    Combo("iceberg-hadoop", "iceberg_hadoop", "iceberg", "hadoop"),
+    Combo("iceberg-hive-metastore", "iceberg_hive", "iceberg", "hms", ("metastore",)),
+    Combo("delta-session", "spark_session", "delta", None),
+    Combo("parquet-session", "spark_session", "parquet", None),
+]
+
+
+def catalog_options(combo: Combo, lakehouse, request) -> dict[str, object]:
+    """The target's ``catalog:`` section for a combination (services are started on demand)."""
+    root = lakehouse.root
+    if combo.catalog_type == "spark_session":
+        return {"type": "spark_session", "warehouse": str(root / "spark-warehouse")}
+    if combo.name == "lake":
+        return {"type": "iceberg_jdbc", "name": "lake", "uri": lakehouse.sqlite_uri,
+                "warehouse": lakehouse.warehouse}
+    warehouse = str(root / f"warehouse-{combo.id}")
+    if combo.catalog_type == "iceberg_jdbc":
+        pg = request.getfixturevalue("postgres")
+        return {"type": "iceberg_jdbc", "name": combo.name, "uri": pg.jdbc_url, "user": pg.user,
+                "password": pg.password, "warehouse": warehouse}
+    if combo.catalog_type == "iceberg_nessie":
+        return {"type": "iceberg_nessie", "name": combo.name, "uri": request.getfixturevalue("nessie").api_v2,
+                "ref": "main", "warehouse": warehouse}
+    if combo.catalog_type == "iceberg_hive":
+        return {"type": "iceberg_hive", "name": combo.name, "uri": request.getfixturevalue("metastore").uri,
+                "warehouse": warehouse}
+    return {"type": "iceberg_hadoop", "name": combo.name, "warehouse": warehouse}
+
+
+def register(spark, options: dict[str, object], root: Path) -> None:
+    """Register an Iceberg catalog in the running session (the session catalog is fixed at start-up)."""
+    if options["type"] == "spark_session":
+        return
+    catalog = load_catalog(CatalogConfig(**options), root, root)
+    catalog.prepare()
+    for key, value in catalog.spark_conf().items():
+        spark.conf.set(key, value)
+
+
+def yaml_flow(options: dict[str, object]) -> str:
+    return json.dumps(options)  # JSON is YAML
+
+
+def versions(spark, fmt: str, rel: str) -> list[int]:
+    """The table's versions, oldest first (Iceberg snapshot ids, Delta versions)."""
+    if fmt == "iceberg":
+        return [r[0] for r in spark.sql(f"SELECT snapshot_id FROM {rel}.snapshots ORDER BY committed_at").collect()]
+    return sorted(r[0] for r in spark.sql(f"DESCRIBE HISTORY {rel}").select("version").collect())
+
+
+def rows(spark, rel: str, cols: str) -> list[tuple]:
+    return sorted(tuple(r) for r in spark.sql(f"SELECT {cols} FROM {rel}").collect())
+
+
+@pytest.mark.parametrize("combo", COMBOS, ids=[c.id for c in COMBOS])
+def test_catalog_format_behaviour(combo: Combo, lakehouse, tmp_path, request):
+    """create from a contract → evolve (add column) → append → overwrite → merge → exact contents → time travel;
+    what the catalog does not declare is refused at plan time."""
+    from sqlingest.plan import plan_project
+    from sqlingest.project import load_project
+
+    spark = lakehouse.spark
+    options = catalog_options(combo, lakehouse, request)
+    register(spark, options, lakehouse.root)
+    cls = CATALOGS.load(combo.catalog_type)
+    caps = declared(cls)[combo.fmt]
+    assert {"create", "append", "overwrite"} <= caps
+
+    uid = uuid.uuid4().hex[:8]
+    config = (f"name: t\nlayers:\n  bronze: {{namespace: b_{uid}}}\n  silver: {{namespace: s_{uid}}}\n"
+              f"  gold: {{namespace: g_{uid}, require_contract: false}}\n"
+              f"targets:\n  dev:\n    catalog: {yaml_flow(options)}\n    format: {combo.fmt}\n"
+              "    spark: {master: 'local[2]', conf: {spark.sql.shuffle.partitions: '2'}}\n")
+    merge = "merge" in caps
+    silver_model = SILVER_MERGE if merge else SILVER_TABLE
+    root = write_files(tmp_path / "proj", {
+        "sqlingest.yml": config,
+        "contracts/s/items.source.yml": SOURCE % {"extra": ""},
+        "contracts/s/items.bronze.yml": BRONZE % {"extra": ""},
+        "contracts/s/items.silver.yml": SILVER % {"extra": ""},
+        "models/bronze/items.sql": BRONZE_MODEL,
+        "models/silver/items.sql": silver_model % {"note": ""},
+        "models/gold/totals.sql": GOLD_MODEL,
+        "data/a.csv": "id,name,qty,seq\n1,a,10,1\n2,b,20,1\n",
+    })
+    ns = {layer: load_project(root).config.layer(layer).namespace for layer in ("bronze", "silver", "gold")}
+    prefix = f"{combo.name}." if combo.name else "spark_catalog."
+    bronze, silver, gold = (f"{prefix}{ns['bronze']}.items", f"{prefix}{ns['silver']}.items",
+                            f"{prefix}{ns['gold']}.totals")
+
+    if not merge:  # refused before anything runs
+        (root / "models/silver/items.sql").write_text(SILVER_MERGE % {"note": ""})
+        with pytest.raises(UnsupportedCombination, match="merge"):
+            plan_project(load_project(root))
+        (root / "models/silver/items.sql").write_text(silver_model % {"note": ""})
+
+    # 1. create from the contracts, append, merge/overwrite
+    assert main(["build", "--project-dir", str(root)]) == 0
+    assert rows(spark, bronze, "id, name, qty, seq") == [(1, "a", 10, 1), (2, "b", 20, 1)]
+    assert rows(spark, silver, "id, name, qty") == [(1, "a", 10), (2, "b", 20)]
+    assert rows(spark, gold, "items, qty") == [(2, 30)]
+    first = versions(spark, combo.fmt, bronze)[-1] if "time_travel" in caps else None
+
+    # 2. evolve compatibly (a new nullable column) and feed a new file: append + merge (update and insert)
+    evolve = "schema_evolution" in caps
+    note = ", note" if evolve else ""
+    if evolve:
+        for name, template in (("source", SOURCE), ("bronze", BRONZE), ("silver", SILVER)):
+            (root / f"contracts/s/items.{name}.yml").write_text(template % {"extra": NOTE})
+        (root / "models/silver/items.sql").write_text(silver_model % {"note": ", note"})
+        (root / "data/b.csv").write_text("id,name,qty,seq,note\n2,B,25,2,upd\n3,c,30,1,new\n")
+    else:
+        (root / "data/b.csv").write_text("id,name,qty,seq\n2,B,25,2\n3,c,30,1\n")
+    assert main(["build", "--project-dir", str(root)]) == 0
+
+    cols = "id, name, qty, seq" + note
+    expected_bronze = [(1, "a", 10, 1), (2, "B", 25, 2), (2, "b", 20, 1), (3, "c", 30, 1)]
+    if evolve:
+        expected_bronze = [r + ({(2, 2): "upd", (3, 1): "new"}.get((r[0], r[3])),) for r in expected_bronze]
+    assert rows(spark, bronze, cols) == sorted(expected_bronze)
+    expected_silver = [(1, "a", 10), (2, "B", 25), (3, "c", 30)]
+    if evolve:
+        expected_silver = [(1, "a", 10, None), (2, "B", 25, "upd"), (3, "c", 30, "new")]
+    assert rows(spark, silver, "id, name, qty" + note) == expected_silver
+    assert rows(spark, gold, "items, qty") == [(3, 65)]  # overwritten in place, not appended
+    if evolve:
+        assert "note" in spark.table(bronze).columns and "note" in spark.table(silver).columns
+
+    # 3. time travel: the bronze table as it was after the first build
+    if "time_travel" in caps:
+        assert spark.sql(f"SELECT * FROM {bronze} VERSION AS OF {first}").count() == 2
+        assert len(versions(spark, combo.fmt, bronze)) >= 2
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The demo project against a Hive Metastore service, in its own Spark process
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def demo_project(root: Path, target: str, suffix: str) -> Path:
+    """The repository's demo project, its layers in namespaces ``<layer>_<suffix>``."""
+    config = ("name: retail_demo\nvars: {currency: EUR}\nlayers:\n"
+              + "".join(f"  {layer}: {{namespace: {layer}_{suffix}}}\n" for layer in ("bronze", "silver", "gold"))
+              + f"targets:\n  dev:\n{target}")
+    write_files(root, {"sqlingest.yml": config})
+    for folder in ("contracts", "models", "macros", "data"):
+        shutil.copytree(REPO / folder, root / folder)
+    return root
+
+
+def build_in_subprocess(root: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    proc = subprocess.run([sys.executable, "-m", "sqlingest", "build", "--project-dir", str(root)], env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "0 failed" in proc.stdout
+
+
+SPARK_SMALL = ("    spark: {master: 'local[2]', driver_memory: 1g, conf: {spark.sql.shuffle.partitions: '2', "
+               "spark.ui.enabled: 'false', spark.default.parallelism: '2'}}\n")
+DAILY_REVENUE = [("2024-01-01", 6, 24, Decimal("2167.85")), ("2024-01-02", 7, 35, Decimal("6638.84")),
+                 ("2024-01-03", 6, 39, Decimal("7938.51"))]
+
+
+def daily_revenue(spark, rel: str) -> list[tuple]:
+    return sorted((r["order_date"].isoformat(), r["orders"], r["items"], r["revenue"])
+                  for r in spark.sql(f"SELECT * FROM {rel}").collect())
+
+
+@slow
+def test_demo_delta_on_hive_metastore_service(lakehouse, metastore, tmp_path):
+    """Delta tables in Spark's session catalog on a (PostgreSQL-backed) Hive Metastore service."""
+    warehouse = tmp_path / "hms-warehouse"
+    root = demo_project(tmp_path / "demo", f"    catalog: {{type: hive, uris: '{metastore.uri}', "
+                                           f"warehouse: '{warehouse}'}}\n    format: delta\n{SPARK_SMALL}", "d")
+    build_in_subprocess(root)
+    # read the tables the other process wrote, by path (this session's catalog is the embedded Derby one)
+    spark = lakehouse.spark
+    gold = warehouse / "gold_d.db"
+    assert daily_revenue(spark, f"delta.`{gold / 'daily_revenue'}`") == DAILY_REVENUE
+    assert spark.read.format("delta").load(str(warehouse / "silver_d.db" / "orders")).count() == 19
+    for table in ("customer_value", "product_sales"):
+        assert spark.read.format("delta").load(str(gold / table)).count() > 0
+
+
+@slow
+def test_demo_iceberg_on_hive_metastore_service(lakehouse, metastore, tmp_path):
+    """Iceberg tables in a HiveCatalog on the metastore service, built by another process, read back here."""
+    warehouse = tmp_path / "ice-warehouse"
+    options = {"type": "iceberg_hive", "name": "hms_demo", "uri": metastore.uri, "warehouse": str(warehouse)}
+    target = f"    catalog: {yaml_flow(options)}\n    format: iceberg\n{SPARK_SMALL}"
+    root = demo_project(tmp_path / "demo", target, "i")
+    build_in_subprocess(root)
+    spark = lakehouse.spark
+    register(spark, options, tmp_path)
+    assert daily_revenue(spark, "hms_demo.gold_i.daily_revenue") == DAILY_REVENUE
+    assert spark.table("hms_demo.silver_i.orders").count() == 19
+    for table in ("customer_value", "product_sales"):
+        assert spark.table(f"hms_demo.gold_i.{table}").count() > 0
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Write-audit-publish on Nessie
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def test_write_audit_publish_on_nessie(lakehouse, nessie, tmp_path):
+    """A build on a branch whose audit fails leaves main untouched; one that passes is merged into main."""
+    from sqlingest.catalogs.wap import AuditFailed, NessieRefs, write_audit_publish
+
+    spark = lakehouse.spark
+    uid = uuid.uuid4().hex[:8]
+    warehouse = str(tmp_path / "wap-warehouse")
+
+    def catalog(ref: str) -> str:
+        name = f"wap_{ref.replace('-', '_')}"
+        register(spark, {"type": "iceberg_nessie", "name": name, "uri": nessie.api_v2, "ref": ref,
+                         "warehouse": warehouse, "properties": {"cache-enabled": "false"}}, tmp_path)
+        return name
+
+    main_cat = catalog("main")
+    table = f"ns_{uid}.orders"
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {main_cat}.ns_{uid}")
+    spark.sql(f"CREATE TABLE {main_cat}.{table} (id BIGINT, qty INT) USING iceberg")
+    spark.sql(f"INSERT INTO {main_cat}.{table} VALUES (1, 5), (2, 7)")
+    before = NessieRefs(nessie.api_v2).head("main")
+
+    def build(rows: str):
+        return lambda branch: spark.sql(f"INSERT INTO {catalog(branch)}.{table} VALUES {rows}")
+
+    def audit(branch: str) -> bool:  # the contract's check: qty >= 0
+        return spark.sql(f"SELECT COUNT(*) FROM {catalog(branch)}.{table} WHERE qty < 0").first()[0] == 0
+
+    with pytest.raises(AuditFailed):
+        write_audit_publish(nessie.api_v2, f"bad-{uid}", build("(3, -1)"), audit)
+    assert NessieRefs(nessie.api_v2).head("main") == before
+    assert rows(spark, f"{main_cat}.{table}", "id, qty") == [(1, 5), (2, 7)]
+    assert rows(spark, f"{catalog(f'bad-{uid}')}.{table}", "id, qty") == [(1, 5), (2, 7), (3, -1)]  # kept
+
+    result = write_audit_publish(nessie.api_v2, f"good-{uid}", build("(3, 4)"), audit)
+    assert result.published and result.head != before
+    assert rows(spark, f"{main_cat}.{table}", "id, qty") == [(1, 5), (2, 7), (3, 4)]
+    refs = NessieRefs(nessie.api_v2)
+    assert f"good-{uid}" not in refs.branches() and f"bad-{uid}" in refs.branches()
+    refs.drop_branch(f"bad-{uid}")
