@@ -66,6 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--full-refresh", action="store_true", help="drop and rebuild the selected tables")
         p.add_argument("--fail-fast", "-x", action="store_true", help="stop at the first failure")
         p.add_argument("--threads", type=int, default=None, help="models run at once (default: the target's)")
+        if name != "test":
+            p.add_argument("--branch", default=None,
+                           help="write-audit-publish on Nessie: build on this branch, merge only if all checks pass")
 
     from sqlingest.registry import cli as registry_cli
 
@@ -175,6 +178,7 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     project = plan.project
     console.print(f"sqlingest {args.command} · project [bold]{project.name}[/] · target {project.target_name} · "
                   f"{len(plan.selected)} model(s) · run {run_id}")
+    publish = _start_branch(plan, getattr(args, "branch", None), console)
     with console.status("starting Spark…"):
         spark = build_session(project.target.spark, plan.catalog)
     from datetime import datetime, timezone
@@ -231,6 +235,8 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
                          full_refresh=getattr(args, "full_refresh", False), fail_fast=args.fail_fast)
     Runner(plan, spark, record, options=options, reporter=report).run()
     record.finished_at = datetime.now(timezone.utc).isoformat()
+    if publish is not None:
+        publish(record.status == "success")
     path = record.save(project.state_dir)
     from sqlingest.runs.tables import META_NAMESPACE, write_run
 
@@ -247,6 +253,35 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     console.print(f"Done in {time.perf_counter() - started:.1f}s: {counts['success']} ok, {counts['warn']} warned, "
                   f"{counts['error']} failed, {counts['skipped']} skipped · run log {project.rel(path)}")
     return 1 if record.status == "error" else 0
+
+
+def _start_branch(plan: Any, branch: str | None, console: Any) -> Any:
+    """Write-audit-publish: point the catalog at a new Nessie branch; return the publish step (merge or keep)."""
+    if not branch:
+        return None
+    from sqlingest.catalogs.nessie import IcebergNessieCatalog
+    from sqlingest.catalogs.wap import NessieRefs
+    from sqlingest.errors import UnsupportedCombination
+
+    catalog = plan.catalog
+    if not isinstance(catalog, IcebergNessieCatalog):
+        raise UnsupportedCombination(f"--branch needs a Nessie catalog; target {plan.project.target_name} uses "
+                                     f"'{catalog.config.type}'", hint="use a target with catalog type iceberg_nessie")
+    refs, base = NessieRefs(catalog.uri()), catalog.ref
+    if branch not in refs.branches():
+        refs.create_branch(branch, from_ref=base)
+    catalog.options["ref"] = branch
+    console.print(f"writing to Nessie branch {branch} (from {base}); {base} changes only if every check passes")
+
+    def publish(ok: bool) -> None:
+        if ok:
+            refs.merge_branch(branch, into=base)
+            refs.drop_branch(branch)
+            console.print(f"published: merged {branch} into {base}")
+        else:
+            console.print(f"[red]not published[/]: {base} is untouched; inspect the data on branch {branch}")
+
+    return publish
 
 
 def _escape(text: str) -> str:

@@ -32,6 +32,10 @@ class AuditFailed(ExecutionError):
     """The audit on the branch failed; nothing was merged into the target branch."""
 
 
+#: the hash of a Nessie branch without any commit
+NO_ANCESTOR = "2e1cfa82b035c26cbbbdae632cea070514eb8b773f616aaeaf668e2f0be8f10d"
+
+
 class NessieRefs:
     """Branches of one Nessie server (``uri`` = ``http://host:port/api/v2``, the catalog's ``uri``)."""
 
@@ -87,7 +91,15 @@ class NessieRefs:
         return str(created["reference"]["hash"])
 
     def merge_branch(self, name: str, *, into: str = "main", message: str | None = None) -> str:
-        """Merge every commit of ``name`` into ``into`` (fails on conflicting changes); returns the new head."""
+        """Merge every commit of ``name`` into ``into`` (fails on conflicting changes); returns the new head.
+
+        When ``into`` has no commit yet (a new repository), it is fast-forwarded to ``name`` instead: Nessie
+        cannot merge without a common ancestor."""
+        if self.head(into) == NO_ANCESTOR:
+            target = self.reference(name)
+            self._call("PUT", f"trees/{self._ref(into, NO_ANCESTOR)}",
+                       body={"type": "BRANCH", "name": name, "hash": target["hash"]})
+            return self.head(into)
         body = {"fromRefName": name, "fromHash": self.head(name),
                 "message": message or f"sqlingest: publish {name}"}
         self._call("POST", f"trees/{self._ref(into, self.head(into))}/history/merge", body=body)

@@ -256,7 +256,13 @@ class Runner:
         can_fail = self.options.run_checks and contract is not None and any(
             c.effective_action == "fail" for c in contract.all_checks())
         self._before[pm.name] = current_version(spark, pm.format.name, pm.relation) if can_fail else None
-        frame, observation, persisted = self._fuse_checks(staged, row_checks, persist=replay_from is not None)
+        # Delta runs MERGE sources through its own query executions, which do not report the Observation:
+        # cache the staged rows and count them first (the MERGE then reads the cache).
+        delta_merge = pm.format.name == "delta" and pm.materialization.NAME not in ("table", "append")
+        frame, observation, persisted = self._fuse_checks(
+            staged, row_checks, persist=replay_from is not None or delta_merge)
+        if delta_merge:
+            frame.count()
         quarantine = any(c.effective_action == "quarantine" for c in row_checks) and replay_from is None
         config = pm.rendered.config
         stage = "__sqlingest_stage__" + re.sub(r"\W", "_", pm.name)
@@ -274,7 +280,8 @@ class Runner:
             tracked_columns=[quote(c) for c in (config.tracked_columns or compare)],
             table_columns=[quote(c) for c in [*staged.columns, *extra_cols]],
             run_id=self.record.run_id,
-            extra={"contract": contract},
+            extra={"contract": contract, "partitioned_by": [
+                quote(p) for p in (config.partitioned_by or (contract.partitioned_by if contract else []))]},
         )
         try:
             if quarantine:

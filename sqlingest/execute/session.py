@@ -22,10 +22,13 @@ BASE_CONF = {
     "spark.sql.extensions": EXTENSIONS,
     "spark.sql.catalog.spark_catalog": "org.apache.spark.sql.delta.catalog.DeltaCatalog",
     "spark.sql.session.timeZone": "UTC",
-    "spark.sql.sources.partitionOverwriteMode": "dynamic",
     "spark.sql.legacy.timeParserPolicy": "CORRECTED",
     "spark.ui.showConsoleProgress": "false",
     "spark.sql.adaptive.enabled": "true",
+    # AQE would prune an empty MERGE source together with the runner's Observation, whose result then never
+    # arrives; keep empty relations in the plan.
+    "spark.sql.adaptive.optimizer.excludedRules":
+        "org.apache.spark.sql.execution.adaptive.AQEPropagateEmptyRelation",
     "spark.databricks.delta.schema.autoMerge.enabled": "false",
 }
 
@@ -52,6 +55,12 @@ def build_session(spark: SparkConfig, catalog: Catalog) -> SparkSession:
 
     active = SparkSession.getActiveSession()
     if active is not None:
+        # Catalog plugins load lazily by name: a catalog this session has not seen yet can still be added.
+        for key, value in catalog.spark_conf().items():
+            if key.startswith("spark.sql.catalog.") and not key.startswith("spark.sql.catalog.spark_catalog") \
+                    and active.conf.get(key, None) is None:
+                active.conf.set(key, value)
+        catalog.prepare()
         return active
     catalog.prepare()
     # Local Spark binds to loopback: no warning about the host name, no traffic off the machine.

@@ -111,14 +111,6 @@ class Scd2(Materialization):
     NEEDS_ORDERING: ClassVar[bool] = True
     EXTRA_COLUMNS = (("valid_from", "timestamp"), ("valid_to", "timestamp"), ("is_current", "boolean"))
 
-    def statements(self, ctx: WriteContext) -> list[str]:
-        if not ctx.ordering:  # also refused at compile time (NEEDS_ORDERING); kept for plans built elsewhere
-            from sqlingest.errors import UserError
-
-            raise UserError(f"materialized='scd2' needs an ordering column to order the versions of {ctx.relation}",
-                            hint="config(ordering='updated_at') or keys.ordering in the contract")
-        return super().statements(ctx)
-
 
 class InsertOverwrite(Materialization):
     """Dynamic partition overwrite (``templates/insert_overwrite.sql``): the partitions present in the staged rows
@@ -131,16 +123,8 @@ class InsertOverwrite(Materialization):
     NEEDS_PARTITIONS: ClassVar[bool] = True
 
     def statements(self, ctx: WriteContext) -> list[str]:
-        parts = ctx.extra.get("partitioned_by")
-        if not parts:
-            contract = ctx.extra.get("contract")
-            parts = ["`" + p.replace("`", "``") + "`" for p in (contract.partitioned_by if contract else [])]
-        if not parts:
-            from sqlingest.errors import UserError
-
-            raise UserError(f"materialized='insert_overwrite' needs partition columns for {ctx.relation}",
-                            hint="config(partitioned_by=['day']) or partitioned_by in the contract")
-        return self.render(self.NAME, **{**vars(ctx), **ctx.extra, "partitioned_by": list(parts)})
+        # the runner passes the model's partition columns (config or contract) in ctx.extra["partitioned_by"]
+        return self.render(self.NAME, **{**vars(ctx), **ctx.extra})
 
 
 MATERIALIZATIONS: PluginRegistry[type[Materialization]] = PluginRegistry("materializations", {

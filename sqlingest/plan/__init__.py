@@ -154,7 +154,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
             continue
         pm = planned[name]
         errors.extend(check_layer_rules(name, str(r.model.path), r.model.layer, project.config.layer(r.model.layer),
-                                        r.contract, pm.table))
+                                        r.contract, pm.table, history=bool(pm.materialization.EXTRA_COLUMNS)))
     CompileErrors.raise_if_any(errors)
     selected = dag.select(select, {n: r.config.tags + (r.contract.tags if r.contract else [])
                                    for n, r in rendered.items()})
@@ -190,6 +190,13 @@ def _plan_model(project: Project, catalog: Catalog, validated: ValidatedModel) -
     if materialization.NEEDS_KEY and not unique_key:
         raise ModelCompileError(f"materialized='{r.config.materialized}' needs a unique key", location=where,
                                 hint="config(unique_key='id') or keys.business in the contract")
+    if getattr(materialization, "NEEDS_ORDERING", False) and not ordering:
+        raise ModelCompileError(f"materialized='{r.config.materialized}' needs an ordering column", location=where,
+                                hint="config(ordering='updated_at') or keys.ordering in the contract")
+    if getattr(materialization, "NEEDS_PARTITIONS", False) and not (
+            r.config.partitioned_by or (contract.partitioned_by if contract else None)):
+        raise ModelCompileError(f"materialized='{r.config.materialized}' needs partition columns", location=where,
+                                hint="config(partitioned_by=['day']) or partitioned_by in the contract")
     if r.config.materialized == "view" and r.sources:
         raise ModelCompileError("a view cannot read a source directly (sources are read at run time)",
                                 location=where, hint="materialize the source in a bronze table and ref() it")
