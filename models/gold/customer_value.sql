@@ -15,4 +15,5 @@ SELECT
   MAX(t.order_ts) AS last_order_ts
 FROM {{ ref('silver.customers') }} AS c
 LEFT JOIN order_totals AS t ON t.customer_id = c.customer_id
+WHERE c.is_current
 GROUP BY c.customer_id, c.name, c.country

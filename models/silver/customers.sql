@@ -1,4 +1,4 @@
-{{ config(materialized='merge', unique_key='customer_id') }}
+{{ config(materialized='scd2', unique_key='customer_id', tracked_columns=['name', 'email', 'country']) }}
 SELECT
   customer_id,
   {{ clean_string('name') }} AS name,

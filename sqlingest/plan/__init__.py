@@ -153,6 +153,8 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
             errors.append(exc)
             continue
         pm = planned[name]
+        if pm.table_schema() is not None:  # downstream models see the materialization's columns too (SCD2)
+            schema[r.relation] = pm.table_schema()  # type: ignore[assignment]
         errors.extend(check_layer_rules(name, str(r.model.path), r.model.layer, project.config.layer(r.model.layer),
                                         r.contract, pm.table, history=bool(pm.materialization.EXTRA_COLUMNS)))
     CompileErrors.raise_if_any(errors)

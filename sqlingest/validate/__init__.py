@@ -139,7 +139,7 @@ def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dic
     return result
 
 
-_UNKNOWN_COLUMN = re.compile(r"(?:Unknown column|Column) '?\"?(\w+)\"?'?")
+_UNKNOWN_COLUMN = re.compile(r"(?:Unknown column:?|Column) '?\"?(\w+)\"?'?")
 
 
 def _locate_optimize_error(exc: OptimizeError, expression: exp.Expression, rendered: RenderedModel) -> UserError:
