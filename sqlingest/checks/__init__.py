@@ -28,6 +28,13 @@ class CheckResult:
         return self.outcome in ("fail", "error") and self.severity == "error"
 
 
+def _no_telemetry() -> None:
+    """Soda Core sends anonymous usage traces by default; sqlingest turns that off (no data leaves the machine)."""
+    from soda.common.config_helper import ConfigHelper
+
+    ConfigHelper.get_instance().config["send_anonymous_usage_stats"] = False
+
+
 def _view_name(relation: str) -> str:
     return "__sqlingest_check__" + re.sub(r"\W", "_", relation)
 
@@ -38,6 +45,7 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
     checks = contract.all_checks() if checks is None else checks
     if not checks:
         return []
+    _no_telemetry()
     from soda.scan import Scan
 
     view = _view_name(relation)
@@ -52,6 +60,7 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
     ids = [(f"{check.label}#{i}", check) for i, check in enumerate(checks)]
     sodacl = to_sodacl(contract, view, ids, refs)
     scan = Scan()
+    scan.disable_telemetry()
     scan.set_scan_definition_name(f"sqlingest_{view}")
     scan.set_data_source_name("spark_df")
     scan.add_spark_session(spark, data_source_name="spark_df")

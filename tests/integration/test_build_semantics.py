@@ -116,6 +116,8 @@ def test_failing_check_fails_the_build_and_test(lakehouse, project, capsys):
     assert main(["build", "--project-dir", str(root)]) == 1
     out = capsys.readouterr().out
     assert "FAIL" in out and "range(qty)" in out
+    assert lakehouse.spark.table(f"{ns(root, 'silver')}.items").count() == 0  # nothing was published
+    assert main(["run", "--project-dir", str(root), "--select", "silver.items"]) == 0  # `run` skips checks
     assert main(["test", "--project-dir", str(root), "--select", "silver.items"]) == 1
     assert main(["test", "--project-dir", str(root), "--select", "bronze.items"]) == 0
 
