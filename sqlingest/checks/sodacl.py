@@ -79,7 +79,7 @@ def check_entry(check: Check, contract: Contract, *, check_id: str, relation_of:
         return [{"row_count": {"name": check_id, level: f"when < {lo}" if lo is not None else f"when > {hi}"}}]
     if check.type == "freshness":
         age = need(check.max or check.error_after or check.warn_after, "max (e.g. 1d, 6h)")
-        return [{f"freshness({need(col, 'column')}) < {age}": {"name": check_id}}]
+        return [{f"freshness({need(col, 'column')})": {"name": check_id, level: f"when > {age}"}}]
     if check.type == "relationships":
         target = need(check.to, "to (the referenced contract, layer:domain.dataset or a table)")
         table = (relation_of or {}).get(target, target)
@@ -96,7 +96,13 @@ def check_entry(check: Check, contract: Contract, *, check_id: str, relation_of:
                                level: _metric_condition(check)}}]
     if check.type == "sodacl":
         body = need(check.sodacl, "sodacl")
-        return list(body) if isinstance(body, list) else [body]
+        entries = [dict(e) if isinstance(e, dict) else e for e in (body if isinstance(body, list) else [body])]
+        for i, entry in enumerate(entries):  # name each entry so its result maps back to this check
+            if isinstance(entry, dict) and len(entry) == 1:
+                key, spec = next(iter(entry.items()))
+                suffix = "" if i == 0 else f"#{i}"
+                entry[key] = {**(spec if isinstance(spec, dict) else {}), "name": check_id + suffix}
+        return entries
     raise ContractError(f"check type '{check.type}' has no SodaCL form", location=contract.location)
 
 
@@ -122,4 +128,13 @@ def to_sodacl(contract: Contract, table: str, checks: list[tuple[str, Check]],
                         for key in [k for k, v in body.items() if v is None]:
                             del body[key]
             entries.append(entry)
-    return yaml.safe_dump({f"checks for {table}": entries}, sort_keys=False, allow_unicode=True)
+    return yaml.safe_dump({f"checks for {table}": _plain(entries)}, sort_keys=False, allow_unicode=True)
+
+
+def _plain(value: Any) -> Any:
+    """Plain dicts and lists (contract YAML arrives as located subclasses the YAML dumper does not know)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value

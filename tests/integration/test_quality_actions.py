@@ -201,3 +201,34 @@ def test_row_checks_add_no_spark_jobs(lakehouse, project):
         assert main(["build", "--project-dir", str(root), "--full-refresh", "--select", "gold.events"]) == 0
         jobs[label] = last_run(root)["gold.events"]["spark_jobs"]
     assert jobs["few"] == jobs["many"], jobs
+
+
+def test_every_remaining_check_type_on_spark(lakehouse, project):
+    """length, expression (fused) and freshness, sql_metric, sodacl, relationships, primary_key (Soda): exact values."""
+    checks = (
+        "  - {type: length, column: kind, max: 3, severity: warn}\n"              # "oops" and two "sell" (length 4) fail
+        "  - {type: expression, expression: 'amount < 1000', severity: warn}\n"   # 2000 fails; NULL passes
+        "  - {type: freshness, column: seen, max: 1d, severity: warn}\n"           # 2001 is stale
+        "  - {type: sql_metric, name: big_amounts, query: 'SELECT COUNT(*) FROM {table} WHERE amount > 100',"
+        " max: 0, severity: warn}\n"
+        "  - {type: sodacl, sodacl: {'max(amount) < 5000': {name: max_amount}}}\n"
+        "  - {type: primary_key, columns: [id]}\n"
+        "  - {type: relationships, column: id, to: 'bronze:q.raw', field: id}\n"
+    )
+    spec = files(checks)
+    spec["contracts/q/events.gold.yml"] = spec["contracts/q/events.gold.yml"].replace(
+        "  - {name: amount, type: int}\n", "  - {name: amount, type: int}\n  - {name: seen, type: timestamp}\n")
+    spec["contracts/q/raw.bronze.yml"] = ("name: q.raw\nlayer: bronze\ncolumns:\n  - {name: id, type: bigint}\n"
+                                         "  - {name: kind, type: string}\n  - {name: amount, type: int}\n")
+    spec["models/gold/events.sql"] = spec["models/gold/events.sql"].replace(
+        "SELECT id, kind, amount", "SELECT id, kind, amount, TIMESTAMP '2001-01-01 00:00:00' AS seen")
+    root = project(spec)
+    assert main(["build", "--project-dir", str(root)]) == 0
+    results = {c["name"]: (c["outcome"], c["value"]) for c in last_run(root)["gold.events"]["checks"]}
+    assert results["length(kind)"] == ("warn", 3)
+    assert results["expression(table)"] == ("warn", 1)
+    assert results["freshness(seen)"][0] == "warn"  # stale, but only a warning
+    assert results["big_amounts"] == ("warn", 1)
+    assert results["sodacl(table)"][0] == "pass"
+    assert results["primary_key(id)"][0] == "pass"
+    assert results["relationships(id)"][0] == "pass"

@@ -39,7 +39,7 @@ def sodacl(checks: list[dict]) -> list:
      {"invalid_count(status)": {"name": "c#0", "fail": "when > 0", "valid max length": 3}}),
     ({"type": "row_count", "min": 1, "max": 100}, {"row_count": {"name": "c#0", "fail": "when not between 1 and 100"}}),
     ({"type": "row_count", "min": 1}, {"row_count": {"name": "c#0", "fail": "when < 1"}}),
-    ({"type": "freshness", "column": "ts", "max": "1d"}, {"freshness(ts) < 1d": {"name": "c#0"}}),
+    ({"type": "freshness", "column": "ts", "max": "1d"}, {"freshness(ts)": {"name": "c#0", "fail": "when > 1d"}}),
     ({"type": "expression", "expression": "amount >= 0"},
      {"failed rows": {"name": "c#0", "fail condition": "NOT (amount >= 0)"}}),
 ])
