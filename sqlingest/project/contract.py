@@ -179,6 +179,9 @@ class Contract(_Strict):
     source: SourceSpec | None = None
     compatibility: str = "BACKWARD"
     tags: list[str] = Field(default_factory=list)
+    #: how this dataset's columns derive from another's: column → Spark SQL expression over the input
+    #: (columns not listed map from the input column of the same name); rendered by ``{{ mapped_columns() }}``
+    mapping: dict[str, str] = Field(default_factory=dict)
     path: Path | None = Field(default=None, exclude=True)
     location: Location | None = Field(default=None, exclude=True)
 
@@ -209,6 +212,9 @@ class Contract(_Strict):
                     *self.partitioned_by]:
             if key not in known:
                 raise ValueError(f"key or partition column '{key}' is not a declared column")
+        unknown = sorted(set(self.mapping) - known)
+        if unknown:
+            raise ValueError(f"mapping names undeclared column(s): {', '.join(unknown)}")
         if self.layer == "source" and self.source is None:
             raise ValueError("a source contract needs a 'source:' section saying how to read it")
         if self.layer != "source" and self.source is not None:

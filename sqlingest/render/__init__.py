@@ -31,6 +31,8 @@ class ModelConfig(BaseModel):
     #: scd2: the columns whose change opens a new version (default: every non-key column)
     tracked_columns: list[str] | None = None
     contract: str | None = None
+    #: pin the contract to a version published in the registry (default: the contract file as it is)
+    contract_version: int | None = None
     format: Literal["iceberg", "delta", "parquet"] | None = None
     partitioned_by: list[str] | None = None
     tags: list[str] = Field(default_factory=list)
@@ -88,6 +90,7 @@ class Renderer:
             ref=self._ref, source=self._source, config=self._config, var=self._var, env_var=env_var,
             secret=project.secrets.get, is_incremental=lambda: self._ctx.incremental, run_id=run_id,
             target=project.target_name, incremental_predicate=self._incremental_predicate,
+            mapped_columns=self._mapped_columns,
         )
         self._load_macros()
 
@@ -159,6 +162,20 @@ class Renderer:
         return (f"({column} >= (SELECT COALESCE(MAX({column}), TIMESTAMP '1970-01-01 00:00:00'){window} "
                 f"FROM {this}))")
 
+    def _mapped_columns(self) -> str:
+        """The SELECT list of the model's contract: each column from its ``mapping:`` expression, or from the
+        input column of the same name, cast to the declared type."""
+        model = self._ctx.model
+        assert model is not None
+        contract = self.project.contract_for(model, self._ctx.config.get("contract"))
+        if contract is None:
+            raise UserError("mapped_columns() needs the model's contract", hint="declare one for this model")
+        parts = []
+        for col in contract.columns:
+            expression = contract.mapping.get(col.name, f"`{col.name}`")
+            parts.append(f"CAST({expression} AS {col.type.upper()}) AS `{col.name}`")
+        return ",\n  ".join(parts)
+
     def _config(self, **kwargs: Any) -> str:
         self._ctx.config.update(kwargs)
         return ""
@@ -203,8 +220,11 @@ class Renderer:
             raise ModelCompileError(msg, location=Location(rel, _find_line(model.text, "config("))) from None
         try:
             contract = self.project.contract_for(model, config.contract)
+            if contract is not None and config.contract_version is not None:
+                contract = pinned_contract(self.project, contract, config.contract_version)
         except UserError as exc:
-            raise ModelCompileError(exc.message, hint=exc.hint, location=exc.location) from None
+            raise ModelCompileError(exc.message, hint=exc.hint, location=exc.location or Location(rel, 1, 1)) \
+                from None
         return RenderedModel(model, sql, config, contract, list(ctx.refs), list(ctx.sources),
                              self.relation(model.name))
 
@@ -224,3 +244,22 @@ def _find_line(text: str, needle: str) -> int:
         if needle in line:
             return i
     return 1
+
+
+def pinned_contract(project: Project, current: Contract, version: int) -> Contract:
+    """Version ``version`` of ``current``'s subject as published in the project's registry.
+
+    Raises:
+        UserError: that version was never published.
+    """
+    from sqlingest.registry.file_store import FileStore
+
+    store = FileStore(project.root)
+    try:
+        published = store.get(current.key, version)
+    except UserError as exc:
+        raise UserError(f"contract {current.key} v{version} is not published: {exc.message}",
+                        hint="`sqlingest contracts list` shows the published versions") from None
+    pinned = Contract.model_validate(published.contract)
+    pinned.path, pinned.location = current.path, current.location
+    return pinned

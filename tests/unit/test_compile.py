@@ -243,3 +243,33 @@ def test_incremental_predicate_full_incremental_and_backfill(make_project):
     backfill = plan_project(load_project(root, cli_vars={"start": "2024-01-01", "end": "2024-02-01"}))
     assert ("WHERE (_ingested_at >= TIMESTAMP '2024-01-01' AND _ingested_at < TIMESTAMP '2024-02-01')"
             in backfill.models["silver.orders"].rendered.sql)
+
+
+def test_mapping_renders_the_contract_select_list(make_project):
+    silver = FILES["contracts/shop/orders.silver.yml"].rstrip(" ") + (
+        "        mapping:\n          amount: \"amount * 100\"\n          status: \"UPPER(status)\"\n")
+    model = "{{ config(materialized='merge') }}\nSELECT {{ mapped_columns() }}\nFROM {{ ref('bronze.orders') }}\n"
+    p = plan(make_project, **{"contracts/shop/orders.silver.yml": silver, "models/silver/orders.sql": model})
+    sql = p.models["silver.orders"].rendered.sql
+    assert "CAST(`id` AS BIGINT) AS `id`" in sql
+    assert "CAST(amount * 100 AS DECIMAL(10,2)) AS `amount`" in sql
+    assert "CAST(UPPER(status) AS STRING) AS `status`" in sql
+    bad = silver.replace("status: \"UPPER(status)\"", "nope: \"1\"")
+    errs = errors_of(make_project, **{"contracts/shop/orders.silver.yml": bad, "models/silver/orders.sql": model})
+    assert any("mapping names undeclared column(s): nope" in e for e in errs)
+
+
+def test_model_can_pin_a_published_contract_version(make_project):
+    root = make_project(FILES, config=CONFIG)
+    assert main(["contracts", "publish", "--project-dir", str(root)]) == 0
+    path = root / "contracts/shop/orders.silver.yml"
+    path.write_text(path.read_text() + "  - {name: note, type: string}\n")
+    assert main(["contracts", "publish", "--project-dir", str(root)]) == 0
+    model = root / "models/silver/orders.sql"
+    model.write_text("{{ config(materialized='merge', contract_version=1) }}\n"
+                     "SELECT id, amount, status FROM {{ ref('bronze.orders') }}\n")
+    p = plan_project(load_project(root))
+    assert [c.name for c in p.models["silver.orders"].contract.columns] == ["id", "amount", "status"]
+    model.write_text(model.read_text().replace("contract_version=1", "contract_version=7"))
+    with pytest.raises(UserError, match="v7 is not published"):
+        plan_project(load_project(root))
