@@ -111,7 +111,10 @@ def conform_typed(df: DataFrame, contract: Contract, *, keep: tuple[str, ...] = 
             maps.append(f"from_json({RESCUE_COLUMN}, 'map<string,string>')")
         elif name not in declared and name not in audit:
             rescue.append((name, _as_string(name, actual)))
-    selects.append(f"{_rescue_expr(rescue, maps)} AS {RESCUE_COLUMN}")
+    if not rescue and maps:  # nothing new to rescue: keep the input's rescue column as it is (no JSON round trip)
+        selects.append(RESCUE_COLUMN)
+    else:
+        selects.append(f"{_rescue_expr(rescue, maps)} AS {RESCUE_COLUMN}")
     selects.extend(quote(k) for k in keep if k in types and k != RESCUE_COLUMN)
     return df.selectExpr(*selects)
 
