@@ -83,6 +83,8 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
             outcomes = [str(i.get("outcome")) for i in items]
             outcome = "fail" if "fail" in outcomes else "warn" if "warn" in outcomes else \
                 "pass" if all(o == "pass" for o in outcomes) else "error"
+            if outcome == "fail" and check.severity == "warn":
+                outcome = "warn"
             value = (items[0].get("diagnostics") or {}).get("value")
             message = "" if outcome == "pass" else f"measured {value}"
         out.append(CheckResult(check.label, outcome, check.severity, check.effective_action, value, message))
