@@ -14,7 +14,8 @@ from sqlingest.errors import redact
 
 def new_run_id() -> str:
     now = datetime.now(timezone.utc)
-    return now.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    # millisecond resolution keeps run ids (and run files) in start order even for runs within one second
+    return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}-" + uuid.uuid4().hex[:6]
 
 
 @dataclass
