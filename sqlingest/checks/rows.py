@@ -33,14 +33,16 @@ def accepted_values(check: Check) -> str:
     return f"({_q(check.column or '')} IS NOT NULL AND {_q(check.column or '')} NOT IN ({values}))"
 
 
+def _outside(column: str, value: str, low: str | None, high: str | None) -> str:
+    """TRUE when ``value`` (an expression over ``column``) is below ``low`` or above ``high``; NULLs pass."""
+    parts = ([f"{value} < {low}"] if low is not None else []) + ([f"{value} > {high}"] if high is not None else [])
+    return f"({column} IS NOT NULL AND ({' OR '.join(parts) or 'FALSE'}))"
+
+
 def range_(check: Check) -> str:
     col = _q(check.column or "")
-    parts = []
-    if check.min is not None:
-        parts.append(f"{col} < {_lit(check.min)}")
-    if check.max is not None:
-        parts.append(f"{col} > {_lit(check.max)}")
-    return f"({col} IS NOT NULL AND ({' OR '.join(parts) or 'FALSE'}))"
+    return _outside(col, col, None if check.min is None else _lit(check.min),
+                    None if check.max is None else _lit(check.max))
 
 
 def regex(check: Check) -> str:
@@ -49,13 +51,9 @@ def regex(check: Check) -> str:
 
 
 def length(check: Check) -> str:
-    col = f"char_length(CAST({_q(check.column or '')} AS STRING))"
-    parts = []
-    if check.min is not None:
-        parts.append(f"{col} < {int(check.min)}")
-    if check.max is not None:
-        parts.append(f"{col} > {int(check.max)}")
-    return f"({_q(check.column or '')} IS NOT NULL AND ({' OR '.join(parts) or 'FALSE'}))"
+    col = _q(check.column or "")
+    return _outside(col, f"char_length(CAST({col} AS STRING))", None if check.min is None else str(int(check.min)),
+                    None if check.max is None else str(int(check.max)))
 
 
 def expression(check: Check) -> str:
