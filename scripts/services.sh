@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Local catalog services for development (`make services`): a private PostgreSQL, a Hive Metastore 2.3 on it,
-# and a Nessie server with its JDBC2 version store on it. Endpoints go to .sqlingest/services.env:
+# Local services for development (`make services`): a private PostgreSQL, a Hive Metastore 2.3 on it,
+# a Nessie server with its JDBC2 version store on it, and a Kafka broker (KRaft). Endpoints go to .sqlingest/services.env:
 #
-#   scripts/services.sh start     # start (or reuse) all three; prints and writes the endpoints
+#   scripts/services.sh start     # start (or reuse) all four; prints and writes the endpoints
 #   scripts/services.sh status    # what is running
-#   scripts/services.sh stop      # stop all three (their folders are kept; `rm -rf` them to start afresh)
+#   scripts/services.sh stop      # stop all four (their folders are kept; `rm -rf` them to start afresh)
 #
 # Folders: $SQLINGEST_SERVICES_DIR (default /tmp/sqlingest-services-$UID: PostgreSQL, run as a non-root user when
 # started as root, must be able to reach its folder). Python: $PYTHON (default .venv/bin/python, else python3).
@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 
 from sqlingest.services.hive_metastore import start_hive_metastore
+from sqlingest.services.kafka import start_kafka
 from sqlingest.services.nessie import start_nessie
 from sqlingest.services.postgres import create_database, start_postgres
 
@@ -36,6 +37,7 @@ hms = start_hive_metastore(folder / "hive-metastore", jdbc_url=create_database(p
                            password=pg.password, warehouse=str(folder / "hive-warehouse"))
 nessie = start_nessie(folder / "nessie", jdbc_url=create_database(pg, "nessie"), user=pg.user,
                       password=pg.password)
+kafka = start_kafka(folder / "kafka")
 lines = {
     "SQLINGEST_PG_DSN": pg.dsn,
     "SQLINGEST_PG_JDBC_URL": pg.jdbc_url,
@@ -44,6 +46,7 @@ lines = {
     "SQLINGEST_HMS_URI": hms.uri,
     "SQLINGEST_HMS_WAREHOUSE": hms.warehouse,
     "SQLINGEST_NESSIE_URI": nessie.api_v2,
+    "SQLINGEST_KAFKA_BOOTSTRAP": kafka.bootstrap,
 }
 env_file.write_text("".join(f"{k}={v}\n" for k, v in lines.items()), encoding="utf-8")
 print("".join(f"{k}={v}\n" for k, v in lines.items()), end="")
@@ -52,6 +55,7 @@ EOF
 }
 
 stop() {
+  "$PYTHON" -m sqlingest.services.kafka stop --dir "$DIR/kafka" || true
   "$PYTHON" -m sqlingest.services.nessie stop --dir "$DIR/nessie" || true
   "$PYTHON" -m sqlingest.services.hive_metastore stop --dir "$DIR/hive-metastore" || true
   "$PYTHON" -m sqlingest.services.postgres stop --dir "$DIR/postgres" || true
@@ -74,7 +78,7 @@ if pg.exists():
     print(f"postgres        {'up' if up else 'down':5} {state['host']}:{state['port']}")
 else:
     print("postgres        never started")
-for name, key in (("hive-metastore", "port"), ("nessie", "port")):
+for name, key in (("hive-metastore", "port"), ("nessie", "port"), ("kafka", "port")):
     state = proc.read_state(folder / name)
     if not state:
         print(f"{name:15} never started")

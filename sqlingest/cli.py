@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--branch", default=None,
                            help="write-audit-publish on Nessie: build on this branch, merge only if all checks pass")
 
+    p = sub.add_parser("stream", help="run the streaming models continuously (until Ctrl-C/SIGTERM or --timeout)")
+    _common(p)
+    p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
+    p.add_argument("--full-refresh", action="store_true", help="drop the tables and checkpoints, start over")
+
     from sqlingest.registry import cli as registry_cli
 
     registry_cli.add_subcommands(sub)
@@ -122,6 +127,8 @@ def _plan(args: argparse.Namespace, console: Any, run_id: str = "compile") -> An
     plan = plan_project(project, select=getattr(args, "select", None), run_id=run_id)
     for warning in plan.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
+    for fallback in plan.fallbacks:
+        console.print(f"[cyan]fallback:[/] {fallback}")
     return plan
 
 
@@ -167,7 +174,8 @@ def _live_plan(plan: Any, console: Any) -> int:
     return 0
 
 
-def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bool) -> int:
+def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bool,
+             streaming: str = "available_now") -> int:
     from sqlingest.execute.runner import RunOptions, Runner
     from sqlingest.execute.session import build_session
     from sqlingest.runs import RunRecord, new_run_id
@@ -176,6 +184,13 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     started = time.perf_counter()
     plan = _plan(args, console, run_id)
     project = plan.project
+    stop: threading.Event | None = None
+    if streaming == "continuous":
+        plan.selected = [n for n in plan.selected if plan.models[n].materialization.STREAMING]
+        if not plan.selected:
+            console.print("no streaming model selected (materialized='streaming')")
+            return 2
+        stop = _stop_on_signal(getattr(args, "timeout", None))
     console.print(f"sqlingest {args.command} · project [bold]{project.name}[/] · target {project.target_name} · "
                   f"{len(plan.selected)} model(s) · run {run_id}")
     publish = _start_branch(plan, getattr(args, "branch", None), console)
@@ -190,6 +205,8 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     status_ctx: dict[str, Any] = {}
 
     threads = getattr(args, "threads", None) or project.target.threads
+    if streaming == "continuous":  # every streaming query runs at once
+        threads = len(plan.selected)
     lock = threading.Lock()
 
     def report(event: str, pm: Any, result: Any) -> None:
@@ -209,6 +226,14 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
             status_ctx.pop("s").stop()
         if event == "skip":
             console.print(f"{prefix} [yellow]SKIP[/]  {result.error}")
+            return
+        if event == "batch":
+            b = result.batches[-1]
+            detail = f"{b.get('rows_in') or 0:,} rows" if b["status"] == "success" else \
+                _escape(b.get("message") or b.get("error") or "")
+            if b.get("rows_quarantined"):
+                detail += f", {b['rows_quarantined']:,} quarantined"
+            console.print(f"{prefix} batch {b['batch_id']} {b['status']}  {detail}  [dim]{b['seconds']:.1f}s[/]")
             return
         parts = []
         if result.rows_in is not None:
@@ -232,16 +257,17 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
             console.print(f"        [red]{_escape(result.error)}[/]")
 
     options = RunOptions(run_models=models, run_checks=checks, threads=threads,
-                         full_refresh=getattr(args, "full_refresh", False), fail_fast=args.fail_fast)
+                         full_refresh=getattr(args, "full_refresh", False),
+                         fail_fast=getattr(args, "fail_fast", False), streaming=streaming, stop=stop)
     Runner(plan, spark, record, options=options, reporter=report).run()
     record.finished_at = datetime.now(timezone.utc).isoformat()
     if publish is not None:
         publish(record.status == "success")
     path = record.save(project.state_dir)
-    from sqlingest.runs.tables import META_NAMESPACE, write_run
+    from sqlingest.runs.tables import write_run
 
     try:
-        write_run(spark, record, namespace=plan.catalog.namespace(META_NAMESPACE), fmt=project.target.format)
+        write_run(spark, record, catalog=plan.catalog, fmt=project.target.format)
     except Exception as exc:  # the run itself is done and recorded on disk; say so and go on
         console.print(f"[yellow]warning:[/] could not append the run to the lakehouse run tables: {exc}")
     if project.config.alerts:
@@ -296,6 +322,28 @@ def cmd_build(args: argparse.Namespace, console: Any) -> int:
 
 def cmd_run(args: argparse.Namespace, console: Any) -> int:
     return _execute(args, console, models=True, checks=False)
+
+
+def cmd_stream(args: argparse.Namespace, console: Any) -> int:
+    return _execute(args, console, models=True, checks=True, streaming="continuous")
+
+
+def _stop_on_signal(timeout: float | None) -> threading.Event:
+    """An event set by SIGTERM/SIGINT (or after ``timeout`` seconds): streams stop after their running batch."""
+    import signal
+
+    stop = threading.Event()
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+    if timeout is not None:
+        timer = threading.Timer(timeout, stop.set)
+        timer.daemon = True
+        timer.start()
+    return stop
 
 
 def cmd_test(args: argparse.Namespace, console: Any) -> int:
@@ -359,6 +407,7 @@ def _registry_commands() -> dict[str, Any]:
 
 
 COMMANDS = {"init": cmd_init, "compile": cmd_compile, "build": cmd_build, "run": cmd_run, "test": cmd_test,
+            "stream": cmd_stream,
             "runs": cmd_runs, "report": cmd_report, "replay": cmd_replay, **_registry_commands()}
 
 if __name__ == "__main__":

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlingest.errors import ConfigError, UnsupportedCombination
 from sqlingest.formats import TableFormat
 from sqlingest.plugins import PluginRegistry
 from sqlingest.project.config import CatalogConfig
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 
 class Catalog(ABC):
@@ -52,8 +55,13 @@ class Catalog(ABC):
         """The identifier SQL uses for a table (``lake.silver.customers``)."""
         return f"{self.name}.{namespace}.{table}"
 
-    def namespace(self, namespace: str) -> str:
+    def namespace(self, namespace: str) -> str | None:
+        """The identifier ``CREATE NAMESPACE`` takes; None when tables need no namespace (path-based tables)."""
         return f"{self.name}.{namespace}"
+
+    def drop_table(self, spark: SparkSession, relation: str) -> None:
+        """Remove a table and its data (``--full-refresh``)."""
+        spark.sql(f"DROP TABLE IF EXISTS {relation}")
 
     def check_format(self, fmt: TableFormat, *, where: str = "") -> None:
         """Refuse a format this catalog cannot hold.
@@ -86,6 +94,7 @@ CATALOGS: PluginRegistry[type[Catalog]] = PluginRegistry("catalogs", {
     "hive": "sqlingest.catalogs.hive:HiveCatalog",
     "iceberg_hive": "sqlingest.catalogs.hive:IcebergHiveCatalog",
     "iceberg_nessie": "sqlingest.catalogs.nessie:IcebergNessieCatalog",
+    "delta_path": "sqlingest.catalogs.paths:DeltaPathCatalog",
 })
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote as urlquote
 
 from sqlingest.catalogs import Catalog
-from sqlingest.errors import UserError
+from sqlingest.errors import CatalogUnavailable, MissingDependency, UserError
 
 
 def _spark_type(t: Any) -> str:
@@ -46,26 +47,73 @@ def sqlalchemy_uri(jdbc: str, user: str | None = None, password: str | None = No
 
 
 class LiveSchemas:
-    """Reads table schemas of an Iceberg JDBC catalog through pyiceberg."""
+    """Reads table schemas of an Iceberg catalog through pyiceberg: ``iceberg_jdbc`` (SQLite, PostgreSQL),
+    ``iceberg_nessie`` (Nessie's API v2 gives the table's metadata file, read directly) and ``iceberg_hive`` (a Hive
+    Metastore service over Thrift; needs the ``thrift`` package: ``pip install 'sqlingest[hive]'``)."""
 
     def __init__(self, catalog: Catalog) -> None:
-        from pyiceberg.catalog.sql import SqlCatalog
-
+        from sqlingest.catalogs.hive import IcebergHiveCatalog
         from sqlingest.catalogs.iceberg import IcebergJdbcCatalog
+        from sqlingest.catalogs.nessie import IcebergNessieCatalog
 
         logging.getLogger("pyiceberg").setLevel(logging.ERROR)  # it warns about optional FileIO backends
-        if not isinstance(catalog, IcebergJdbcCatalog):
-            raise UserError(f"--live needs an Iceberg JDBC catalog; this target's is '{catalog.config.type}'")
         opts = catalog.options
-        uri = sqlalchemy_uri(catalog.uri(), opts.get("user"), opts.get("password"))
-        self.catalog = SqlCatalog(catalog.name, uri=uri, warehouse=catalog.warehouse())
+        if isinstance(catalog, IcebergJdbcCatalog):
+            from pyiceberg.catalog.sql import SqlCatalog
+
+            uri = sqlalchemy_uri(catalog.uri(), opts.get("user"), opts.get("password"))
+            self._load: Callable[[str, str], Any] = _catalog_loader(
+                SqlCatalog(catalog.name, uri=uri, warehouse=catalog.warehouse()))
+        elif isinstance(catalog, IcebergNessieCatalog):
+            self._load = _nessie_loader(catalog.uri(), catalog.ref)
+        elif isinstance(catalog, IcebergHiveCatalog):
+            try:
+                from pyiceberg.catalog.hive import HiveCatalog
+            except ImportError:
+                raise MissingDependency("--live on an iceberg_hive catalog needs the thrift package",
+                                        hint="pip install 'sqlingest[hive]'") from None
+            self._load = _catalog_loader(HiveCatalog(catalog.name, uri=str(opts.get("uri")),
+                                                     warehouse=catalog.warehouse()))
+        else:
+            raise UserError(f"--live reads Iceberg catalogs (iceberg_jdbc, iceberg_nessie, iceberg_hive); this "
+                            f"target's is '{catalog.config.type}'", hint="run `sqlingest compile` without --live")
 
     def schema(self, namespace: str, table: str) -> list[tuple[str, str]] | None:
         """``[(column, spark type)]`` of a live table, or None when it does not exist yet."""
-        from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
-
-        try:
-            loaded = self.catalog.load_table((namespace, table))
-        except (NoSuchTableError, NoSuchNamespaceError):
+        loaded = self._load(namespace, table)
+        if loaded is None:
             return None
         return [(f.name, _spark_type(f.field_type)) for f in loaded.schema().fields]
+
+
+def _catalog_loader(catalog: Any) -> Callable[[str, str], Any]:
+    """``(namespace, table) → pyiceberg Table | None`` for a pyiceberg catalog."""
+    from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
+
+    def load(namespace: str, table: str) -> Any:
+        try:
+            return catalog.load_table((*namespace.split("."), table))
+        except (NoSuchTableError, NoSuchNamespaceError):
+            return None
+        except Exception as exc:  # noqa: BLE001 — the client's own errors (socket, Thrift, HTTP, SQL)
+            raise CatalogUnavailable(f"cannot read {namespace}.{table} from the live catalog: {exc}") from None
+
+    return load
+
+
+def _nessie_loader(uri: str, ref: str) -> Callable[[str, str], Any]:
+    """``(namespace, table) → pyiceberg Table | None`` on Nessie reference ``ref``: the table's metadata location
+    from Nessie's API v2, the metadata file read with pyiceberg."""
+    from pyiceberg.table import StaticTable
+
+    from sqlingest.catalogs.wap import NessieRefs
+
+    refs = NessieRefs(uri)
+
+    def load(namespace: str, table: str) -> Any:
+        content = refs.content([*namespace.split("."), table], ref=ref)
+        if not content or content.get("type") != "ICEBERG_TABLE":
+            return None
+        return StaticTable.from_metadata(str(content["metadataLocation"]))
+
+    return load

@@ -24,6 +24,7 @@ BUILTINS: tuple[tuple[str, str], ...] = (
     ("iceberg_nessie", "Nessie server"),
     ("hive", "nothing (embedded Derby) or Hive Metastore service"),
     ("spark_session", "nothing (embedded Derby)"),
+    ("delta_path", "nothing (tables are folders, named by path)"),
 )
 
 HEADER = """# Support matrix: catalogs × table formats
@@ -32,7 +33,8 @@ HEADER = """# Support matrix: catalogs × table formats
      (sqlingest/catalogs/). Do not edit by hand; tests/integration/test_catalogs.py checks it is current. -->
 
 A combination that is not listed is refused when the project is compiled (`UnsupportedCombination`, exit 2), and
-so is a materialization needing a capability the combination lacks (e.g. `merge` on Parquet).
+so is a materialization needing a capability the combination lacks (e.g. `merge` on Parquet) — unless the target
+declares its replacement (`fallbacks: {merge: rebuild}`: the table is rebuilt in full on every run).
 Every row is exercised by `tests/integration/test_catalogs.py` (see `docs/catalogs.md` for configuration).
 
 """

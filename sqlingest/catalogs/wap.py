@@ -109,6 +109,20 @@ class NessieRefs:
         """Delete branch ``name`` (its commits stay reachable from wherever they were merged)."""
         self._call("DELETE", f"trees/{self._ref(name, self.head(name))}")
 
+    def content(self, key: list[str], *, ref: str = "main") -> dict[str, Any] | None:
+        """The content stored under ``key`` (``["silver", "orders"]``) on ``ref`` — for an Iceberg table
+        ``{"type": "ICEBERG_TABLE", "metadataLocation": …}`` — or None when there is none.
+
+        Raises:
+            UserError: ``ref`` does not exist.
+        """
+        self.reference(ref)
+        path = urllib.parse.quote(".".join(part.replace(".", "\u001d") for part in key), safe="")
+        try:
+            return self._call("GET", f"trees/{self._ref(ref)}/contents/{path}").get("content")
+        except UserError:  # 404: no content under this key
+            return None
+
 
 def create_branch(uri: str, name: str, *, from_ref: str = "main") -> str:
     """Create branch ``name`` from ``from_ref`` on the Nessie server at ``uri``; returns its hash."""

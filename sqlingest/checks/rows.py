@@ -60,6 +60,11 @@ def expression(check: Check) -> str:
     return f"(NOT coalesce(({check.expression}), TRUE))"
 
 
+def decodable(check: Check) -> str:
+    """A bronze row whose source record could not be decoded at all (its raw text/bytes are in the rescue column)."""
+    return "(get_json_object(`_rescued_data`, '$._corrupt_record') IS NOT NULL)"
+
+
 ROW_CHECKS: dict[str, Callable[[Check], str]] = {
     "not_null": not_null,
     "accepted_values": accepted_values,
@@ -67,6 +72,7 @@ ROW_CHECKS: dict[str, Callable[[Check], str]] = {
     "regex": regex,
     "length": length,
     "expression": expression,
+    "decodable": decodable,
 }
 
 

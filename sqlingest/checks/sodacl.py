@@ -89,6 +89,10 @@ def check_entry(check: Check, contract: Contract, *, check_id: str, relation_of:
         # Soda 3.5 has no warn condition: the check fails in Soda and a warn severity turns it into a warning
         return [{"failed rows": {"name": check_id,
                                  "fail condition": f"NOT ({need(check.expression, 'expression')})"}}]
+    if check.type == "decodable":
+        from sqlingest.checks.rows import decodable
+
+        return [{"failed rows": {"name": check_id, "fail condition": decodable(check)}}]
     if check.type == "sql_metric":
         metric = re.sub(r"\W+", "_", check.name or check_id).strip("_")
         query = need(check.query, "query").replace("{table}", table)

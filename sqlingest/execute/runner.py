@@ -18,8 +18,8 @@ from sqlingest.materializations import WriteContext
 from sqlingest.plan import Plan, PlannedModel
 from sqlingest.plan.evolution import additions, evolution_plan, schema_diff
 from sqlingest.project.contract import Check
-from sqlingest.project.layers import (QUARANTINE_COLUMNS, QUARANTINE_SUFFIX, RESCUE_COLUMN, SOURCE_FILE_COLUMN,
-                                      audit_columns)
+from sqlingest.project.layers import (QUARANTINE_COLUMNS, RESCUE_COLUMN, SOURCE_FILE_COLUMN, audit_columns,
+                                      quarantine_relation)
 from sqlingest.render import source_view
 from sqlingest.runs import ModelResult, RunRecord
 from sqlingest.sources import load_source
@@ -44,6 +44,10 @@ class RunOptions:
     fail_fast: bool = False
     threads: int | None = None
     retries: int = 3
+    #: streaming models: "available_now" (process what is there, then stop: `build`) or "continuous" (`stream`)
+    streaming: str = "available_now"
+    #: continuous streaming stops (after the running micro-batch) when this is set
+    stop: threading.Event | None = None
 
 
 _TRANSIENT = ("CommitFailedException", "ConcurrentAppendException", "ConcurrentDeleteReadException",
@@ -66,6 +70,8 @@ class _Staged:
     columns: list[str]
     inputs: list[str] = field(default_factory=list)
     skip_write: bool = False
+    #: row checks the source readers add (e.g. undecodable messages → quarantine)
+    checks: list[Check] = field(default_factory=list)
 
 
 def spark_message(exc: BaseException) -> str:
@@ -92,6 +98,8 @@ class Runner:
         self.report = reporter
         self.relation_of = {pm.contract.key: pm.relation for pm in plan.models.values() if pm.contract}
         self._before: dict[str, int | None] = {}
+        #: streaming models run in this process (their row checks ran per micro-batch; nothing to restore)
+        self._streamed: set[str] = set()
 
     def run(self) -> RunRecord:
         """Run the selected models: each after its parents, up to ``threads`` at once; a failure skips only its
@@ -185,9 +193,9 @@ class Runner:
         result = ModelResult(name, pm.relation, "replay", sql_hash=pm.sql_hash)
         self.record.models.append(result)
         started = time.perf_counter()
-        quarantine = pm.relation + QUARANTINE_SUFFIX
+        quarantine = quarantine_relation(pm.relation)
         try:
-            if pm.materialization.NAME not in ("append", "merge", "scd1", "scd2"):
+            if pm.materialization.NAME not in ("append", "streaming", "merge", "scd1", "scd2"):
                 raise ExecutionError(f"replay needs an incremental materialization; {name} is "
                                      f"'{pm.materialization.NAME}'", hint="rebuild it with `sqlingest build`")
             if not self._exists(quarantine):
@@ -221,14 +229,21 @@ class Runner:
 
     def _build(self, pm: PlannedModel, result: ModelResult) -> None:
         spark = self.spark
-        spark.sql(self._one(pm, "create_namespace", namespace=self.plan.catalog.namespace(pm.namespace)))
+        namespace = self.plan.catalog.namespace(pm.namespace)
+        if namespace is not None:  # None: path-based tables, no namespace to create
+            spark.sql(self._one(pm, "create_namespace", namespace=namespace))
         if self.options.full_refresh and pm.materialization.NAME != "view":
-            spark.sql(f"DROP TABLE IF EXISTS {pm.relation}")
+            self.plan.catalog.drop_table(spark, pm.relation)
         exists = self._exists(pm.relation)
         rendered = pm.rendered
         if pm.materialization.INCREMENTAL and exists:
             rendered = self.plan.renderer.render(rendered.model, incremental=True)
             rendered.relation = pm.relation
+        if pm.materialization.STREAMING:
+            from sqlingest.execute.streaming import StreamingModel
+
+            StreamingModel(self, pm, result).run(exists)
+            return
         if not pm.materialization.STAGED:
             for statement in pm.materialization.statements(WriteContext(pm.relation, "", rendered.sql, [])):
                 spark.sql(statement)
@@ -250,8 +265,7 @@ class Runner:
         """
         spark = self.spark
         contract = pm.contract
-        row_checks = [c for c in contract.all_checks() if is_row_check(c)] \
-            if contract is not None and self.options.run_checks else []
+        row_checks = self.row_checks(pm, staged.checks)
         # Remember the version to restore only when a check could fail the model (a metadata query otherwise saved).
         can_fail = self.options.run_checks and contract is not None and any(
             c.effective_action == "fail" for c in contract.all_checks())
@@ -297,7 +311,14 @@ class Runner:
             spark.catalog.dropTempView(stage)
             if persisted:
                 frame.unpersist()
-        values = observation.get
+        self._counts(observation.get, row_checks, result)
+        if result.rows_quarantined:
+            result.samples = [{"failed_checks": list(r[0]), "row": json.loads(r[1])} for r in spark.sql(
+                f"SELECT _failed_checks, _row FROM {quarantine_relation(pm.relation)} "
+                f"WHERE _run_id = '{self.record.run_id}' LIMIT 5").collect()]
+
+    def _counts(self, values: dict[str, Any], row_checks: list[Check], result: Any) -> None:
+        """Rows in/written/quarantined/dropped/rescued and the fused check results, from observed metrics."""
         rows = int(values.get("rows") or 0)
         result.rows_in = rows
         result.rows_quarantined = int(values.get("quarantined") or 0)
@@ -307,10 +328,13 @@ class Runner:
             result.rows_rescued = int(values.get("rescued") or 0)
         result.checks = [self._fused_result(check, int(values.get(f"f{i}") or 0), rows)
                          for i, check in enumerate(row_checks)]
-        if result.rows_quarantined:
-            result.samples = [{"failed_checks": list(r[0]), "row": json.loads(r[1])} for r in spark.sql(
-                f"SELECT _failed_checks, _row FROM {pm.relation}{QUARANTINE_SUFFIX} "
-                f"WHERE _run_id = '{self.record.run_id}' LIMIT 5").collect()]
+
+    def row_checks(self, pm: PlannedModel, implicit: list[Check]) -> list[Check]:
+        """The row checks fused into a write: the readers' implicit ones, then the contract's (when checks run)."""
+        contract = pm.contract
+        declared = [c for c in contract.all_checks() if is_row_check(c)] \
+            if contract is not None and self.options.run_checks else []
+        return [c for c in implicit if c.type not in {d.type for d in declared}] + declared
 
     def _fuse_checks(self, staged: _Staged, row_checks: list[Check], *, persist: bool = False
                      ) -> tuple[DataFrame, Any, bool]:
@@ -348,21 +372,8 @@ class Runner:
 
     def _write_quarantine(self, pm: PlannedModel, frame: DataFrame, columns: list[str],
                           row_checks: list[Check]) -> None:
-        from pyspark.sql import functions as F
-
-        relation = pm.relation + QUARANTINE_SUFFIX
-        self.spark.sql(self._one(
-            pm, "create_table", replace=False, relation=relation, format=pm.format.using, partitioned_by=[],
-            location=None, comment=f"Rows of {pm.relation} that failed quarantine checks", properties={},
-            columns_ddl=",\n  ".join(f"{quote(n)} {t.upper()}" for n, t in QUARANTINE_COLUMNS)))
-        names = [F.when(F.col(f"__f{i}"), F.lit(c.label)) for i, c in enumerate(row_checks)
-                 if c.effective_action == "quarantine"]
-        rows = frame.where("__q").select(
-            F.filter(F.array(*names), lambda x: x.isNotNull()).alias("_failed_checks"),
-            F.lit(self.record.run_id).alias("_run_id"),
-            F.current_timestamp().alias("_quarantined_at"),
-            F.to_json(F.struct(*[F.col(quote(c)) for c in columns])).alias("_row"),
-        )
+        relation = self._quarantine_table(pm)
+        rows = self._quarantine_rows(frame, columns, row_checks)
         # A row already waiting in quarantine is not added twice (reruns and retries stay idempotent).
         view = "__sqlingest_quarantine__" + re.sub(r"\W", "_", pm.name)
         rows.createOrReplaceTempView(view)
@@ -371,6 +382,28 @@ class Runner:
                            f"WHERE NOT EXISTS (SELECT 1 FROM {relation} AS q WHERE q._row = n._row)")
         finally:
             self.spark.catalog.dropTempView(view)
+
+    def _quarantine_table(self, pm: PlannedModel) -> str:
+        """Create ``<relation>__quarantine`` if needed; returns its name."""
+        relation = quarantine_relation(pm.relation)
+        self.spark.sql(self._one(
+            pm, "create_table", replace=False, relation=relation, format=pm.format.using, partitioned_by=[],
+            location=None, comment=f"Rows of {pm.relation} that failed quarantine checks", properties={},
+            columns_ddl=",\n  ".join(f"{quote(n)} {t.upper()}" for n, t in QUARANTINE_COLUMNS)))
+        return relation
+
+    def _quarantine_rows(self, frame: DataFrame, columns: list[str], row_checks: list[Check]) -> DataFrame:
+        """The rows of a fused ``frame`` flagged for quarantine, in the quarantine table's shape."""
+        from pyspark.sql import functions as F
+
+        names = [F.when(F.col(f"__f{i}"), F.lit(c.label)) for i, c in enumerate(row_checks)
+                 if c.effective_action == "quarantine"]
+        return frame.where("__q").select(
+            F.filter(F.array(*names), lambda x: x.isNotNull()).alias("_failed_checks"),
+            F.lit(self.record.run_id).alias("_run_id"),
+            F.current_timestamp().alias("_quarantined_at"),
+            F.to_json(F.struct(*[F.col(quote(c)) for c in columns])).alias("_row"),
+        )
 
     def _fused_result(self, check: Check, failures: int, rows: int) -> dict[str, Any]:
         broken = exceeds(check, failures, rows)
@@ -392,9 +425,11 @@ class Runner:
     def _stage(self, pm: PlannedModel, sql: str, exists: bool) -> _Staged:
         spark = self.spark
         inputs: list[str] = []
+        implicit: list[Check] = []
         any_input = False
         for contract in pm.rendered.sources:
             reader = load_source(contract, self.plan.project.root)
+            implicit += reader.implicit_checks(streaming=False)
             incremental = pm.materialization.NAME == "append" and exists
             if getattr(reader, "INCREMENTAL_BY_STATE", False):
                 # the position (watermark / offsets) is derived from the target table itself: one aggregate query
@@ -411,16 +446,20 @@ class Runner:
             inputs.extend(read.inputs)
             read.frame.createOrReplaceTempView(source_view(contract.domain, contract.dataset))
         skip = bool(pm.rendered.sources) and not any_input and pm.materialization.NAME == "append"
-        frame = spark.sql(sql)
+        frame = self._conform(pm, spark.sql(sql))
+        return _Staged(frame, list(frame.columns), inputs, skip, implicit)
+
+    def _conform(self, pm: PlannedModel, frame: DataFrame) -> DataFrame:
+        """The model query's rows in the contract's shape: bronze lenient (+ audit columns), others strict."""
         contract = pm.contract
         if contract is not None and contract.layer == "bronze":
-            frame = self._with_audit(conform_typed(frame, contract), [c.name for c in contract.columns])
-        elif contract is not None:
-            frame = conform_strict(frame, contract, model=pm.name)
-        elif pm.layer == "bronze":
+            return self._with_audit(conform_typed(frame, contract), [c.name for c in contract.columns])
+        if contract is not None:
+            return conform_strict(frame, contract, model=pm.name)
+        if pm.layer == "bronze":
             audit = {n for n, _ in audit_columns("bronze")}
-            frame = self._with_audit(frame, [c for c in frame.columns if c not in audit])
-        return _Staged(frame, list(frame.columns), inputs, skip)
+            return self._with_audit(frame, [c for c in frame.columns if c not in audit])
+        return frame
 
     def _with_audit(self, frame: DataFrame, declared: list[str]) -> DataFrame:
         """``declared`` columns, then the bronze audit columns (kept from the input where it has them)."""
@@ -495,14 +534,14 @@ class Runner:
     def _anomaly(self, pm: PlannedModel, result: ModelResult, check: Check) -> dict[str, Any]:
         """Compare this run's metric with the model's earlier runs in the lakehouse run log."""
         from sqlingest.checks.anomaly import METRICS, evaluate
-        from sqlingest.runs.tables import META_NAMESPACE
+        from sqlingest.runs.tables import run_table
 
         base = {"name": check.label, "severity": check.severity, "action": check.effective_action, "fused": True}
         current = getattr(result, check.metric, None) if check.metric in METRICS else None
         if current is None:
             return base | {"outcome": "pass", "value": None, "failed": False,
                            "message": f"no {check.metric} measured in this run"}
-        table = f"{self.plan.catalog.namespace(META_NAMESPACE)}.model_runs"
+        table = run_table(self.plan.catalog, "model_runs")
         history: list[float] = []
         if self._exists(table):
             history = [float(r[0]) for r in self.spark.sql(
@@ -517,12 +556,13 @@ class Runner:
         contract = pm.contract
         fused = list(result.checks)
         built = self.options.run_models and pm.name in self._before
+        streamed = self.options.run_models and pm.name in self._streamed
         if contract is not None and contract.all_checks():
             if not self._exists(pm.relation):
                 raise ExecutionError(f"table {pm.relation} does not exist; build it before testing it",
                                      hint="sqlingest build --select " + pm.name)
             remaining = [c for c in contract.all_checks()
-                         if not (built and is_row_check(c)) and c.type != "anomaly"]
+                         if not ((built or streamed) and is_row_check(c)) and c.type != "anomaly"]
             fused += [self._anomaly(pm, result, c) for c in contract.all_checks() if c.type == "anomaly"]
             results: list[CheckResult] = run_checks(self.spark, contract, pm.relation,
                                                     relation_of=self.relation_of, checks=remaining)
@@ -531,10 +571,14 @@ class Runner:
         if not failures:
             return
         message = "; ".join(f"{c['name']} ({c['message'] or c['value']})" for c in failures)
+        if streamed:
+            raise CheckFailed(f"{len(failures)} check(s) failed on {pm.relation}: {message}; the micro-batches "
+                              "committed before the failure stay published")
         if built:
             restored = restore(self.spark, pm.format.name, pm.relation, self._before[pm.name])
-            if self._exists(pm.relation + QUARANTINE_SUFFIX):
-                self.spark.sql(f"DELETE FROM {pm.relation}{QUARANTINE_SUFFIX} WHERE _run_id = '{self.record.run_id}'")
+            quarantine = quarantine_relation(pm.relation)
+            if self._exists(quarantine):
+                self.spark.sql(f"DELETE FROM {quarantine} WHERE _run_id = '{self.record.run_id}'")
             result.rows_written = 0 if restored else result.rows_written
             tail = "nothing was published (table restored to its previous version)" if restored else \
                 f"{pm.format.name} tables cannot be restored: the rows stay published"

@@ -39,4 +39,6 @@ def capability(fmt: TableFormat, name: str) -> bool:
     return {
         "create": True, "append": True, "overwrite": True, "merge": fmt.supports_merge,
         "schema_evolution": fmt.supports_schema_evolution, "time_travel": fmt.supports_time_travel,
+        # transactional commits that carry metadata (exactly-once streaming); not a column of the support matrix
+        "commits": fmt.supports_merge,
     }[name]

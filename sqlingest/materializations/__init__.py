@@ -50,6 +50,8 @@ class Materialization:
     EXTRA_COLUMNS: ClassVar[tuple[tuple[str, str], ...]] = ()
     #: whether the model must have a unique key
     NEEDS_KEY: ClassVar[bool] = False
+    #: whether the model runs as a Structured Streaming query (``sqlingest/execute/streaming.py``)
+    STREAMING: ClassVar[bool] = False
 
     def __init__(self, project_dir: Path | None = None) -> None:
         search = [str(TEMPLATES)]
@@ -82,6 +84,16 @@ class Table(Materialization):
 class Append(Materialization):
     NAME = "append"
     INCREMENTAL = True
+
+
+class Streaming(Append):
+    """Structured Streaming: the model's query over streaming sources runs as a streaming query whose micro-batches
+    are appended with ``foreachBatch``, each exactly once (its id is recorded in the table's commit), with the row
+    checks fused into each micro-batch. See ``docs/streaming.md``."""
+
+    NAME = "streaming"
+    REQUIRES = ("commits",)
+    STREAMING = True
 
 
 class Merge(Materialization):
@@ -127,10 +139,64 @@ class InsertOverwrite(Materialization):
         return self.render(self.NAME, **{**vars(ctx), **ctx.extra})
 
 
+class Rebuild(Materialization):
+    """A full rebuild standing in for an incremental materialization the table format cannot run (no MERGE), used
+    only where the target declares it (``fallbacks: {merge: rebuild}``). Every run reads the model's complete input
+    (``is_incremental()`` is false) and replaces the table with one ``INSERT OVERWRITE`` of the rows the replaced
+    materialization would hold after applying that input as one batch."""
+
+    NAME = "rebuild"
+    #: the materialization this one stands in for
+    REPLACES: ClassVar[str] = ""
+    #: the template that computes the rows (``templates/<TEMPLATE>.sql``)
+    TEMPLATE: ClassVar[str] = "table"
+
+    def statements(self, ctx: WriteContext) -> list[str]:
+        return self.render(self.TEMPLATE, **{**vars(ctx), **ctx.extra})
+
+
+class MergeRebuild(Rebuild):
+    """``merge`` as a rebuild: the latest row per key (``templates/rebuild_latest.sql``)."""
+
+    REPLACES = "merge"
+    TEMPLATE = "rebuild_latest"
+    NEEDS_KEY = True
+
+
+class Scd1Rebuild(MergeRebuild):
+    """``scd1`` as a rebuild: the latest row per key, as for ``merge``."""
+
+    REPLACES = "scd1"
+
+
+class Scd2Rebuild(Rebuild):
+    """``scd2`` as a rebuild: every version of every key, computed with window functions
+    (``templates/rebuild_scd2.sql``)."""
+
+    REPLACES = "scd2"
+    TEMPLATE = "rebuild_scd2"
+    NEEDS_KEY = True
+    NEEDS_ORDERING: ClassVar[bool] = True
+    EXTRA_COLUMNS = Scd2.EXTRA_COLUMNS
+
+
+class InsertOverwriteRebuild(Rebuild):
+    """``insert_overwrite`` as a rebuild: the model's complete result replaces the whole table."""
+
+    REPLACES = "insert_overwrite"
+    NEEDS_PARTITIONS: ClassVar[bool] = True
+
+
+#: the rebuild that may stand in for each materialization (target ``fallbacks: {<name>: rebuild}``)
+REBUILDS: dict[str, type[Rebuild]] = {cls.REPLACES: cls for cls in
+                                      (MergeRebuild, Scd1Rebuild, Scd2Rebuild, InsertOverwriteRebuild)}
+
+
 MATERIALIZATIONS: PluginRegistry[type[Materialization]] = PluginRegistry("materializations", {
     "view": "sqlingest.materializations:View",
     "table": "sqlingest.materializations:Table",
     "append": "sqlingest.materializations:Append",
+    "streaming": "sqlingest.materializations:Streaming",
     "merge": "sqlingest.materializations:Merge",
     "scd1": "sqlingest.materializations:Scd1",
     "scd2": "sqlingest.materializations:Scd2",

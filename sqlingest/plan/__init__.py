@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlingest.catalogs import Catalog, load_catalog
 from sqlingest.errors import CompileErrors, Location, ModelCompileError, UnsupportedCombination, UserError
 from sqlingest.formats import TableFormat, get_format
-from sqlingest.materializations import MATERIALIZATIONS, Materialization
+from sqlingest.materializations import MATERIALIZATIONS, REBUILDS, Materialization
 from sqlingest.plan.dag import Dag
 from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
@@ -33,6 +33,8 @@ class PlannedModel:
     materialization: Materialization
     unique_key: list[str] = field(default_factory=list)
     ordering: str | None = None
+    #: the materialization the model asked for, when the target's ``fallbacks`` replaced it (else None)
+    replaces: str | None = None
 
     @property
     def rendered(self) -> RenderedModel:
@@ -74,6 +76,13 @@ class Plan:
     order: list[str]
     selected: list[str]
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def fallbacks(self) -> list[str]:
+        """One line per selected model whose materialization the target's ``fallbacks`` replaced."""
+        return [f"{name}: materialized='{pm.replaces}' → full rebuild on every run ({pm.format.name} tables cannot "
+                f"run {pm.replaces}; target {self.project.target_name} declares fallbacks: {{{pm.replaces}: rebuild}})"
+                for name in self.selected if (pm := self.models[name]).replaces]
 
 
 def relation_parts(project: Project, model: ModelFile, contract: Contract | None) -> tuple[str, str]:
@@ -178,11 +187,20 @@ def _plan_model(project: Project, catalog: Catalog, validated: ValidatedModel) -
     except UnsupportedCombination as exc:
         raise UnsupportedCombination(exc.message, hint=exc.hint, location=where) from None
     missing = materialization.missing_capabilities(fmt)
+    replaces = None
     if missing:
-        raise UnsupportedCombination(
-            f"materialized='{r.config.materialized}' needs {', '.join(missing)}, which {fmt.name} tables do not "
-            f"support", location=where,
-            hint="use format iceberg or delta for this model, or materialized='table'/'append'")
+        name = r.config.materialized
+        rebuild = REBUILDS.get(name)
+        if rebuild is None or project.target.fallbacks.get(name) != "rebuild":  # type: ignore[call-overload]
+            also = (f", or declare the replacement in the target: fallbacks: {{{name}: rebuild}} (the table is "
+                    f"rebuilt in full on every run; docs/catalogs.md)") if rebuild is not None else ""
+            raise UnsupportedCombination(
+                f"materialized='{name}' needs {', '.join(missing)}, which {fmt.name} tables do not support",
+                location=where, hint="use format iceberg or delta for this model, or materialized='table'/'append'"
+                                     + also)
+        materialization, replaces = rebuild(project.root), name
+    if materialization.STREAMING:
+        _check_streamable(r, where)
     allowed = project.config.layer(r.model.layer).materializations
     if allowed and r.config.materialized not in allowed:
         raise ModelCompileError(f"materialized='{r.config.materialized}' is not allowed in layer "
@@ -208,7 +226,8 @@ def _plan_model(project: Project, catalog: Catalog, validated: ValidatedModel) -
         if validated.columns and key not in out_cols:
             raise ModelCompileError(f"key column '{key}' is not in the model's output", location=where)
     namespace, table = relation_parts(project, r.model, contract)
-    return PlannedModel(validated, r.relation, namespace, table, fmt, materialization, unique_key, ordering)
+    return PlannedModel(validated, r.relation, namespace, table, fmt, materialization, unique_key, ordering,
+                        replaces)
 
 
 def write_compiled(plan: Plan, target_dir: Path) -> list[Path]:
@@ -220,8 +239,24 @@ def write_compiled(plan: Plan, target_dir: Path) -> list[Path]:
         pm = plan.models[name]
         path = target_dir / "compiled" / pm.layer / f"{pm.rendered.model.stem}.sql"
         path.parent.mkdir(parents=True, exist_ok=True)
-        header = (f"-- model: {name}  materialized: {pm.materialization.NAME}  format: {pm.format.name}\n"
+        materialized = pm.materialization.NAME + (f" (fallback for {pm.replaces})" if pm.replaces else "")
+        header = (f"-- model: {name}  materialized: {materialized}  format: {pm.format.name}\n"
                   f"-- relation: {pm.relation}\n")
         path.write_text(redact(header + pm.rendered.sql.strip() + "\n"), encoding="utf-8")
         written.append(path)
     return written
+
+
+def _check_streamable(r: RenderedModel, where: Location | None) -> None:
+    """A streaming model needs at least one source that can be read as a stream, and only such sources."""
+    from sqlingest.sources import SOURCES
+
+    if not r.sources:
+        raise ModelCompileError("materialized='streaming' needs a streaming source ({{ source(...) }} of a kafka "
+                                "source contract)", location=where)
+    for contract in r.sources:
+        kind = contract.source.format if contract.source else "?"
+        if not getattr(SOURCES.load(kind), "STREAMING", False):
+            raise UnsupportedCombination(
+                f"source {contract.name} ({kind}) cannot be read as a stream", location=where,
+                hint="stream from kafka; read files, jdbc, http or kinesis sources with materialized='append'")

@@ -50,7 +50,13 @@ class TargetConfig(Strict):
     catalog: CatalogConfig = Field(default_factory=CatalogConfig)
     format: FormatName = "iceberg"
     threads: int = Field(default=1, ge=1, le=32)
+    #: replacements for materializations the target's table format cannot run, declared explicitly:
+    #: ``{merge: rebuild}`` rebuilds such a model's table in full on every run (docs/catalogs.md)
+    fallbacks: dict[Literal["merge", "scd1", "scd2", "insert_overwrite"], Literal["rebuild"]] = \
+        Field(default_factory=dict)
     vars: dict[str, Any] = Field(default_factory=dict)
+    #: where streaming models keep their checkpoints (one folder per model); default: <state_dir>/checkpoints/<target>
+    checkpoints: str | None = None
 
 
 class LayerConfig(Strict):

@@ -21,7 +21,7 @@ Action = Literal["fail", "warn", "quarantine", "drop"]
 
 CHECK_TYPES = (
     "not_null", "unique", "primary_key", "accepted_values", "range", "regex", "length",
-    "relationships", "row_count", "freshness", "expression", "sql_metric", "sodacl", "anomaly",
+    "relationships", "row_count", "freshness", "expression", "sql_metric", "sodacl", "anomaly", "decodable",
 )
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -26,6 +26,14 @@ def audit_columns(layer: str) -> list[tuple[str, str]]:
 
 QUARANTINE_SUFFIX = "__quarantine"
 
+
+def quarantine_relation(relation: str) -> str:
+    """The quarantine table of ``relation``: ``<relation>__quarantine``, the suffix inside the quotes of a quoted
+    last part (``delta.`/lake/silver/t``` → ``delta.`/lake/silver/t__quarantine```)."""
+    if relation.endswith("`"):
+        return relation[:-1] + QUARANTINE_SUFFIX + "`"
+    return relation + QUARANTINE_SUFFIX
+
 #: ``<table>__quarantine``: rows that failed a quarantine check, with why, when and the original row as JSON.
 QUARANTINE_COLUMNS: list[tuple[str, str]] = [
     ("_failed_checks", "array<string>"),

@@ -355,9 +355,9 @@ def _local_contracts(args: argparse.Namespace, *, required: bool) -> dict[str, d
 
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    from sqlingest.registry.store import canonical_json
+    from sqlingest.registry.store import same_contract
 
-    return canonical_json(a) == canonical_json(b)
+    return same_contract(a, b)
 
 
 def _version_number(text: str) -> int | None:

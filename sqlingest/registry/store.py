@@ -40,6 +40,7 @@ __all__ = [
     "SubjectNotFound",
     "VersionNotFound",
     "canonical_json",
+    "same_contract",
     "contract_to_avro",
     "parse_mode",
     "parse_subject",
@@ -284,7 +285,7 @@ class RegistryStore(ABC):
             domain_check(prepared.domain)
         with self._transaction(subject) as history:
             latest = history.versions[-1] if history.versions else None
-            if latest is not None and canonical_json(latest.contract) == canonical_json(prepared.contract):
+            if latest is not None and same_contract(latest.contract, prepared.contract):
                 return latest, False
             found = _incompatibilities(prepared, history.versions)
             if found:
@@ -335,6 +336,20 @@ def parse_mode(value: Mode | str) -> Mode:
         raise ContractError(
             f"unknown compatibility mode {value!r}", hint=f"modes: {', '.join(m.value for m in Mode)}"
         ) from None
+
+
+def same_contract(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two contract dicts say the same thing under today's contract model: fields added to the model
+    since a version was stored (with their defaults) do not make it differ."""
+    from sqlingest.project.contract import Contract
+
+    def essential(contract: dict[str, Any]) -> str:
+        try:
+            return canonical_json(Contract.model_validate(contract).model_dump(mode="json", exclude_defaults=True))
+        except Exception:  # noqa: BLE001 - an old version the model no longer reads: compare it as stored
+            return canonical_json(contract)
+
+    return canonical_json(a) == canonical_json(b) or essential(a) == essential(b)
 
 
 def canonical_json(value: Any) -> str:

@@ -37,6 +37,9 @@ class ModelConfig(BaseModel):
     partitioned_by: list[str] | None = None
     tags: list[str] = Field(default_factory=list)
     enabled: bool = True
+    #: streaming: how `sqlingest stream` triggers micro-batches ('5 seconds', or 'available_now'); `build` always
+    #: processes what is available and stops
+    trigger: str | None = None
 
     @field_validator("unique_key", "partitioned_by", "tracked_columns", mode="before")
     @classmethod

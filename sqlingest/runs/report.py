@@ -103,6 +103,27 @@ window.addEventListener('load', function () {
 """
 
 
+def _batches(ds: Dataset) -> list[str]:
+    """Streaming models: quality per micro-batch over time, and the micro-batches that failed (with offsets)."""
+    batches = [{**b, "run_id": f"{run['run_id']} batch {b['batch_id']}"}
+               for run in ds.runs for b in run.get("batches") or []]
+    if not batches:
+        return []
+    out = ['<div class="charts">' + _chart("rows per micro-batch", [b for b in batches if b["status"] == "success"],
+                                          ["rows_in", "rows_quarantined", "rows_dropped", "rows_rescued"])
+           + "</div>"]
+    failed = [b for b in batches if b["status"] == "error"][-10:]
+    if failed:
+        out.append("<table><tr><th>failed micro-batch</th><th>start offsets</th><th>end offsets</th>"
+                   "<th>error</th></tr>")
+        out += [f"<tr><td>{html.escape(b['run_id'])}</td>"
+                f"<td>{html.escape(json.dumps(b['offsets']['start']))}</td>"
+                f"<td>{html.escape(json.dumps(b['offsets']['end']))}</td>"
+                f"<td>{html.escape(redact(str(b.get('error') or '')))}</td></tr>" for b in failed]
+        out.append("</table>")
+    return out
+
+
 def render(records: list[dict[str, Any]], *, project: str) -> str:
     """The report's HTML."""
     datasets = collect(records)
@@ -136,7 +157,9 @@ def render(records: list[dict[str, Any]], *, project: str) -> str:
             body.append('<div class="charts">'
                         + _chart("rows per run", ds.runs, ["rows_in", "rows_written", "rows_quarantined",
                                                            "rows_dropped", "rows_rescued"])
-                        + _chart("checks passed (%)", ds.runs, ["checks_passed_pct"]) + "</div></div>")
+                        + _chart("checks passed (%)", ds.runs, ["checks_passed_pct"]) + "</div>")
+            body += _batches(ds)
+            body.append("</div>")
     return ("<!doctype html><html><head><meta charset='utf-8'><title>sqlingest data health</title>"
             f"<style>{STYLE}</style><script>{SCRIPT}</script></head><body>" + "".join(body) + "</body></html>")
 

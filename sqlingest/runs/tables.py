@@ -1,14 +1,18 @@
-"""Run records in the lakehouse: ``<catalog>.sqlingest_meta.model_runs`` and ``…check_results``, appended once per
-run, so runs and quality metrics can be queried (and charted) over time with plain SQL."""
+"""Run records in the lakehouse: ``<catalog>.sqlingest_meta.model_runs``, ``…check_results`` and (streaming models)
+``…stream_batches``, appended once per run, so runs, micro-batches and quality metrics can be queried (and charted)
+over time with plain SQL."""
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING
 
 from sqlingest.runs import RunRecord
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from sqlingest.catalogs import Catalog
 
 META_NAMESPACE = "sqlingest_meta"
 
@@ -23,6 +27,12 @@ CHECK_RESULTS = """
   severity STRING, action STRING, value DOUBLE, message STRING
 """
 
+STREAM_BATCHES = """
+  run_id STRING, model STRING, relation STRING, batch_id BIGINT, started_at TIMESTAMP, status STRING,
+  start_offsets STRING, end_offsets STRING, rows_in BIGINT, rows_written BIGINT, rows_quarantined BIGINT,
+  rows_dropped BIGINT, rows_rescued BIGINT, checks STRING, seconds DOUBLE, error STRING
+"""
+
 
 def _value(value: object) -> float | None:
     try:
@@ -31,15 +41,24 @@ def _value(value: object) -> float | None:
         return None
 
 
-def write_run(spark: SparkSession, record: RunRecord, *, namespace: str, fmt: str) -> None:
-    """Append ``record`` to the run tables in ``namespace`` (``<catalog>.sqlingest_meta``), creating them once."""
+def run_table(catalog: Catalog, table: str) -> str:
+    """The identifier of run table ``table`` (``model_runs`` or ``check_results``) in ``catalog``."""
+    return catalog.relation(META_NAMESPACE, table)
+
+
+def write_run(spark: SparkSession, record: RunRecord, *, catalog: Catalog, fmt: str) -> None:
+    """Append ``record`` to the run tables of ``catalog`` (``<catalog>.sqlingest_meta``), creating them once."""
     from datetime import datetime
 
     from sqlingest.errors import redact
 
-    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
-    for table, ddl in (("model_runs", MODEL_RUNS), ("check_results", CHECK_RESULTS)):
-        spark.sql(f"CREATE TABLE IF NOT EXISTS {namespace}.{table} ({ddl}) USING {fmt}")
+    namespace = catalog.namespace(META_NAMESPACE)
+    if namespace is not None:
+        spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
+    streamed = any(m.batches for m in record.models)
+    for table, ddl in (("model_runs", MODEL_RUNS), ("check_results", CHECK_RESULTS),
+                       *([("stream_batches", STREAM_BATCHES)] if streamed else [])):
+        spark.sql(f"CREATE TABLE IF NOT EXISTS {run_table(catalog, table)} ({ddl}) USING {fmt}")
     started = datetime.fromisoformat(record.started_at)
     finished = datetime.fromisoformat(record.finished_at) if record.finished_at else None
     runs = [(record.run_id, record.command, record.target, started, finished, m.name, m.relation,
@@ -49,7 +68,15 @@ def write_run(spark: SparkSession, record: RunRecord, *, namespace: str, fmt: st
     checks = [(record.run_id, finished, m.name, m.relation, c["name"], c["outcome"], c["severity"],
                c["action"], _value(c.get("value")), redact(str(c.get("message") or "")))
               for m in record.models for c in m.checks]
+    batches = [(record.run_id, m.name, m.relation, int(b["batch_id"]), datetime.fromisoformat(b["started_at"]),
+                b["status"], json.dumps(b["offsets"]["start"]), json.dumps(b["offsets"]["end"]), b.get("rows_in"),
+                b.get("rows_written"), b.get("rows_quarantined"), b.get("rows_dropped"), b.get("rows_rescued"),
+                json.dumps(b.get("checks") or []), float(b.get("seconds") or 0.0),
+                redact(b["error"]) if b.get("error") else b.get("message"))
+               for m in record.models for b in m.batches]
     if runs:
-        spark.createDataFrame(runs, MODEL_RUNS).writeTo(f"{namespace}.model_runs").append()
+        spark.createDataFrame(runs, MODEL_RUNS).writeTo(run_table(catalog, "model_runs")).append()
+    if batches:
+        spark.createDataFrame(batches, STREAM_BATCHES).writeTo(run_table(catalog, "stream_batches")).append()
     if checks:
-        spark.createDataFrame(checks, CHECK_RESULTS).writeTo(f"{namespace}.check_results").append()
+        spark.createDataFrame(checks, CHECK_RESULTS).writeTo(run_table(catalog, "check_results")).append()

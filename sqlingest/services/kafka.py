@@ -336,11 +336,26 @@ def _tail(path: Path, lines: int = 20) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sqlingest.services.kafka")
-    parser.add_argument("action", choices=["start", "stop"])
-    parser.add_argument("--dir", required=True, help="folder of the broker (created if needed)")
+    parser.add_argument("action", choices=["start", "stop", "produce"])
+    parser.add_argument("--dir", help="folder of the broker (created if needed); start/stop")
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--json", action="store_true", help="print every field as JSON")
+    parser.add_argument("--bootstrap", default=os.environ.get("SQLINGEST_KAFKA_BOOTSTRAP"), help="produce: broker")
+    parser.add_argument("--topic", help="produce: the topic (created with --partitions if missing)")
+    parser.add_argument("--partitions", type=int, default=2)
+    parser.add_argument("--file", help="produce: a file of JSON lines, one message each")
     args = parser.parse_args(argv)
+    if args.action == "produce":
+        if not (args.bootstrap and args.topic and args.file):
+            parser.error("produce needs --bootstrap (or SQLINGEST_KAFKA_BOOTSTRAP), --topic and --file")
+        host, _, port = str(args.bootstrap).rpartition(":")
+        service = KafkaService(host=host, port=int(port), controller_port=0, directory=".", pid=0)
+        service.create_topic(args.topic, partitions=args.partitions)
+        lines = [ln for ln in Path(args.file).read_text(encoding="utf-8").splitlines() if ln.strip()]
+        print(f"{service.produce(args.topic, lines)} message(s) sent to {args.topic}")
+        return 0
+    if not args.dir:
+        parser.error(f"{args.action} needs --dir")
     if args.action == "stop":
         return 0 if stop_kafka(args.dir) else 1
     service = start_kafka(args.dir, port=args.port)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlingest.plugins import PluginRegistry
 from sqlingest.project.contract import Contract
@@ -38,6 +38,8 @@ class Source(ABC):
 
     #: True when the reader tracks which inputs were already ingested (``exclude``)
     INCREMENTAL_BY_FILE: ClassVar[bool] = False
+    #: True when :meth:`read_stream` is implemented (``materialized='streaming'``)
+    STREAMING: ClassVar[bool] = False
 
     def __init__(self, contract: Contract, project_dir: Path) -> None:
         assert contract.source is not None
@@ -48,6 +50,18 @@ class Source(ABC):
     @abstractmethod
     def read(self, spark: SparkSession, *, exclude: set[str] | None = None) -> ReadResult:
         """Read the source (skipping inputs in ``exclude``) into declared columns + rescue + source columns."""
+
+    def read_stream(self, spark: SparkSession) -> DataFrame:
+        """A streaming DataFrame with the same columns as :meth:`read` (``materialized='streaming'`` models)."""
+        from sqlingest.errors import UserError
+
+        raise UserError(f"source {self.contract.name}: {self.contract.source.format if self.contract.source else ''} "
+                        "sources cannot be streamed", location=self.contract.location,
+                        hint="stream from kafka or json/csv files, or use materialized='append'")
+
+    def implicit_checks(self, *, streaming: bool) -> list[Any]:
+        """Row checks the reader adds to the model's own (e.g. undecodable messages → quarantine)."""
+        return []
 
 
 SOURCES: PluginRegistry[type[Source]] = PluginRegistry("sources", {

@@ -21,6 +21,7 @@ Python client.
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 CORRUPT = "_corrupt_record"
+#: where ``bootstrap_servers`` comes from when a contract does not set it (``make services`` writes it)
+BOOTSTRAP_ENV = "SQLINGEST_KAFKA_BOOTSTRAP"
 _INPUT = re.compile(r"^kafka:(?P<topic>.+)/(?P<partition>\d+)/(?P<offset>\d+)$")
 _INPUT_SQL = r"^kafka:(.+)/([0-9]+)/([0-9]+)$"
 _META = {"key": "CAST(key AS STRING)", "timestamp": "CAST(timestamp AS STRING)", "topic": "topic",
@@ -43,7 +46,9 @@ State = dict[tuple[str, int], int]
 
 
 class KafkaSource(StatefulSource):
-    """Reads ``topic`` (a name or a list) from ``bootstrap_servers`` by offset ranges."""
+    """Reads ``topic`` (a name or a list) from ``bootstrap_servers`` by offset ranges, or as a stream."""
+
+    STREAMING = True
 
     def topics(self) -> list[str]:
         topic = self.required("topic")
@@ -52,7 +57,10 @@ class KafkaSource(StatefulSource):
     def client_options(self) -> dict[str, str]:
         """``kafka.*`` options for Spark (and for listing offsets): bootstrap servers, security, JAAS secret."""
         opts = {k: str(v) for k, v in self.spec.options.items() if k.startswith("kafka.")}
-        opts["kafka.bootstrap.servers"] = str(self.required("bootstrap_servers"))
+        bootstrap = self.option("bootstrap_servers") or os.environ.get(BOOTSTRAP_ENV)
+        if not bootstrap:
+            raise self.error(f"'bootstrap_servers' is required for kafka sources (or set {BOOTSTRAP_ENV})")
+        opts["kafka.bootstrap.servers"] = str(bootstrap)
         if any("jaas" in k for k in opts):
             raise self.error("kafka.sasl.jaas.config must come from a secret", hint="use jaas_secret: <name>")
         if self.option("jaas_secret"):
@@ -134,6 +142,34 @@ class KafkaSource(StatefulSource):
                .load())
         return ReadResult(self.decode(raw), inputs)
 
+    def read_stream(self, spark: SparkSession) -> Any:
+        """The topic as a Structured Streaming source; positions live in the model's checkpoint.
+
+        ``starting_offsets`` (earliest | latest) applies to the first start only; ``max_offsets_per_trigger`` caps
+        a micro-batch's size.
+        """
+        reader = (spark.readStream.format("kafka").options(**self.client_options())
+                  .option("subscribe", ",".join(self.topics()))
+                  .option("startingOffsets", str(self.option("starting_offsets", "earliest")))
+                  .option("failOnDataLoss", str(self.option("fail_on_data_loss", True)).lower()))
+        if self.option("max_offsets_per_trigger"):
+            reader = reader.option("maxOffsetsPerTrigger", str(int(self.option("max_offsets_per_trigger"))))
+        return self.decode(reader.load())
+
+    def implicit_checks(self, *, streaming: bool) -> list[Any]:
+        """``undecodable: quarantine`` (the default when streaming) sends messages that cannot be decoded to the
+        model's quarantine table — with their raw value and topic/partition/offset — instead of bronze.
+
+        Batch runs keep them in bronze (``rescue``) by default: there the next offset is derived from the rows
+        the table holds, so a quarantined last message would be read again.
+        """
+        from sqlingest.project.contract import Check
+
+        mode = str(self.option("undecodable", "quarantine" if streaming else "rescue"))
+        if mode not in ("quarantine", "rescue"):
+            raise self.error(f"undecodable: '{mode}' is not one of quarantine, rescue")
+        return [Check(type="decodable", name="decodable", action="quarantine")] if mode == "quarantine" else []
+
     def decode(self, raw: Any) -> Any:
         meta = {str(k): str(v) for k, v in (self.option("metadata_columns") or {}).items()}
         unknown = [k for k in meta if k not in _META]
@@ -150,6 +186,13 @@ class KafkaSource(StatefulSource):
                  "'_kafka_offset', CAST(offset AS STRING), '_kafka_key', CAST(key AS STRING))")
         metadata = {col: _META[field] for field, col in meta.items()}
         envelope = str(self.option("envelope", "json"))
+        payload = str(self.option("payload", "json"))
+        if payload == "avro":
+            if envelope != "json":
+                raise self.error("payload: avro works with the plain envelope only")
+            return self.decode_avro(raw, corrupt_info=where, metadata=metadata)
+        if payload != "json":
+            raise self.error(f"unknown payload '{payload}' (json, avro)")
         if envelope == "debezium":
             from sqlingest.sources.cdc import decode_debezium
 
@@ -157,6 +200,26 @@ class KafkaSource(StatefulSource):
         if envelope != "json":
             raise self.error(f"unknown envelope '{envelope}' (json, debezium)")
         return decode_json_values(base, self.contract, corrupt_info=where, metadata=metadata)
+
+    def decode_avro(self, raw: Any, *, corrupt_info: str, metadata: dict[str, str]) -> Any:
+        """Avro values (see :func:`avro_frame`) decoded with the writer's registered schema and resolved to the
+        contract's (Avro schema resolution: added fields get defaults, renamed fields follow aliases).
+        A value that cannot be decoded keeps its bytes (base64) in ``_corrupt_record``."""
+        from sqlingest.validate.conform import conform_typed
+
+        payload = _AvroPayload(self)
+        base = raw.selectExpr("value AS __v", "topic", "partition", "offset", "timestamp", "key",
+                              f"concat('kafka:', topic, '/', partition, '/', offset) AS {SOURCE_FILE_COLUMN}")
+        decoded = base.withColumn("__r", payload.struct("__v"))
+        declared = [c.name for c in self.contract.columns]
+        cols = [f"coalesce(__r.{quote(n)}, {metadata[n]})" if n in metadata else f"__r.{quote(n)}" for n in declared]
+        projected = decoded.selectExpr(
+            *[f"{c} AS {quote(n)}" for c, n in zip(cols, declared)],
+            f"CASE WHEN __r IS NULL THEN to_json(map_concat(map('{CORRUPT}', coalesce(base64(__v), '<tombstone>')), "
+            f"{corrupt_info})) END AS _rescued_data",
+            SOURCE_FILE_COLUMN,
+        )
+        return conform_typed(projected, self.contract)
 
 
 def decode_json_values(base: Any, contract: Any, *, corrupt_info: str, metadata: dict[str, str],
@@ -183,3 +246,50 @@ def decode_json_values(base: Any, contract: Any, *, corrupt_info: str, metadata:
         SOURCE_FILE_COLUMN,
     )
     return conform_strings(projected, contract, present=declared, corrupt=CORRUPT, undeclared_map="__undeclared")
+
+
+AVRO_MAGIC = 0
+
+
+def avro_frame(version: int, body: bytes) -> bytes:
+    """A message value in sqlingest's Avro framing: magic byte 0, the writer's registry version as a big-endian
+    int32, then the Avro binary body (the Confluent wire format, with the subject version as schema id)."""
+    return bytes([AVRO_MAGIC]) + int(version).to_bytes(4, "big") + body
+
+
+class _AvroPayload:
+    """Decodes Avro message values against the registry history of the source contract's subject."""
+
+    def __init__(self, source: KafkaSource) -> None:
+        from sqlingest.registry.file_store import FileStore
+        from sqlingest.registry.store import SubjectNotFound, contract_to_avro
+
+        self.source = source
+        subject = str(source.option("subject", f"source:{source.contract.name}"))
+        store = FileStore(source.project_dir)
+        try:
+            history = store.history(subject)
+        except SubjectNotFound:
+            history = []
+        if not history:
+            raise source.error(f"payload: avro: the registry has no version of '{subject}'",
+                               hint="publish the contract: sqlingest contracts publish")
+        self.writers = {v.version: json.dumps(contract_to_avro(v.contract)) for v in history}
+        # the reader's schema is the contract itself (compile already refused contracts that break the history)
+        self.reader = json.dumps(contract_to_avro(source.contract.model_dump(mode="json", exclude_none=True)))
+
+    def struct(self, value: str) -> Any:
+        """A column: the decoded record (NULL when the value is not framed, names an unknown version or does not
+        decode with that version's schema)."""
+        from pyspark.sql import functions as F
+        from pyspark.sql.avro.functions import from_avro
+
+        version = F.conv(F.hex(F.substring(F.col(value), 2, 4)), 16, 10).cast("int")
+        body = F.expr(f"substring({value}, 6)")
+        framed = (F.length(F.col(value)) > 5) & (F.substring(F.col(value), 1, 1) == F.unhex(F.lit("00")))
+        out: Any = None
+        for number, writer in sorted(self.writers.items()):
+            decoded = from_avro(body, writer, {"mode": "PERMISSIVE", "avroSchema": self.reader})
+            out = (F.when(framed & (version == number), decoded) if out is None
+                   else out.when(framed & (version == number), decoded))
+        return out

@@ -101,11 +101,13 @@ def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dic
     copy = expression.copy()
     unknown: list[str] = []
     cte_names = {cte.alias_or_name for cte in copy.find_all(exp.CTE)}
+    # relations with quoted parts (path identifiers: delta.`/lake/silver/orders`) as sqlglot names them, unquoted
+    unquoted = {_unquote(k): v for k, v in schema.items() if "`" in k}
     for table in list(copy.find_all(exp.Table)):
         if not table.name or table.name in cte_names and not table.db:
             continue
         full = ".".join(p.name for p in table.parts)
-        cols = schema.get(full)
+        cols = schema.get(full, unquoted.get(full))
         if cols is None:
             unknown.append(full)
             continue
@@ -137,6 +139,11 @@ def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dic
         result.columns.append((select.alias_or_name, spark_type))
     result.errors.extend(check_contract(rendered, result.columns))
     return result
+
+
+def _unquote(identifier: str) -> str:
+    """``delta.`/a/b``` → ``delta./a/b`` (a doubled backtick is a literal one)."""
+    return identifier.replace("``", "\0").replace("`", "").replace("\0", "`")
 
 
 _UNKNOWN_COLUMN = re.compile(r"(?:Unknown column:?|Column) '?\"?(\w+)\"?'?")

@@ -73,3 +73,13 @@ def demo(project):
     for folder in ("contracts", "models", "macros", "data"):
         shutil.copytree(REPO / folder, root / folder)
     return root
+
+
+@pytest.fixture(scope="session")
+def kafka_broker():
+    """One private KRaft broker for the session (a missing service is a failure, not a skip)."""
+    from sqlingest.services.kafka import start_kafka
+
+    service = start_kafka()
+    yield service
+    service.stop()

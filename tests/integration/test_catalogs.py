@@ -51,7 +51,8 @@ def test_support_matrix_doc_is_generated_from_declarations():
 def test_every_catalog_declares_capabilities_for_each_format():
     from sqlingest.catalogs.capabilities import CAPABILITIES
 
-    for name in ("iceberg_jdbc", "iceberg_hadoop", "iceberg_hive", "iceberg_nessie", "hive", "spark_session"):
+    for name in ("iceberg_jdbc", "iceberg_hadoop", "iceberg_hive", "iceberg_nessie", "hive", "spark_session",
+                 "delta_path"):
         cls = CATALOGS.load(name)
         caps = declared(cls)
         assert set(caps) == set(cls.FORMATS) and cls.FORMATS
@@ -158,6 +159,7 @@ COMBOS = [
     Combo("iceberg-hive-metastore", "iceberg_hive", "iceberg", "hms", ("metastore",)),
     Combo("delta-session", "spark_session", "delta", None),
     Combo("parquet-session", "spark_session", "parquet", None),
+    Combo("delta-path", "delta_path", "delta", None),
 ]
 
 
@@ -166,6 +168,8 @@ def catalog_options(combo: Combo, lakehouse, request) -> dict[str, object]:
     root = lakehouse.root
     if combo.catalog_type == "spark_session":
         return {"type": "spark_session", "warehouse": str(root / "spark-warehouse")}
+    if combo.catalog_type == "delta_path":  # tables are folders: a fresh warehouse per test
+        return {"type": "delta_path", "warehouse": str(request.getfixturevalue("tmp_path") / "delta-warehouse")}
     if combo.name == "lake":
         return {"type": "iceberg_jdbc", "name": "lake", "uri": lakehouse.sqlite_uri,
                 "warehouse": lakehouse.warehouse}
@@ -185,7 +189,7 @@ def catalog_options(combo: Combo, lakehouse, request) -> dict[str, object]:
 
 def register(spark, options: dict[str, object], root: Path) -> None:
     """Register an Iceberg catalog in the running session (the session catalog is fixed at start-up)."""
-    if options["type"] == "spark_session":
+    if options["type"] in ("spark_session", "delta_path"):
         return
     catalog = load_catalog(CatalogConfig(**options), root, root)
     catalog.prepare()
@@ -240,9 +244,11 @@ def test_catalog_format_behaviour(combo: Combo, lakehouse, tmp_path, request):
         "data/a.csv": "id,name,qty,seq\n1,a,10,1\n2,b,20,1\n",
     })
     ns = {layer: load_project(root).config.layer(layer).namespace for layer in ("bronze", "silver", "gold")}
-    prefix = f"{combo.name}." if combo.name else "spark_catalog."
-    bronze, silver, gold = (f"{prefix}{ns['bronze']}.items", f"{prefix}{ns['silver']}.items",
-                            f"{prefix}{ns['gold']}.totals")
+    catalog = load_catalog(CatalogConfig(**options), root, root / ".sqlingest")
+    bronze, silver, gold = (catalog.relation(ns["bronze"], "items"), catalog.relation(ns["silver"], "items"),
+                            catalog.relation(ns["gold"], "totals"))
+    if combo.catalog_type == "delta_path":
+        assert bronze == f"delta.`{options['warehouse']}/{ns['bronze']}/items`"
 
     if not merge:  # refused before anything runs
         (root / "models/silver/items.sql").write_text(SILVER_MERGE % {"note": ""})
@@ -356,6 +362,225 @@ def test_demo_iceberg_on_hive_metastore_service(lakehouse, metastore, tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# The repository's demo project, unchanged, on every target of its sqlingest.yml (only --target differs)
+# ----------------------------------------------------------------------------------------------------------------
+
+#: targets whose catalog this session cannot host (a second `lake`, another metastore) build in their own process
+SUBPROCESS_TARGETS = ("pg", "nessie", "hms_parquet")
+DEMO_TARGETS = (*SUBPROCESS_TARGETS, "delta_path")
+#: run-dependent columns (bronze audit), left out when comparing contents across targets
+RUN_COLUMNS = ("_ingested_at", "_run_id", "_batch_id", "_source_file")
+REBUILT = {"silver.customers": "scd2", "silver.orders": "merge", "silver.order_lines": "merge",
+           "silver.products": "merge"}
+
+
+def repo_demo(root: Path) -> Path:
+    """A copy of the demo project exactly as committed, sqlingest.yml included."""
+    root.mkdir(parents=True)
+    shutil.copy(REPO / "sqlingest.yml", root / "sqlingest.yml")
+    for folder in ("contracts", "models", "macros", "data"):
+        shutil.copytree(REPO / folder, root / folder)
+    return root
+
+
+def service_env(target: str, request) -> dict[str, str]:
+    """The environment the demo's targets read their service endpoints from (as `scripts/services.sh` writes)."""
+    if target == "pg":
+        from sqlingest.services.postgres import create_database
+
+        pg = request.getfixturevalue("postgres")
+        return {"SQLINGEST_PG_JDBC_URL": create_database(pg, "demo_pg"), "SQLINGEST_PG_USER": pg.user,
+                "SQLINGEST_PG_PASSWORD": pg.password}
+    if target == "nessie":
+        return {"SQLINGEST_NESSIE_URI": request.getfixturevalue("nessie").api_v2}
+    if target == "hms_parquet":
+        return {"SQLINGEST_HMS_URI": request.getfixturevalue("metastore").uri}
+    return {}
+
+
+@dataclass
+class DemoBuild:
+    target: str
+    root: Path
+    env: dict[str, str]
+    process: subprocess.Popen | None = None
+    output: str = ""
+    returncode: int | None = None
+
+    def wait(self) -> str:
+        if self.process is not None and self.returncode is None:
+            out, err = self.process.communicate(timeout=900)
+            self.output, self.returncode = out + err, self.process.returncode
+        assert self.returncode == 0, self.output[-4000:]
+        return self.output
+
+    def plan(self):
+        from sqlingest.plan import plan_project
+        from sqlingest.project import load_project
+
+        with pytest.MonkeyPatch.context() as mp:
+            for key, value in self.env.items():
+                mp.setenv(key, value)
+            return plan_project(load_project(self.root, target=self.target))
+
+
+def build_in_process(root: Path, *args: str) -> tuple[int, str]:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["build", "--project-dir", str(root), *args])
+    return code, out.getvalue()
+
+
+def contents(session, relations: dict[str, str]) -> dict[str, list[str]]:
+    """Every table's rows (without run-dependent columns), sorted, per model."""
+    out = {}
+    for name, rel in relations.items():
+        df = session.sql(f"SELECT * FROM {rel}")
+        cols = [f"`{c}`" for c in df.columns if c not in RUN_COLUMNS]
+        out[name] = sorted(repr(tuple(r)) for r in df.select(*cols).collect())
+    return out
+
+
+@pytest.fixture(scope="module")
+def demo_builds(lakehouse, request, tmp_path_factory):
+    """The demo built on each selected target — subprocess targets all started at once, so their builds overlap —
+    and, as the reference, on the default dev target (Iceberg on SQLite-JDBC, this session's `lake`)."""
+    selected = {item.callspec.params["target"] for item in request.session.items
+                if getattr(item, "originalname", "") == "test_demo_builds_on_target"}
+    base = tmp_path_factory.mktemp("demo-targets")
+    pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    builds: dict[str, DemoBuild] = {}
+    for target in DEMO_TARGETS:
+        if target not in selected:
+            continue
+        build = builds[target] = DemoBuild(target, repo_demo(base / target), service_env(target, request))
+        if target in SUBPROCESS_TARGETS:
+            env = {**os.environ, **build.env, "PYTHONPATH": pythonpath, "SQLINGEST_SPARK_MASTER": "local[2]",
+                   "SQLINGEST_DRIVER_MEMORY": "1g"}
+            build.process = subprocess.Popen(
+                [sys.executable, "-m", "sqlingest", "build", "--project-dir", str(build.root), "--target", target],
+                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # the reference: the same models, contracts, macros and data on the dev target's catalog type
+        dev = base / "dev"
+        repo_demo(dev)
+        uid = uuid.uuid4().hex[:8]
+        (dev / "sqlingest.yml").write_text(
+            "name: retail_demo\nvars: {currency: EUR}\nlayers:\n"
+            + "".join(f"  {layer}: {{namespace: {layer}_{uid}}}\n" for layer in ("bronze", "silver", "gold"))
+            + f"targets:\n  dev:\n{lakehouse.target()}")
+        code, out = build_in_process(dev)
+        assert code == 0, out
+        reference = DemoBuild("dev", dev, {})
+        reference.returncode, reference.output = code, out
+        builds["dev"] = reference
+        if "delta_path" in builds:  # no catalog to clash with: built in this session
+            build = builds["delta_path"]
+            build.returncode, build.output = build_in_process(build.root, "--target", "delta_path")
+        yield builds
+    finally:
+        for build in builds.values():
+            if build.process is not None and build.process.poll() is None:
+                build.process.kill()
+                build.process.communicate()
+
+
+def readable(build: DemoBuild, spark) -> tuple[object, dict[str, str]]:
+    """A session that can read the tables ``build`` wrote, and each model's relation in it."""
+    plan = build.plan()
+    relations = {name: pm.relation for name, pm in plan.models.items()}
+    if build.target in ("pg", "nessie"):
+        # the target's catalog is named `lake` like this session's: a new session gets its own catalog settings
+        session = spark.newSession()
+        for key, value in plan.catalog.spark_conf().items():
+            if key.startswith("spark.sql.catalog."):
+                session.conf.set(key, value)
+        return session, relations
+    if build.target == "hms_parquet":
+        # written through the metastore service; this session's metastore is another: read the files by path
+        warehouse = plan.catalog.warehouse_dir()
+        return spark, {name: f"parquet.`{warehouse}/{pm.namespace}.db/{pm.table}`"
+                       for name, pm in plan.models.items()}
+    return spark, relations
+
+
+@slow
+@pytest.mark.parametrize("target", DEMO_TARGETS)
+def test_demo_builds_on_target(target, demo_builds, lakehouse):
+    """`sqlingest build --target <target>` on the committed demo project: every table (bronze, silver, gold,
+    without run-dependent audit columns) holds the same rows as on the dev target."""
+    build = demo_builds[target]
+    output = build.wait()
+    assert "11 model(s)" in output and "0 failed" in output
+    spark = lakehouse.spark
+    reference = contents(*readable(demo_builds["dev"], spark))
+    session, relations = readable(build, spark)
+    assert daily_revenue(session, relations["gold.daily_revenue"]) == DAILY_REVENUE
+    got = contents(session, relations)
+    assert set(got) == set(reference)
+    for name in sorted(reference):
+        assert got[name] == reference[name], f"{name} differs from the dev target's"
+    assert all(reference.values()) and len(got["silver.orders"]) == 19
+
+    if target == "hms_parquet":  # merge/scd2 refused on Parquet; the target's fallbacks replace them, visibly
+        for name, materialization in REBUILT.items():
+            assert (f"fallback: {name}: materialized='{materialization}' → full rebuild on every run "
+                    f"(parquet tables cannot run {materialization}") in output
+        record = json.loads(max((build.root / ".sqlingest" / "runs").glob("*.json")).read_text())
+        assert {m["name"]: m["materialization"] for m in record["models"] if m["name"] in REBUILT} == \
+            dict.fromkeys(REBUILT, "rebuild")
+    if target == "delta_path":  # tables, quarantine and run log are folders under the warehouse
+        warehouse = build.root / ".sqlingest" / "delta-warehouse"
+        assert relations["silver.orders"] == f"delta.`{warehouse}/silver/orders`"
+        assert spark.sql(f"SELECT * FROM delta.`{warehouse}/silver/order_lines__quarantine`").count() == 1
+        runs = spark.sql(f"SELECT model, status FROM delta.`{warehouse}/sqlingest_meta/model_runs`").collect()
+        assert len(runs) == 11 and {r["status"] for r in runs} <= {"success", "warn"}
+
+
+def test_delta_path_restore_replace_and_full_refresh(lakehouse, tmp_path):
+    """Path-based Delta: a failing check restores the table to its previous version; a `table` model whose schema
+    changes replaces its table; --full-refresh deletes the table's folder and rebuilds it from scratch."""
+    warehouse = tmp_path / "wh"
+    root = write_files(tmp_path / "proj", {
+        "sqlingest.yml": ("name: p\nlayers:\n  gold: {require_contract: false}\ntargets:\n  dev:\n"
+                          f"    catalog: {{type: delta_path, warehouse: '{warehouse}'}}\n    format: delta\n"),
+        "models/gold/totals.sql": "SELECT COUNT(*) AS n FROM {{ ref('bronze.items') }}\n",
+        "contracts/p/items.source.yml": (
+            "name: p.items\nlayer: source\nsource: {format: csv, path: data/*.csv}\n"
+            "columns:\n  - {name: id, type: bigint}\n  - {name: qty, type: int}\n"),
+        "contracts/p/items.bronze.yml": (
+            "name: p.items\nlayer: bronze\ncolumns:\n  - {name: id, type: bigint}\n  - {name: qty, type: int}\n"
+            "checks:\n  - {type: range, column: qty, min: 0}\n"),
+        "models/bronze/items.sql": "{{ config(materialized='append') }}\nSELECT * FROM {{ source('p', 'items') }}\n",
+        "data/a.csv": "id,qty\n1,5\n2,6\n",
+    })
+    spark = lakehouse.spark
+    rel = f"delta.`{warehouse}/bronze/items`"
+    assert build_in_process(root)[0] == 0
+    assert rows(spark, rel, "id, qty") == [(1, 5), (2, 6)]
+    gold = f"delta.`{warehouse}/gold/totals`"
+    assert rows(spark, gold, "*") == [(2,)]
+    (root / "models/gold/totals.sql").write_text("SELECT COUNT(*) AS n, SUM(qty) AS qty FROM {{ ref('bronze.items') }}")
+    assert build_in_process(root, "--select", "gold.totals")[0] == 0
+    assert rows(spark, gold, "*") == [(2, 11)]  # replaced with the new schema, history kept
+    assert len(spark.sql(f"DESCRIBE HISTORY {gold}").collect()) >= 3
+    (root / "data/b.csv").write_text("id,qty\n3,-1\n")
+    code, out = build_in_process(root)
+    assert code == 1 and "table restored to its previous version" in out
+    assert rows(spark, rel, "id, qty") == [(1, 5), (2, 6)]
+    history = spark.sql(f"DESCRIBE HISTORY {rel}").collect()
+    assert history[0]["operation"] == "RESTORE" and len(history) >= 3
+    (root / "data/b.csv").write_text("id,qty\n3,7\n")
+    assert build_in_process(root, "--full-refresh")[0] == 0
+    assert rows(spark, rel, "id, qty") == [(1, 5), (2, 6), (3, 7)]
+    assert [r["operation"] for r in spark.sql(f"DESCRIBE HISTORY {rel}").collect()][-1] == "CREATE TABLE"
+    assert len(spark.sql(f"DESCRIBE HISTORY {rel}").collect()) == 2  # a new table: create, then the append
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Write-audit-publish on Nessie
 # ----------------------------------------------------------------------------------------------------------------
 
@@ -446,3 +671,52 @@ def test_cli_branch_write_audit_publish(lakehouse, nessie, tmp_path):
     project = load_project(root)
     spark = build_session(project.target.spark, load_catalog(project.target.catalog, root, project.state_dir))
     assert sorted(r[0] for r in spark.sql(f"SELECT id FROM wap_{uid}_3.bronze.items").collect()) == [1, 2]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# `sqlingest compile --live` on Nessie and on a Hive Metastore (pyiceberg, no JVM)
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("catalog_type", ["iceberg_nessie", "iceberg_hive"])
+def test_compile_live_reads_nessie_and_hive_metastore(catalog_type, lakehouse, tmp_path, request, capsys):
+    """Tables built through Spark are read back without a JVM: in sync, then a compatible change (evolve in place),
+    then an incompatible one (exit 2)."""
+    uid = uuid.uuid4().hex[:8]
+    name = f"live_{uid}"
+    if catalog_type == "iceberg_nessie":
+        options = {"type": catalog_type, "name": name, "uri": request.getfixturevalue("nessie").api_v2, "ref": "main",
+                   "warehouse": str(tmp_path / "wh")}
+    else:
+        options = {"type": catalog_type, "name": name, "uri": request.getfixturevalue("metastore").uri,
+                   "warehouse": str(tmp_path / "wh")}
+    root = write_files(tmp_path / "proj", {
+        "sqlingest.yml": (f"name: t\nlayers:\n  bronze: {{namespace: b_{uid}}}\n  silver: {{namespace: s_{uid}}}\n"
+                          f"targets:\n  dev:\n    catalog: {yaml_flow(options)}\n    format: iceberg\n"),
+        "contracts/s/items.source.yml": SOURCE % {"extra": ""},
+        "contracts/s/items.bronze.yml": BRONZE % {"extra": ""},
+        "contracts/s/items.silver.yml": SILVER % {"extra": ""},
+        "models/bronze/items.sql": BRONZE_MODEL,
+        "models/silver/items.sql": SILVER_MERGE % {"note": ""},
+        "data/a.csv": "id,name,qty,seq\n1,a,10,1\n",
+    })
+    capsys.readouterr()
+    assert main(["compile", "--project-dir", str(root), "--live"]) == 0
+    out = capsys.readouterr().out
+    assert f"{'bronze.items':<28} create {name}.b_{uid}.items" in out
+    assert main(["build", "--project-dir", str(root)]) == 0
+    capsys.readouterr()
+    assert main(["compile", "--project-dir", str(root), "--live"]) == 0
+    out = capsys.readouterr().out
+    assert f"{'bronze.items':<28} in sync" in out and f"{'silver.items':<28} in sync" in out
+
+    contract = root / "contracts/s/items.silver.yml"
+    contract.write_text(SILVER % {"extra": NOTE})
+    (root / "models/silver/items.sql").write_text(SILVER_MERGE % {"note": ", CAST(NULL AS STRING) AS note"})
+    assert main(["compile", "--project-dir", str(root), "--live"]) == 0
+    assert f"{'silver.items':<28} evolve in place: ADD COLUMN `note` STRING AFTER `seq`" in capsys.readouterr().out
+    contract.write_text((SILVER % {"extra": ""}).replace("{name: qty, type: int}", "{name: qty, type: string}"))
+    (root / "models/silver/items.sql").write_text(
+        SILVER_MERGE.replace("qty, seq", "CAST(qty AS STRING) AS qty, seq") % {"note": ""})
+    assert main(["compile", "--project-dir", str(root), "--live"]) == 2
+    assert f"{'silver.items':<28} incompatible: needs ALTER TABLE" in capsys.readouterr().out

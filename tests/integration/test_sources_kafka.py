@@ -38,13 +38,9 @@ columns:
 MODEL = "{{ config(materialized='append') }}\nSELECT * FROM {{ source('ev', 'clicks') }}\n"
 
 
-@pytest.fixture(scope="module")
-def broker():
-    from sqlingest.services.kafka import start_kafka
-
-    service = start_kafka()  # a missing service is a failure, not a skip: `make test` installs what is needed
-    yield service
-    service.stop()
+@pytest.fixture
+def broker(kafka_broker):
+    return kafka_broker
 
 
 def good(i):

@@ -273,3 +273,103 @@ def test_model_can_pin_a_published_contract_version(make_project):
     model.write_text(model.read_text().replace("contract_version=1", "contract_version=7"))
     with pytest.raises(UserError, match="v7 is not published"):
         plan_project(load_project(root))
+
+
+PARQUET = CONFIG + "targets:\n  dev:\n    catalog: {type: spark_session}\n    format: parquet\n"
+
+
+def test_merge_on_parquet_refusal_names_the_fallback(make_project, capsys):
+    root = make_project(FILES, config=PARQUET)
+    assert main(["compile", "--project-dir", str(root)]) == 2
+    err = capsys.readouterr().err
+    assert "models/silver/orders.sql:1:1: materialized='merge' needs merge, which parquet tables do not support" in err
+    assert "or declare the replacement in the target: fallbacks: {merge: rebuild}" in err
+
+
+def test_declared_fallback_replaces_merge_with_a_rebuild(make_project, capsys):
+    root = make_project(FILES, config=PARQUET + "    fallbacks: {merge: rebuild}\n")
+    p = plan_project(load_project(root))
+    silver = p.models["silver.orders"]
+    assert (silver.materialization.NAME, silver.replaces, silver.unique_key) == ("rebuild", "merge", ["id"])
+    assert not silver.materialization.INCREMENTAL  # every run reads the model's whole input
+    assert p.models["bronze.orders"].replaces is None
+    assert p.fallbacks == [("silver.orders: materialized='merge' → full rebuild on every run (parquet tables cannot "
+                            "run merge; target dev declares fallbacks: {merge: rebuild})")]
+    assert main(["compile", "--project-dir", str(root)]) == 0
+    assert "fallback: silver.orders: materialized='merge' → full rebuild" in capsys.readouterr().out
+    header = (root / "target/compiled/silver/orders.sql").read_text().splitlines()[0]
+    assert header == "-- model: silver.orders  materialized: rebuild (fallback for merge)  format: parquet"
+
+
+def test_rebuild_templates_compute_latest_rows_and_scd2_versions(make_project):
+    from sqlingest.materializations import REBUILDS, WriteContext
+
+    ctx = WriteContext("lake.s.t", "stage", "", ["id", "tier", "ts", "deleted"], unique_key=["id"], ordering="ts",
+                       delete_flag="deleted", tracked_columns=["tier"])
+    [latest] = REBUILDS["merge"]().statements(ctx)
+    assert latest.startswith("INSERT OVERWRITE TABLE lake.s.t\nSELECT id, tier, ts, deleted\n")
+    assert "ORDER BY ts DESC NULLS LAST, coalesce(deleted, false) DESC, xxhash64(id, tier, ts, deleted)" in latest
+    assert latest.rstrip().endswith("WHERE __sqlingest_rn = 1\n  AND NOT coalesce(deleted, false)")
+    [versions] = REBUILDS["scd2"]().statements(ctx)
+    assert versions.startswith("INSERT OVERWRITE TABLE lake.s.t\nSELECT id, tier, ts, deleted, valid_from, "
+                               "valid_to, is_current\n")
+    assert "lag(tier) OVER w <=> tier" in versions and "lag(ts)" not in versions  # tracked columns only
+    assert "lead(__sqlingest_ts) OVER (PARTITION BY id ORDER BY __sqlingest_ts) AS valid_to" in versions
+    assert REBUILDS["scd2"].EXTRA_COLUMNS == (("valid_from", "timestamp"), ("valid_to", "timestamp"),
+                                              ("is_current", "boolean"))
+
+
+def test_fallbacks_accept_only_rebuild(make_project):
+    root = make_project(FILES, config=PARQUET + "    fallbacks: {merge: ignore}\n")
+    with pytest.raises(UserError) as err:
+        load_project(root)
+    assert "targets.dev.fallbacks.merge: Input should be 'rebuild'" in str(err.value)
+    assert str(err.value).startswith("sqlingest.yml:8:17: ")
+
+
+def test_delta_path_relations_are_validated_like_catalog_tables(make_project):
+    config = CONFIG + "targets:\n  dev:\n    catalog: {type: delta_path, warehouse: wh}\n    format: delta\n"
+    root = make_project(FILES, config=config)
+    p = plan_project(load_project(root))
+    assert p.models["silver.orders"].relation == f"delta.`{root.resolve()}/wh/silver/orders`"
+    assert f"FROM delta.`{root.resolve()}/wh/bronze/orders`" in p.models["silver.orders"].rendered.sql
+    assert not p.warnings  # every input's columns were checked
+    assert p.models["gold.by_status"].validated.columns == [("status", "string"), ("n", "bigint")]
+    (root / "models/gold/by_status.sql").write_text(
+        "SELECT stauts, COUNT(*) AS n FROM {{ ref('silver.orders') }} GROUP BY stauts\n")
+    with pytest.raises(UserError, match="models/gold/by_status.sql:1:8: unknown column 'stauts'"):
+        plan_project(load_project(root))
+
+
+def test_quarantine_relation_of_quoted_identifiers():
+    from sqlingest.project.layers import quarantine_relation
+
+    assert quarantine_relation("lake.silver.orders") == "lake.silver.orders__quarantine"
+    assert quarantine_relation("delta.`/w/silver/orders`") == "delta.`/w/silver/orders__quarantine`"
+
+
+def test_every_target_of_the_demo_project_compiles():
+    """The repository's sqlingest.yml: each target's catalog options are valid and every model plans on it."""
+    from tests.conftest import REPO
+
+    project = load_project(REPO)
+    for target in project.config.targets:
+        p = plan_project(load_project(REPO, target=target))
+        assert len(p.models) == 11, target
+        assert bool(p.fallbacks) == (target == "hms_parquet"), target
+
+
+def test_streaming_needs_a_streamable_source_and_a_transactional_format(make_project, capsys):
+    files = {**FILES, "models/bronze/orders.sql": "{{ config(materialized='streaming') }}\n"
+                                                  "SELECT * FROM {{ source('shop', 'orders') }}\n"}
+    root = make_project(files)
+    assert main(["compile", "--project-dir", str(root), "--select", "bronze.orders"]) == 2
+    err = capsys.readouterr().err
+    assert "models/bronze/orders.sql:1:1" in err and "source shop.orders (csv) cannot be read as a stream" in err
+
+    kafka = FILES["contracts/shop/orders.source.yml"].replace("{format: csv, path: data/*.csv}",
+                                                                "{format: kafka, topic: orders}")
+    root = make_project({**files, "contracts/shop/orders.source.yml": kafka}, config="name: t\ndefault_target: p\n"
+                        "targets: {p: {format: parquet, catalog: {type: spark_session}}}\n")
+    assert main(["compile", "--project-dir", str(root), "--select", "bronze.orders"]) == 2
+    assert "materialized='streaming' needs commits, which parquet tables do not support" in capsys.readouterr().err

@@ -1,4 +1,6 @@
-CREATE {{ 'OR REPLACE' if replace else '' }} TABLE {{ '' if replace else 'IF NOT EXISTS' }} {{ relation }} (
+{#- A path-based Delta table (delta.`/…`) with a new schema can only be replaced with REPLACE TABLE: Delta refuses
+    CREATE OR REPLACE on a path whose schema differs. The runner replaces only tables that exist. -#}
+{%- if replace and relation.startswith('delta.`') %}REPLACE{% else %}CREATE {{ 'OR REPLACE' if replace else '' }}{% endif %} TABLE {{ '' if replace else 'IF NOT EXISTS' }} {{ relation }} (
   {{ columns_ddl }}
 )
 USING {{ format }}

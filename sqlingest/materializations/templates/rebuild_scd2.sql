@@ -1,0 +1,63 @@
+{#- scd2 as a full rebuild, for table formats without MERGE (only where the target declares
+    fallbacks: {scd2: rebuild}). The staged rows are the model's complete input; the version chains are computed
+    exactly as scd2.sql computes them for keys without history, and replace the whole table:
+      1. each row is an event at CAST(ordering AS TIMESTAMP) (a row without one fails the write): an upsert, or a
+         delete when the delete flag is true;
+      2. one event per key and instant: a delete wins, then the smallest hash of the values;
+      3. changes: an upsert whose tracked columns equal the previous event's is dropped (LAG), a delete counts only
+         right after an upsert;
+      4. versions: each remaining upsert, valid from its instant until the next remaining event (LEAD);
+         is_current = valid_to IS NULL.
+    One INSERT OVERWRITE, so one commit where the format has commits. -#}
+{%- set tracked = tracked_columns | reject('in', [ordering, delete_flag]) | list %}
+{%- macro cols(alias='') -%}
+{% for c in columns %}{{ alias }}{{ c }}{{ ', ' if not loop.last }}{% endfor %}
+{%- endmacro %}
+INSERT OVERWRITE TABLE {{ relation }}
+SELECT {{ cols() }}, valid_from, valid_to, is_current
+FROM (
+  WITH events AS (
+    SELECT {{ cols() }},
+      CASE WHEN CAST({{ ordering }} AS TIMESTAMP) IS NULL
+        THEN raise_error('scd2 {{ relation | replace("'", "") }}: a row has no {{ ordering | replace("'", "") }} (the ordering column) and cannot be placed in history')
+        ELSE CAST({{ ordering }} AS TIMESTAMP)
+      END AS __sqlingest_ts,
+      {{ ('coalesce(' ~ delete_flag ~ ', false)') if delete_flag else 'false' }} AS __sqlingest_del
+    FROM {{ stage }}
+  ),
+  deduped AS (
+    SELECT * FROM (
+      SELECT *, row_number() OVER (
+        PARTITION BY {{ unique_key | join(', ') }}, __sqlingest_ts
+        ORDER BY __sqlingest_del DESC, xxhash64({{ cols() }})
+      ) AS __sqlingest_rn
+      FROM events
+    )
+    WHERE __sqlingest_rn = 1
+  ),
+  changes AS (
+    SELECT * FROM (
+      SELECT *,
+        CASE
+          WHEN __sqlingest_del THEN coalesce(NOT lag(__sqlingest_del) OVER w, false)
+          ELSE coalesce(lag(__sqlingest_del) OVER w, true)
+          {%- if tracked %}
+            OR NOT (
+            {%- for c in tracked %}
+              lag({{ c }}) OVER w <=> {{ c }}{{ ' AND' if not loop.last }}
+            {%- endfor %})
+          {%- endif %}
+        END AS __sqlingest_change
+      FROM deduped
+      WINDOW w AS (PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts)
+    )
+    WHERE __sqlingest_change
+  )
+  SELECT {{ cols() }}, valid_from, valid_to, valid_to IS NULL AS is_current
+  FROM (
+    SELECT {{ cols() }}, __sqlingest_del, __sqlingest_ts AS valid_from,
+      lead(__sqlingest_ts) OVER (PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts) AS valid_to
+    FROM changes
+  )
+  WHERE NOT __sqlingest_del
+) AS versions
