@@ -252,11 +252,11 @@ def _check_streamable(r: RenderedModel, where: Location | None) -> None:
     from sqlingest.sources import SOURCES
 
     if not r.sources:
-        raise ModelCompileError("materialized='streaming' needs a streaming source ({{ source(...) }} of a kafka "
-                                "source contract)", location=where)
+        raise ModelCompileError("materialized='streaming' needs a streaming source ({{ source(...) }} of a kafka, "
+                                "json or csv source contract)", location=where)
     for contract in r.sources:
         kind = contract.source.format if contract.source else "?"
         if not getattr(SOURCES.load(kind), "STREAMING", False):
             raise UnsupportedCombination(
                 f"source {contract.name} ({kind}) cannot be read as a stream", location=where,
-                hint="stream from kafka; read files, jdbc, http or kinesis sources with materialized='append'")
+                hint="stream from kafka, json or csv; read the others with materialized='append'")

@@ -8,7 +8,7 @@ rescued too. Nothing is dropped silently.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlingest.errors import UserError
 from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN
@@ -67,21 +67,43 @@ class _FileSource(Source):
     def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
         raise NotImplementedError
 
+    def stream_reader(self, spark: SparkSession) -> Any:
+        """Spark's file stream source: new files only (seen files are remembered in the checkpoint), late files
+        included whatever their modification time (``maxFileAge``), ``max_files_per_trigger`` per micro-batch."""
+        reader = spark.readStream.option("maxFileAge", "36500d")
+        limit = self.spec.extra.get("max_files_per_trigger")
+        return reader.option("maxFilesPerTrigger", str(int(limit))) if limit else reader
+
 
 class CsvSource(_FileSource):
     """CSV with a header. Columns are matched by header name; extra header columns are rescued."""
 
-    def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
-        from pyspark.sql.types import StringType, StructField, StructType
+    STREAMING = True
 
+    def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
         options = {"header": "true", **{k: str(v) for k, v in self.spec.options.items()}}
         header = options.get("header", "true").lower() == "true"
         if header:
             names = _local_header(files[0], options) or spark.read.options(**options).csv(files[0]).columns
         else:
             names = [c.name for c in self.contract.columns]
+        return self._decode(spark.read, files, names, options)
+
+    def read_stream(self, spark: SparkSession) -> DataFrame:
+        """New CSV files as a stream. Columns are matched by the header of the first file present at start (the
+        contract's column order when there is none yet); later files must have the same header."""
+        options = {"header": "true", **{k: str(v) for k, v in self.spec.options.items()}}
+        names = [c.name for c in self.contract.columns]
+        if options.get("header", "true").lower() == "true":
+            present = self.list_files(spark, None)
+            names = (_local_header(present[0], options) if present else None) or names
+        return self._decode(self.stream_reader(spark), self.paths()[0], names, options)
+
+    def _decode(self, reader: Any, files: list[str] | str, names: list[str], options: dict[str, str]) -> DataFrame:
+        from pyspark.sql.types import StringType, StructField, StructType
+
         schema = StructType([StructField(n, StringType()) for n in names] + [StructField(CORRUPT, StringType())])
-        raw = (spark.read.schema(schema)
+        raw = (reader.schema(schema)
                .options(**options, mode="PERMISSIVE", columnNameOfCorruptRecord=CORRUPT, enforceSchema="true")
                .csv(files)
                .selectExpr("*", f"_metadata.file_path AS {SOURCE_FILE_COLUMN}"))
@@ -109,12 +131,21 @@ def _local_header(uri: str, options: dict[str, str]) -> list[str] | None:
 class JsonSource(_FileSource):
     """JSON lines. Each line is parsed once into a map of raw values; undeclared keys are rescued."""
 
+    STREAMING = True
+
     def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
         if str(self.spec.options.get("multiLine", "false")).lower() == "true":
             raise UserError(f"source {self.contract.name}: multiLine JSON is not supported; use JSON lines",
                             location=self.contract.location)
+        return self._decode(spark.read.text(files))
+
+    def read_stream(self, spark: SparkSession) -> DataFrame:
+        return self._decode(self.stream_reader(spark).text(self.paths()[0]))
+
+    def _decode(self, text: DataFrame) -> DataFrame:
+        """Lines of text (``value``) → declared columns, rescue and ``_source_file``."""
         declared = [c.name for c in self.contract.columns]
-        raw = spark.read.text(files).selectExpr(
+        raw = text.selectExpr(
             "value", "from_json(value, 'map<string,string>') AS __m",
             f"_metadata.file_path AS {SOURCE_FILE_COLUMN}",
         ).where("trim(value) <> ''")

@@ -307,3 +307,60 @@ def test_demo_streaming_model(lakehouse, demo, kafka_broker, monkeypatch, capsys
     assert spark.table(rel).count() == 24 and spark.table(rel + "__quarantine").count() == 1
     paid = spark.sql(f"SELECT order_id, amount FROM {rel} WHERE event = 'paid' ORDER BY order_id").collect()
     assert [(r[0], str(r[1])) for r in paid][:2] == [(1001, "9.90"), (1002, "19.90")]
+
+
+FILE_SRC = """
+name: ev.visits
+layer: source
+source: {format: %(fmt)s, path: %(path)s, max_files_per_trigger: 1}
+columns:
+  - {name: id, type: bigint}
+  - {name: page, type: string}
+"""
+FILE_BRONZE = """
+name: ev.visits
+layer: bronze
+columns:
+  - {name: id, type: bigint}
+  - {name: page, type: string}
+"""
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_file_feed_streams_only_new_and_late_files(lakehouse, project, tmp_path, fmt):
+    import os
+
+    spark = lakehouse.spark
+    feed = tmp_path / f"feed_{fmt}"
+    feed.mkdir()
+
+    def drop(name: str, rows: list[tuple], *, age: float = 0.0, bad: str | None = None) -> None:
+        if fmt == "json":
+            lines = [json.dumps({"id": i, "page": p}) for i, p in rows]
+        else:
+            lines = ["page,id"] + [f"{p},{i}" for i, p in rows]     # header order differs from the contract
+        path = feed / f"{name}.{fmt}"
+        path.write_text("\n".join(lines + ([bad] if bad else [])) + "\n")
+        if age:
+            os.utime(path, (path.stat().st_mtime - age, path.stat().st_mtime - age))
+
+    drop("a", [(1, "/"), (2, "/cart")], bad='{"id": 3, "page"' if fmt == "json" else "/x,not-a-number")
+    drop("b", [(4, "/")])
+    root = project({"contracts/ev/visits.source.yml": FILE_SRC % {"fmt": fmt, "path": f"{feed}/*.{fmt}"},
+                    "contracts/ev/visits.bronze.yml": FILE_BRONZE,
+                    "models/bronze/visits.sql": MODEL.replace("clicks", "visits")})
+    rel = f"lake.{load_project(root).config.layer('bronze').namespace}.visits"
+    assert main(["build", "--project-dir", str(root)]) == 0
+    assert len(last_model(root)["batches"]) == 2                      # one file per micro-batch
+    drop("c", [(5, "/new")])
+    drop("d", [(6, "/late")], age=30 * 86400)                         # arrives now, written a month ago
+    assert main(["build", "--project-dir", str(root)]) == 0
+    table = spark.table(rel)
+    ids = sorted(r["id"] for r in table.where("id IS NOT NULL").collect())
+    assert ids == [1, 2, 4, 5, 6]
+    files = {Path(r["_source_file"].replace("file:", "")).name for r in table.collect()}
+    assert files == {f"a.{fmt}", f"b.{fmt}", f"c.{fmt}", f"d.{fmt}"}
+    bad = [r for r in table.collect() if r["_rescued_data"]] + \
+        [json.loads(r["_row"]) for r in (spark.table(rel + "__quarantine").collect()
+                                         if spark.catalog.tableExists(rel + "__quarantine") else [])]
+    assert len(bad) == 1                                              # the malformed line: rescued, never lost
