@@ -362,10 +362,12 @@ def test_every_target_of_the_demo_project_compiles():
 def test_streaming_needs_a_streamable_source_and_a_transactional_format(make_project, capsys):
     files = {**FILES, "models/bronze/orders.sql": "{{ config(materialized='streaming') }}\n"
                                                   "SELECT * FROM {{ source('shop', 'orders') }}\n"}
-    root = make_project(files)
+    parquet = FILES["contracts/shop/orders.source.yml"].replace("{format: csv, path: data/*.csv}",
+                                                                  "{format: parquet, path: data/*.parquet}")
+    root = make_project({**files, "contracts/shop/orders.source.yml": parquet})
     assert main(["compile", "--project-dir", str(root), "--select", "bronze.orders"]) == 2
     err = capsys.readouterr().err
-    assert "models/bronze/orders.sql:1:1" in err and "source shop.orders (csv) cannot be read as a stream" in err
+    assert "models/bronze/orders.sql:1:1" in err and "source shop.orders (parquet) cannot be read as a stream" in err
 
     kafka = FILES["contracts/shop/orders.source.yml"].replace("{format: csv, path: data/*.csv}",
                                                                 "{format: kafka, topic: orders}")
