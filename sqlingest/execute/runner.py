@@ -336,10 +336,12 @@ class Runner:
             if contract is not None and self.options.run_checks else []
         return [c for c in implicit if c.type not in {d.type for d in declared}] + declared
 
-    def _fuse_checks(self, staged: _Staged, row_checks: list[Check], *, persist: bool = False
+    def _fuse_checks(self, staged: _Staged, row_checks: list[Check], *, persist: bool | None = None
                      ) -> tuple[DataFrame, Any, bool]:
         """Add one failure flag per row check and the quarantine/drop decisions; observe every count in the
-        same pass as the write. Returns (frame, observation, whether the frame was persisted)."""
+        same pass as the write. Returns (frame, observation, whether the frame was persisted).
+
+        ``persist``: cache the frame (True), never (False), or when rows may go to quarantine too (None)."""
         from pyspark.sql import Observation
         from pyspark.sql import functions as F
 
@@ -365,7 +367,7 @@ class Runner:
         metrics += [F.sum(F.col("__q").cast("int")).alias("quarantined"),
                     F.sum(F.col("__d").cast("int")).alias("dropped")]
         frame = frame.observe(observation, *metrics)
-        if persist or any(c.effective_action == "quarantine" for c in row_checks):
+        if persist or (persist is None and any(c.effective_action == "quarantine" for c in row_checks)):
             # two writes (quarantine then table, or table then quarantine clean-up) from one computation
             return frame.persist(), observation, True
         return frame, observation, False

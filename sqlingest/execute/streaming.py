@@ -228,7 +228,10 @@ class StreamingModel:
         self.result.batches.append(entry)
         try:
             self._lookup()
-            if self.committed is not None and batch_id <= self.committed:
+            checks = runner.row_checks(pm, self.implicit)
+            quarantines = any(c.effective_action == "quarantine" for c in checks)
+            replayed = self.committed is not None and batch_id <= self.committed
+            if replayed and not (quarantines and (self.q_committed is None or batch_id > self.q_committed)):
                 entry.update(status="skipped", message="already committed before a restart; not written again")
                 return
             # the micro-batch's plan, run by the model's own session (one catalog instance, no stale caches)
@@ -238,30 +241,43 @@ class StreamingModel:
             if "_batch_id" in local.columns:
                 local = local.withColumn("_batch_id", F.lit(str(batch_id)))
             columns = list(local.columns)
-            checks = runner.row_checks(pm, self.implicit)
-            # The micro-batch is cached and counted first (one pass: every check's count observed), so that a
-            # failing batch writes nothing, an empty quarantine is not committed, and the writes read the cache.
-            frame, observation, _ = runner._fuse_checks(_Staged(local, columns), checks, persist=True)
+            # Checks that can fail the batch are decided before anything is written: the batch is cached and
+            # counted first (every check's count observed in that pass); Delta's writes do not report a DataFrame's
+            # observation, so there too. Otherwise the table write is the only pass over the batch.
+            count_first = any(c.effective_action == "fail" for c in checks) or self.fmt == "delta"
+            frame, observation, persisted = runner._fuse_checks(_Staged(local, columns), checks,
+                                                                persist=count_first)
             counts = ModelResult(pm.name, pm.relation, "batch")
+            options = commit_options(self.fmt, str(self.stream_id), batch_id)
             try:
-                frame.count()
-                runner._counts(observation.get, checks, counts)
-                failed = [c for c in counts.checks if c["failed"]]
-                if failed:
-                    entry["checks"] = counts.checks
-                    raise CheckFailed(
-                        f"micro-batch {batch_id} of {pm.relation}: "
-                        + "; ".join(f"{c['name']} ({c['message']})" for c in failed)
-                        + "; nothing was written, the batch is retried from the same offsets on the next run")
-                options = commit_options(self.fmt, str(self.stream_id), batch_id)
-                if counts.rows_quarantined and (self.q_committed is None or batch_id > self.q_committed):
+                if count_first:
+                    frame.count()
+                    runner._counts(observation.get, checks, counts)
+                    failed = [c for c in counts.checks if c["failed"]]
+                    if failed:
+                        entry["checks"] = counts.checks
+                        raise CheckFailed(
+                            f"micro-batch {batch_id} of {pm.relation}: "
+                            + "; ".join(f"{c['name']} ({c['message']})" for c in failed)
+                            + "; nothing was written, the batch is retried from the same offsets on the next run")
+                if not replayed:
+                    published = frame.where("NOT __q AND NOT __d").select(*[quote(c) for c in columns]) \
+                        if checks else frame
+                    published.writeTo(pm.relation).options(**options).append()
+                    if not count_first:
+                        runner._counts(observation.get, checks, counts)
+                # quarantine after the table (its own commit, also idempotent); a replay of a batch whose table
+                # commit happened but whose quarantine commit did not writes just the quarantine
+                if quarantines and (replayed or counts.rows_quarantined):
                     quarantine = runner._quarantine_table(pm)
                     runner._quarantine_rows(frame, columns, checks).writeTo(quarantine).options(**options).append()
-                published = frame.where("NOT __q AND NOT __d").select(*[quote(c) for c in columns]) \
-                    if checks else frame
-                published.writeTo(pm.relation).options(**options).append()
             finally:
-                frame.unpersist()
+                if persisted:
+                    frame.unpersist()
+            if replayed:
+                entry.update(status="skipped", message="already committed before a restart; its quarantine rows "
+                                                       "were written now")
+                return
             self.committed = batch_id
             entry.update(status="success", rows_in=counts.rows_in, rows_written=counts.rows_written,
                          rows_quarantined=counts.rows_quarantined, rows_dropped=counts.rows_dropped,
