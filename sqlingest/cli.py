@@ -325,7 +325,14 @@ def cmd_run(args: argparse.Namespace, console: Any) -> int:
 
 
 def cmd_stream(args: argparse.Namespace, console: Any) -> int:
-    return _execute(args, console, models=True, checks=True, streaming="continuous")
+    import signal
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        return _execute(args, console, models=True, checks=True, streaming="continuous")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _stop_on_signal(timeout: float | None) -> threading.Event:

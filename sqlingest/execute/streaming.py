@@ -95,14 +95,19 @@ class _Files:
         finally:
             stream.close()
 
-    def exists(self, path: str) -> bool:
-        fs, p = self._fs(path)
-        return bool(fs.exists(p))
-
     def delete(self, path: str) -> None:
         fs, p = self._fs(path)
         if fs.exists(p):
             fs.delete(p, True)
+
+
+def _stop_between_batches(query: Any, wait: float = 120.0) -> None:
+    """Stop ``query`` when no micro-batch is running (a batch interrupted mid-way would be replayed anyway, but a
+    graceful stop should not leave one behind); after ``wait`` seconds stop it regardless."""
+    deadline = time.monotonic() + wait
+    while query.isActive and query.status.get("isTriggerActive") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    query.stop()
 
 
 def _json_lines(text: str | None) -> list[Any]:
@@ -156,7 +161,7 @@ class StreamingModel:
         try:
             while query.isActive:
                 if options.stop is not None and options.stop.is_set():
-                    query.stop()
+                    _stop_between_batches(query)
                     break
                 query.awaitTermination(0.5)
         finally:

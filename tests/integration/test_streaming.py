@@ -364,3 +364,27 @@ def test_file_feed_streams_only_new_and_late_files(lakehouse, project, tmp_path,
         [json.loads(r["_row"]) for r in (spark.table(rel + "__quarantine").collect()
                                          if spark.catalog.tableExists(rel + "__quarantine") else [])]
     assert len(bad) == 1                                              # the malformed line: rescued, never lost
+
+
+def test_stream_command_runs_until_its_timeout_and_stops_between_batches(lakehouse, project, kafka_broker, capsys):
+    import signal
+    import threading
+    import time
+
+    spark, broker = lakehouse.spark, kafka_broker
+    root, topic, rel = make(project, broker)
+    model = root / "models/bronze/clicks.sql"
+    model.write_text(model.read_text().replace("materialized='streaming'",
+                                               "materialized='streaming', trigger='500 milliseconds'"))
+    before = signal.getsignal(signal.SIGINT)
+    late = threading.Timer(12.0, lambda: broker.produce(topic, [good(i) for i in range(3, 5)], partition=1))
+    assert broker.produce(topic, [good(1), good(2)], partition=0) == 2
+    late.start()
+    started = time.monotonic()
+    assert main(["stream", "--project-dir", str(root), "--timeout", "25"]) == 0
+    late.join()
+    assert 25 <= time.monotonic() - started < 90
+    assert signal.getsignal(signal.SIGINT) is before                  # the command gives the handlers back
+    assert_exactly_once(spark, rel, {1, 2, 3, 4})                      # including what arrived while it ran
+    batches = last_model(root)["batches"]
+    assert all(b["status"] == "success" for b in batches) and sum(b["rows_in"] for b in batches) == 4
