@@ -9,6 +9,8 @@ fixtures below and always stopped. Iceberg catalogs are registered in the shared
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
@@ -319,7 +321,8 @@ def build_in_subprocess(root: Path) -> None:
 
 
 SPARK_SMALL = ("    spark: {master: 'local[2]', driver_memory: 1g, conf: {spark.sql.shuffle.partitions: '2', "
-               "spark.ui.enabled: 'false', spark.default.parallelism: '2'}}\n")
+               "spark.ui.enabled: 'false', spark.default.parallelism: '2', "
+               "spark.databricks.delta.snapshotPartitions: '2'}}\n")
 DAILY_REVENUE = [("2024-01-01", 6, 24, Decimal("2167.85")), ("2024-01-02", 7, 35, Decimal("6638.84")),
                  ("2024-01-03", 6, 39, Decimal("7938.51"))]
 
@@ -365,11 +368,15 @@ def test_demo_iceberg_on_hive_metastore_service(lakehouse, metastore, tmp_path):
 # The repository's demo project, unchanged, on every target of its sqlingest.yml (only --target differs)
 # ----------------------------------------------------------------------------------------------------------------
 
-#: targets whose catalog this session cannot host (a second `lake`, another metastore) build in their own process
-SUBPROCESS_TARGETS = ("pg", "nessie", "hms_parquet")
-DEMO_TARGETS = (*SUBPROCESS_TARGETS, "delta_path")
+DEMO_TARGETS = ("pg", "nessie", "hms_parquet", "delta_path")
+#: its tables live in another metastore than this session's (fixed when a session starts): a process of its own
+SUBPROCESS_TARGETS = ("hms_parquet",)
+#: their catalog is named `lake` like this session's: built in a new session of this application (see target_session)
+LAKE_TARGETS = ("pg", "nessie")
 #: run-dependent columns (bronze audit), left out when comparing contents across targets
 RUN_COLUMNS = ("_ingested_at", "_run_id", "_batch_id", "_source_file")
+#: set, it enables the demo's Kafka streaming model (bronze.order_events), which these builds leave out
+KAFKA = "SQLINGEST_KAFKA_BOOTSTRAP"
 REBUILT = {"silver.customers": "scd2", "silver.orders": "merge", "silver.order_lines": "merge",
            "silver.products": "merge"}
 
@@ -398,6 +405,28 @@ def service_env(target: str, request) -> dict[str, str]:
     return {}
 
 
+@contextlib.contextmanager
+def target_session(spark, catalog: str = "lake"):
+    """A new session of this Spark application in which catalog ``catalog`` is not configured, active while the
+    block runs: `sqlingest build` in this process then registers the target's own catalog under that name, as it
+    does in a new process (the test session's `lake` is untouched)."""
+    from pyspark.sql import SparkSession
+
+    session = spark.newSession()
+    prefix = f"spark.sql.catalog.{catalog}"
+    for key, _ in spark.sparkContext.getConf().getAll():
+        if key == prefix or key.startswith(prefix + "."):
+            session.conf.unset(key)
+    jvm = spark.sparkContext._jvm
+    SparkSession._activeSession = session
+    jvm.SparkSession.setActiveSession(session._jsparkSession)
+    try:
+        yield session
+    finally:
+        SparkSession._activeSession = spark
+        jvm.SparkSession.setActiveSession(spark._jsparkSession)
+
+
 @dataclass
 class DemoBuild:
     target: str
@@ -406,6 +435,8 @@ class DemoBuild:
     process: subprocess.Popen | None = None
     output: str = ""
     returncode: int | None = None
+    #: the session an in-process build ran in (None: this test session, or another process)
+    session: object | None = None
 
     def wait(self) -> str:
         if self.process is not None and self.returncode is None:
@@ -418,16 +449,24 @@ class DemoBuild:
         from sqlingest.plan import plan_project
         from sqlingest.project import load_project
 
+        with self.environment():
+            return plan_project(load_project(self.root, target=self.target))
+
+    def build_here(self, *args: str) -> None:
+        """`sqlingest build --target <target>` in this process."""
+        with self.environment():
+            self.returncode, self.output = build_in_process(self.root, "--target", self.target, *args)
+
+    @contextlib.contextmanager
+    def environment(self):
         with pytest.MonkeyPatch.context() as mp:
+            mp.delenv(KAFKA, raising=False)
             for key, value in self.env.items():
                 mp.setenv(key, value)
-            return plan_project(load_project(self.root, target=self.target))
+            yield
 
 
 def build_in_process(root: Path, *args: str) -> tuple[int, str]:
-    import contextlib
-    import io
-
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main(["build", "--project-dir", str(root), *args])
@@ -446,23 +485,21 @@ def contents(session, relations: dict[str, str]) -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def demo_builds(lakehouse, request, tmp_path_factory):
-    """The demo built on each selected target — subprocess targets all started at once, so their builds overlap —
-    and, as the reference, on the default dev target (Iceberg on SQLite-JDBC, this session's `lake`)."""
+    """The committed demo built with `--target <target>` for each selected target, and, as the reference, on the
+    dev target's catalog type (Iceberg on SQLite-JDBC: this session's `lake`). A target whose metastore differs
+    from this session's builds in its own process, started first so that it overlaps with the builds here."""
     selected = {item.callspec.params["target"] for item in request.session.items
                 if getattr(item, "originalname", "") == "test_demo_builds_on_target"}
     base = tmp_path_factory.mktemp("demo-targets")
     pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-    builds: dict[str, DemoBuild] = {}
-    for target in DEMO_TARGETS:
-        if target not in selected:
-            continue
-        build = builds[target] = DemoBuild(target, repo_demo(base / target), service_env(target, request))
-        if target in SUBPROCESS_TARGETS:
-            env = {**os.environ, **build.env, "PYTHONPATH": pythonpath, "SQLINGEST_SPARK_MASTER": "local[2]",
-                   "SQLINGEST_DRIVER_MEMORY": "1g"}
+    builds = {t: DemoBuild(t, repo_demo(base / t), service_env(t, request)) for t in DEMO_TARGETS if t in selected}
+    for build in builds.values():
+        if build.target in SUBPROCESS_TARGETS:
+            env = {**{k: v for k, v in os.environ.items() if k != KAFKA}, **build.env, "PYTHONPATH": pythonpath,
+                   "SQLINGEST_SPARK_MASTER": "local[2]", "SQLINGEST_DRIVER_MEMORY": "1g"}
             build.process = subprocess.Popen(
-                [sys.executable, "-m", "sqlingest", "build", "--project-dir", str(build.root), "--target", target],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                [sys.executable, "-m", "sqlingest", "build", "--project-dir", str(build.root), "--target",
+                 build.target], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         # the reference: the same models, contracts, macros and data on the dev target's catalog type
         dev = base / "dev"
@@ -472,14 +509,16 @@ def demo_builds(lakehouse, request, tmp_path_factory):
             "name: retail_demo\nvars: {currency: EUR}\nlayers:\n"
             + "".join(f"  {layer}: {{namespace: {layer}_{uid}}}\n" for layer in ("bronze", "silver", "gold"))
             + f"targets:\n  dev:\n{lakehouse.target()}")
-        code, out = build_in_process(dev)
-        assert code == 0, out
-        reference = DemoBuild("dev", dev, {})
-        reference.returncode, reference.output = code, out
-        builds["dev"] = reference
-        if "delta_path" in builds:  # no catalog to clash with: built in this session
-            build = builds["delta_path"]
-            build.returncode, build.output = build_in_process(build.root, "--target", "delta_path")
+        reference = builds["dev"] = DemoBuild("dev", dev, {})
+        reference.build_here()
+        assert reference.returncode == 0, reference.output
+        for build in builds.values():
+            if build.target in LAKE_TARGETS:
+                with target_session(lakehouse.spark) as session:
+                    build.session = session
+                    build.build_here()
+            elif build.target not in SUBPROCESS_TARGETS and build.returncode is None:
+                build.build_here()  # delta_path: no catalog to register
         yield builds
     finally:
         for build in builds.values():
@@ -492,19 +531,12 @@ def readable(build: DemoBuild, spark) -> tuple[object, dict[str, str]]:
     """A session that can read the tables ``build`` wrote, and each model's relation in it."""
     plan = build.plan()
     relations = {name: pm.relation for name, pm in plan.models.items()}
-    if build.target in ("pg", "nessie"):
-        # the target's catalog is named `lake` like this session's: a new session gets its own catalog settings
-        session = spark.newSession()
-        for key, value in plan.catalog.spark_conf().items():
-            if key.startswith("spark.sql.catalog."):
-                session.conf.set(key, value)
-        return session, relations
     if build.target == "hms_parquet":
         # written through the metastore service; this session's metastore is another: read the files by path
         warehouse = plan.catalog.warehouse_dir()
         return spark, {name: f"parquet.`{warehouse}/{pm.namespace}.db/{pm.table}`"
                        for name, pm in plan.models.items()}
-    return spark, relations
+    return build.session or spark, relations
 
 
 @slow
