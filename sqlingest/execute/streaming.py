@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 from sqlingest.errors import CheckFailed, ExecutionError
 from sqlingest.formats.commits import commit_options, last_committed
 from sqlingest.project.contract import Check
-from sqlingest.project.layers import QUARANTINE_SUFFIX
+from sqlingest.project.layers import quarantine_relation
 from sqlingest.render import source_view
 from sqlingest.runs import ModelResult
 from sqlingest.sources import load_source
@@ -214,7 +214,7 @@ class StreamingModel:
         if not self.stream_id:
             raise ExecutionError(f"checkpoint {self.checkpoint} has no query id")
         self.committed = last_committed(self.spark, self.fmt, self.pm.relation, self.stream_id)
-        quarantine = self.pm.relation + QUARANTINE_SUFFIX
+        quarantine = quarantine_relation(self.pm.relation)
         if self.spark.catalog.tableExists(quarantine):
             self.q_committed = last_committed(self.spark, self.fmt, quarantine, self.stream_id)
         self.looked_up = True

@@ -10,9 +10,10 @@ from sqlingest.project import load_project
 
 
 def tables(root):
-    project = load_project(root)
-    ns = {layer: project.config.layer(layer).namespace for layer in ("bronze", "silver", "gold")}
-    return {name: f"lake.{ns[name.split('.')[0]]}.{name.split('.')[1]}" for name in project.models}
+    """The tables of the project's enabled models (the Kafka demo model is disabled without a broker)."""
+    from sqlingest.plan import plan_project
+
+    return {name: pm.relation for name, pm in plan_project(load_project(root)).models.items()}
 
 
 def snapshot(spark, rels, *, drop=("_ingested_at",)):
