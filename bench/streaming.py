@@ -14,7 +14,8 @@ tables of the same catalog and SparkSession:
 Two measures:
 
 1. **throughput** — ``--records`` messages already in the topic, drained with ``availableNow`` in micro-batches of
-   at most ``--per-batch`` offsets; records/s = records / wall-clock seconds of the query.
+   at most ``--per-batch`` offsets (sqlingest: the whole ``sqlingest run`` call); records/s = records / wall-clock
+   seconds. Each side first drains ``--warmup`` records of another topic, untimed (JIT, class loading).
 2. **latency** — the query runs continuously (``processingTime`` trigger ``--trigger``) while a producer sends
    ``--rate`` messages/s for ``--seconds``; per record, latency = commit time of the Iceberg snapshot that added it
    − the message's Kafka timestamp; p50/p95/max reported.
@@ -154,7 +155,7 @@ def latencies(spark: Any, table: str) -> dict[str, float]:
     row = spark.sql(f"""
         WITH added AS (SELECT e.data_file.file_path AS path, s.committed_at
                        FROM {table}.entries e JOIN {table}.snapshots s ON e.snapshot_id = s.snapshot_id
-                       WHERE e.status = 1)
+                       WHERE e.status <> 2)  -- added (1), or existing (0) once manifests were merged
         SELECT percentile_approx(l, 0.5), percentile_approx(l, 0.95), max(l), count(*) FROM (
           SELECT (unix_micros(a.committed_at) - unix_micros(t.kafka_ts)) / 1e6 AS l
           FROM {table} t JOIN added a ON t._file = a.path)""").collect()[0]
@@ -189,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=int, default=2000, help="latency run: messages per second")
     parser.add_argument("--seconds", type=float, default=30.0, help="latency run: how long to produce")
     parser.add_argument("--trigger", default="1 second", help="latency run: processing-time trigger of both sides")
+    parser.add_argument("--warmup", type=int, default=100_000,
+                        help="records each side drains first, untimed (JIT, class loading, catalog caches)")
     parser.add_argument("--driver-memory", default="6g")
     args = parser.parse_args(argv)
 
@@ -202,11 +205,20 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, Any] = {"records": args.records, "per_batch": args.per_batch}
     try:
         # -- throughput: drain a filled topic -------------------------------------------------------------
+        if args.warmup:
+            broker.create_topic("warm", partitions=2)
+            fill_topic(spark, broker.bootstrap, "warm", args.warmup)
+            warm = write_project(WORK / "si-warmup", broker.bootstrap, "warm", args.per_batch, None)
+            (warm / "sqlingest.yml").write_text((warm / "sqlingest.yml").read_text().replace(
+                "bench_si}", "bench_si_warm}"))
+            sqlingest_side(warm, "run", WORK / "si-warmup.log")
+            baseline_query(spark, broker.bootstrap, "warm", args.per_batch, "lake.bench_base_warm.clicks",
+                           WORK / "base-warmup-ck", None).awaitTermination()
         broker.create_topic("tp", partitions=2)
         fill_topic(spark, broker.bootstrap, "tp", args.records)
         root = write_project(WORK / "si-throughput", broker.bootstrap, "tp", args.per_batch, None)
         started = time.perf_counter()
-        sqlingest_side(root, "build", WORK / "si-throughput.log")
+        sqlingest_side(root, "run", WORK / "si-throughput.log")
         si = time.perf_counter() - started
         exactly_once(spark, "lake.bench_si.clicks", args.records)
         started = time.perf_counter()

@@ -49,20 +49,27 @@ USING (
   events AS (
     SELECT {{ cols() }}, __sqlingest_ts, __sqlingest_del, __sqlingest_src FROM batch
     UNION ALL
-    SELECT {{ cols() }}, valid_from, false, 1 FROM history
-    UNION ALL
-    SELECT {{ cols() }}, valid_to, true, 1 FROM history
-    WHERE valid_to IS NOT NULL AND (__sqlingest_next IS NULL OR __sqlingest_next <> valid_to)
+    {#- one pass over history for both kinds of event: its upsert, and its delete when nothing starts at valid_to #}
+    SELECT {{ cols() }}, __sqlingest_e.ts, __sqlingest_e.del, 1
+    FROM history
+    LATERAL VIEW inline(array(
+      named_struct('ts', valid_from, 'del', false),
+      named_struct('ts', CASE WHEN valid_to IS NOT NULL AND (__sqlingest_next IS NULL OR __sqlingest_next <> valid_to)
+                         THEN valid_to END, 'del', true)
+    )) __sqlingest_e AS ts, del
+    WHERE __sqlingest_e.ts IS NOT NULL
   ),
   deduped AS (
+    {#- the first event of each (key, timestamp); partitioned by the key alone and ordered by the timestamp first,
+        so the windows below reuse this shuffle and sort #}
     SELECT * FROM (
-      SELECT *, row_number() OVER (
-        PARTITION BY {{ unique_key | join(', ') }}, __sqlingest_ts
-        ORDER BY __sqlingest_del DESC, __sqlingest_src, xxhash64({{ cols() }})
-      ) AS __sqlingest_rn
+      SELECT *, coalesce(lag(__sqlingest_ts) OVER (
+        PARTITION BY {{ unique_key | join(', ') }}
+        ORDER BY __sqlingest_ts, __sqlingest_del DESC, __sqlingest_src, xxhash64({{ cols() }})
+      ) <> __sqlingest_ts, true) AS __sqlingest_first
       FROM events
     )
-    WHERE __sqlingest_rn = 1
+    WHERE __sqlingest_first
   ),
   changes AS (
     SELECT * FROM (
@@ -90,13 +97,21 @@ USING (
       FROM changes
     )
     WHERE NOT __sqlingest_del
+  ),
+  chain_and_history AS (
+    SELECT {{ cols() }}, valid_from, valid_to, is_current, false AS __sqlingest_remove FROM versions
+    UNION ALL
+    SELECT {{ cols() }}, valid_from, valid_to, is_current, true FROM history
   )
-  SELECT {{ cols() }}, valid_from, valid_to, is_current, false AS __sqlingest_remove
-  FROM versions
-  UNION ALL
-  SELECT {{ cols('h.') }}, h.valid_from, h.valid_to, h.is_current, true
-  FROM history AS h
-  LEFT ANTI JOIN versions AS v ON {{ key_match('h', 'v', ' AND h.valid_from <=> v.valid_from') }}
+  {#- per (key, valid_from) the new version if there is one, else the history row as a removal marker #}
+  SELECT {{ cols() }}, valid_from, valid_to, is_current, __sqlingest_remove
+  FROM (
+    SELECT *, coalesce(lag(valid_from) OVER (
+      PARTITION BY {{ unique_key | join(', ') }} ORDER BY valid_from, __sqlingest_remove
+    ) <> valid_from, true) AS __sqlingest_first
+    FROM chain_and_history
+  )
+  WHERE __sqlingest_first
 ) AS s
 ON {{ key_match('t', 's', ' AND t.valid_from <=> s.valid_from') }}
 WHEN MATCHED AND s.__sqlingest_remove THEN DELETE
