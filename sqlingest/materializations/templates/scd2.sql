@@ -60,58 +60,51 @@ USING (
     WHERE __sqlingest_e.ts IS NOT NULL
   ),
   deduped AS (
-    {#- the first event of each (key, timestamp); partitioned by the key alone and ordered by the timestamp first,
-        so the windows below reuse this shuffle and sort #}
+    {#- the first event of each (key, timestamp), and whether the table holds a version starting there (`stored`:
+        it is updated or, when no new version starts there any more, deleted). Every window below is partitioned by
+        the key alone and ordered by the timestamp first, so they share one shuffle and one sort. #}
     SELECT * FROM (
-      SELECT *, coalesce(lag(__sqlingest_ts) OVER (
-        PARTITION BY {{ unique_key | join(', ') }}
-        ORDER BY __sqlingest_ts, __sqlingest_del DESC, __sqlingest_src, xxhash64({{ cols() }})
-      ) <> __sqlingest_ts, true) AS __sqlingest_first
-      FROM events
+      SELECT *, bool_or(__sqlingest_src = 1 AND NOT __sqlingest_del) OVER (
+        PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts RANGE BETWEEN CURRENT ROW AND CURRENT ROW
+      ) AS __sqlingest_stored
+      FROM (
+        SELECT *, coalesce(lag(__sqlingest_ts) OVER (
+          PARTITION BY {{ unique_key | join(', ') }}
+          ORDER BY __sqlingest_ts, __sqlingest_del DESC, __sqlingest_src, xxhash64({{ cols() }})
+        ) <> __sqlingest_ts, true) AS __sqlingest_first
+        FROM events
+      )
     )
     WHERE __sqlingest_first
   ),
   changes AS (
-    SELECT * FROM (
-      SELECT *,
-        CASE
-          WHEN __sqlingest_del THEN coalesce(NOT lag(__sqlingest_del) OVER w, false)
-          ELSE coalesce(lag(__sqlingest_del) OVER w, true)
-          {%- if tracked %}
-            OR NOT (
-            {%- for c in tracked %}
-              lag({{ c }}) OVER w <=> {{ c }}{{ ' AND' if not loop.last }}
-            {%- endfor %})
-          {%- endif %}
-        END AS __sqlingest_change
-      FROM deduped
-      WINDOW w AS (PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts)
-    )
-    WHERE __sqlingest_change
+    SELECT *,
+      CASE
+        WHEN __sqlingest_del THEN coalesce(NOT lag(__sqlingest_del) OVER w, false)
+        ELSE coalesce(lag(__sqlingest_del) OVER w, true)
+        {%- if tracked %}
+          OR NOT (
+          {%- for c in tracked %}
+            lag({{ c }}) OVER w <=> {{ c }}{{ ' AND' if not loop.last }}
+          {%- endfor %})
+        {%- endif %}
+      END AS __sqlingest_change
+    FROM deduped
+    WINDOW w AS (PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts)
   ),
-  versions AS (
-    SELECT {{ cols() }}, valid_from, valid_to, valid_to IS NULL AS is_current
-    FROM (
-      SELECT {{ cols() }}, __sqlingest_del, __sqlingest_ts AS valid_from,
-        lead(__sqlingest_ts) OVER (PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts) AS valid_to
-      FROM changes
-    )
-    WHERE NOT __sqlingest_del
-  ),
-  chain_and_history AS (
-    SELECT {{ cols() }}, valid_from, valid_to, is_current, false AS __sqlingest_remove FROM versions
-    UNION ALL
-    SELECT {{ cols() }}, valid_from, valid_to, is_current, true FROM history
+  chain AS (
+    {#- a version is an upsert that changes something; it lasts until the next change (upsert or delete) #}
+    SELECT *, __sqlingest_change AND NOT __sqlingest_del AS __sqlingest_version,
+      lead(CASE WHEN __sqlingest_change THEN __sqlingest_ts END) IGNORE NULLS OVER (
+        PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts
+      ) AS __sqlingest_next
+    FROM changes
   )
-  {#- per (key, valid_from) the new version if there is one, else the history row as a removal marker #}
-  SELECT {{ cols() }}, valid_from, valid_to, is_current, __sqlingest_remove
-  FROM (
-    SELECT *, coalesce(lag(valid_from) OVER (
-      PARTITION BY {{ unique_key | join(', ') }} ORDER BY valid_from, __sqlingest_remove
-    ) <> valid_from, true) AS __sqlingest_first
-    FROM chain_and_history
-  )
-  WHERE __sqlingest_first
+  {#- the new chain's versions, and the table's versions that are no longer in it as removal markers #}
+  SELECT {{ cols() }}, __sqlingest_ts AS valid_from, __sqlingest_next AS valid_to,
+    __sqlingest_next IS NULL AS is_current, NOT __sqlingest_version AS __sqlingest_remove
+  FROM chain
+  WHERE __sqlingest_version OR __sqlingest_stored
 ) AS s
 ON {{ key_match('t', 's', ' AND t.valid_from <=> s.valid_from') }}
 WHEN MATCHED AND s.__sqlingest_remove THEN DELETE
