@@ -14,6 +14,8 @@ tables as the batch-by-batch runs.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sqlingest.cli import main
@@ -265,6 +267,75 @@ def test_scd2_rerun_of_a_batch_adds_no_versions(lakehouse, project, target):
     build(root)
     assert history(spark, rel) == HISTORY[1]
 
+
+
+def scd2_batch_project(project, tracked: list[str]):
+    """bronze.cust and one scd2 model that reads only the run's batch, tracking ``tracked``."""
+    files = {k: v for k, v in FILES.items() if k.startswith(("contracts/s/cust", "models/bronze/cust"))}
+    files["contracts/s/c_scd2_batch.silver.yml"] = FILES["contracts/s/c_scd2_batch.silver.yml"]
+    files["models/silver/c_scd2_batch.sql"] = (
+        "{{ config(materialized='scd2', delete_flag='deleted', tracked_columns=" + repr(tracked) + ") }}\n"
+        + SELECT_CUST + BATCH_ONLY)
+    root = scd2_project(project, files)
+    (root / "data" / "cust").mkdir(parents=True)
+    return root
+
+
+def test_scd2_never_rewrites_versions_that_ended_before_the_batch(lakehouse, project):
+    """A batch recomputes a key's chain only from the version in effect at its earliest row: older versions stay
+    exactly as recorded, even when they would compare equal under the model's current tracked columns."""
+    spark = lakehouse.spark
+    root = scd2_batch_project(project, ["name", "tier"])
+    rel = relation(root, {}, "c_scd2_batch")
+    (root / "data" / "cust" / "0.csv").write_text(
+        HEAD + f"1,Ann,gold,{d(1)},false\n1,Ann,silver,{d(2)},false\n1,Ann,platinum,{d(3)},false\n")
+    build(root)
+    recorded = [(1, "Ann", "gold", d(1), d(2), False), (1, "Ann", "silver", d(2), d(3), False)]
+    assert history(spark, rel) == [*recorded, (1, "Ann", "platinum", d(3), None, True)]
+
+    # Tracking the name alone, the three versions would be one; a new name at day 4 closes only the current one.
+    model = root / "models" / "silver" / "c_scd2_batch.sql"
+    model.write_text(model.read_text().replace("['name', 'tier']", "['name']"))
+    (root / "data" / "cust" / "1.csv").write_text(HEAD + f"1,Anna,platinum,{d(4)},false\n")
+    build(root)
+    assert history(spark, rel) == [*recorded, (1, "Ann", "platinum", d(3), d(4), False),
+                                   (1, "Anna", "platinum", d(4), None, True)]
+
+    # A late row still reaches back: it is placed by the version in effect at its own time (day 2's).
+    (root / "data" / "cust" / "2.csv").write_text(HEAD + f"1,Bea,silver,{d(2, 12)},false\n")
+    build(root)
+    assert history(spark, rel) == [
+        (1, "Ann", "gold", d(1), d(2), False), (1, "Ann", "silver", d(2), d(2, 12), False),
+        (1, "Bea", "silver", d(2, 12), d(3), False), (1, "Ann", "platinum", d(3), d(4), False),
+        (1, "Anna", "platinum", d(4), None, True)]
+
+
+def test_scd2_reads_the_history_once_per_source_evaluation(lakehouse, project, monkeypatch):
+    """The MERGE's source reads the table's history of the batch's keys once. Iceberg's copy-on-write MERGE
+    evaluates the source twice (once to find the files to rewrite, once to rewrite them) and scans the target
+    once in each: four scans of the table in the plan. Reading the history a second time (e.g. for the removal
+    markers) would make it six."""
+    from pyspark.sql import SparkSession
+
+    plans: list[str] = []
+    original = SparkSession.sql
+
+    def explaining(self, statement, *args, **kwargs):
+        if statement.lstrip().upper().startswith("MERGE"):
+            plans.append(original(self, "EXPLAIN FORMATTED " + statement).first()[0])
+        return original(self, statement, *args, **kwargs)
+
+    root = scd2_batch_project(project, ["name", "tier"])
+    rel = relation(root, {}, "c_scd2_batch")
+    for i in range(2):
+        (root / "data" / "cust" / f"{i}.csv").write_text(BATCHES[i])
+        if i == 1:
+            monkeypatch.setattr(SparkSession, "sql", explaining)
+        build(root)
+    assert history(lakehouse.spark, rel) == HISTORY[1]
+    assert len(plans) == 1
+    scans = set(re.findall(r"\((\d+)\) BatchScan " + re.escape(rel) + r"\b", plans[0]))
+    assert len(scans) == 4, plans[0]
 
 def test_missing_requirements_are_refused(lakehouse, project, capsys):
     files = {k: v for k, v in FILES.items() if k.startswith(("contracts/s/cust", "models/bronze/cust"))}

@@ -1,7 +1,8 @@
 {#- Slowly changing dimension, type 2: one row per version of a business key, valid from its ordering value
     (valid_from, inclusive) until the next version or the key's delete (valid_to, exclusive; NULL = still valid).
 
-    For the keys present in the staged rows only, the whole version chain is recomputed from
+    For the keys present in the staged rows only, the version chain is recomputed — from the version in effect at
+    the key's earliest staged row on (versions that ended before cannot change) — from
       (a) the table's history of those keys, read back as events: every version is an upsert at valid_from, and a
           version that was closed by a delete (valid_to set but no version starting there) is a delete at valid_to;
       (b) the staged rows: an upsert at CAST(ordering AS TIMESTAMP), or a delete when the delete flag is true.
@@ -37,14 +38,18 @@ USING (
     FROM {{ stage }}
   ),
   batch_keys AS (
-    SELECT DISTINCT {{ unique_key | join(', ') }} FROM batch
+    SELECT {{ unique_key | join(', ') }}, min(__sqlingest_ts) AS __sqlingest_since FROM batch
+    GROUP BY {{ unique_key | join(', ') }}
   ),
   history AS (
     SELECT h.*, lead(h.valid_from) OVER (
       PARTITION BY {% for k in unique_key %}h.{{ k }}{{ ', ' if not loop.last }}{% endfor %} ORDER BY h.valid_from
     ) AS __sqlingest_next
     FROM {{ relation }} AS h
-    LEFT SEMI JOIN batch_keys AS k ON {{ key_match('h', 'k') }}
+    JOIN batch_keys AS k ON {{ key_match('h', 'k') }}
+    {#- versions that ended before the key's earliest staged row cannot change: the chain is recomputed from the
+        version in effect then (a version ending exactly then is kept: it may end in a delete that wins) #}
+    WHERE h.valid_to IS NULL OR h.valid_to >= k.__sqlingest_since
   ),
   events AS (
     SELECT {{ cols() }}, __sqlingest_ts, __sqlingest_del, __sqlingest_src FROM batch
