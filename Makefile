@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: build test test-unit test-integration compile jars venv system-deps bench clean distclean services services-stop
+.PHONY: build test test-unit test-integration compile jars venv system-deps lint bench clean distclean services services-stop
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -46,6 +46,11 @@ test-unit: $(STAMP)
 
 test-integration: jars system-deps
 	$(BIN)/python -m pytest -q tests/integration
+
+# ruff (its default rule set) and mypy (strict defs): both clean on main
+lint: $(STAMP)
+	$(BIN)/ruff check sqlingest tests bench
+	$(BIN)/mypy sqlingest
 
 bench: jars
 	$(BIN)/python bench/run.py

@@ -7,8 +7,10 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Sequence
+from datetime import UTC
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import yaml
 
@@ -176,7 +178,7 @@ def _live_plan(plan: Any, console: Any) -> int:
 
 def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bool,
              streaming: str = "available_now") -> int:
-    from sqlingest.execute.runner import RunOptions, Runner
+    from sqlingest.execute.runner import Runner, RunOptions
     from sqlingest.execute.session import build_session
     from sqlingest.runs import RunRecord, new_run_id
 
@@ -196,9 +198,9 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     publish = _start_branch(plan, getattr(args, "branch", None), console)
     with console.status("starting Spark…"):
         spark = build_session(project.target.spark, plan.catalog)
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    record = RunRecord(run_id, args.command, project.target_name, datetime.now(timezone.utc).isoformat())
+    record = RunRecord(run_id, args.command, project.target_name, datetime.now(UTC).isoformat())
     total = len(plan.selected)
     index = {name: i for i, name in enumerate(plan.selected, 1)}
     width = max((len(n) for n in plan.selected), default=10)
@@ -260,7 +262,7 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
                          full_refresh=getattr(args, "full_refresh", False),
                          fail_fast=getattr(args, "fail_fast", False), streaming=streaming, stop=stop)
     Runner(plan, spark, record, options=options, reporter=report).run()
-    record.finished_at = datetime.now(timezone.utc).isoformat()
+    record.finished_at = datetime.now(UTC).isoformat()
     if publish is not None:
         publish(record.status == "success")
     path = record.save(project.state_dir)
@@ -268,7 +270,7 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
 
     try:
         write_run(spark, record, catalog=plan.catalog, fmt=project.target.format)
-    except Exception as exc:  # the run itself is done and recorded on disk; say so and go on
+    except Exception as exc:  # noqa: BLE001 — the run itself is done and recorded on disk; say so and go on
         console.print(f"[yellow]warning:[/] could not append the run to the lakehouse run tables: {exc}")
     if project.config.alerts:
         from sqlingest.runs.alerts import notify
@@ -371,7 +373,7 @@ def cmd_runs(args: argparse.Namespace, console: Any) -> int:
 
 
 def cmd_replay(args: argparse.Namespace, console: Any) -> int:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlingest.execute.runner import Runner
     from sqlingest.execute.session import build_session
@@ -384,9 +386,9 @@ def cmd_replay(args: argparse.Namespace, console: Any) -> int:
         raise UserError(f"replay takes one model; '{args.model}' matches {len(names)}")
     name = names.pop()
     spark = build_session(plan.project.target.spark, plan.catalog)
-    record = RunRecord(run_id, "replay", plan.project.target_name, datetime.now(timezone.utc).isoformat())
+    record = RunRecord(run_id, "replay", plan.project.target_name, datetime.now(UTC).isoformat())
     result = Runner(plan, spark, record).replay(name)
-    record.finished_at = datetime.now(timezone.utc).isoformat()
+    record.finished_at = datetime.now(UTC).isoformat()
     record.save(plan.project.state_dir)
     if result.status == "error":
         console.print(f"[red]replay of {name} failed:[/] {_escape(result.error or '')}")

@@ -8,9 +8,9 @@ with a hint, exit 2 and never show a traceback. Failures of a model or a check w
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)

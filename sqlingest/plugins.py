@@ -56,8 +56,8 @@ class PluginRegistry(Generic[T]):
                 self._loaded[name] = obj
                 return obj  # type: ignore[no-any-return]
             if "." in name:
-                module, _, attr = name.rpartition(".")
-                target = f"{module}:{attr}"
+                dotted, _, attr = name.rpartition(".")
+                target = f"{dotted}:{attr}"
             else:
                 close = difflib.get_close_matches(name, self.names(), n=1)
                 raise UserError(

@@ -34,7 +34,7 @@ def format_capabilities(fmt: str) -> frozenset[str]:
 def declared(catalog_cls: type) -> dict[str, frozenset[str]]:
     """``{format: capabilities}`` for a catalog adapter class, for every format in its ``FORMATS``."""
     explicit: Mapping[str, frozenset[str]] = getattr(catalog_cls, "CAPABILITIES", None) or {}
-    return {fmt: frozenset(explicit.get(fmt, format_capabilities(fmt))) for fmt in catalog_cls.FORMATS}
+    return {fmt: frozenset(explicit.get(fmt, format_capabilities(fmt))) for fmt in catalog_cls.FORMATS}  # type: ignore[attr-defined]
 
 
 def supports(catalog_cls: type, fmt: str, name: str) -> bool:

@@ -28,8 +28,8 @@ class _IcebergCatalog(Catalog):
     def prepare(self) -> None:
         warehouse = self.warehouse()
         if warehouse.startswith("file:"):
-            from urllib.parse import urlparse
             from pathlib import Path
+            from urllib.parse import urlparse
 
             Path(urlparse(warehouse).path).mkdir(parents=True, exist_ok=True)
 

@@ -10,7 +10,7 @@ from sqlingest.catalogs import Catalog
 
 class SessionCatalog(Catalog):
     FORMATS: ClassVar[tuple[str, ...]] = ("delta", "parquet")
-    OPTIONS = ("warehouse",)
+    OPTIONS: ClassVar[tuple[str, ...]] = ("warehouse",)
 
     def relation(self, namespace: str, table: str) -> str:
         return f"spark_catalog.{namespace}.{table}"

@@ -7,7 +7,7 @@ value); ``expression`` fails only when the predicate is FALSE (NULL counts as pa
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlingest.project.contract import Check
 

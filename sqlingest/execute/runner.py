@@ -6,9 +6,10 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlingest.checks import CheckResult, run_checks
 from sqlingest.checks.rows import exceeds, failure_predicate, is_row_check
@@ -18,11 +19,17 @@ from sqlingest.materializations import WriteContext
 from sqlingest.plan import Plan, PlannedModel
 from sqlingest.plan.evolution import additions, evolution_plan, schema_diff
 from sqlingest.project.contract import Check
-from sqlingest.project.layers import (QUARANTINE_COLUMNS, RESCUE_COLUMN, SOURCE_FILE_COLUMN, audit_columns,
-                                      quarantine_relation)
+from sqlingest.project.layers import (
+    QUARANTINE_COLUMNS,
+    RESCUE_COLUMN,
+    SOURCE_FILE_COLUMN,
+    audit_columns,
+    quarantine_relation,
+)
 from sqlingest.render import source_view
 from sqlingest.runs import ModelResult, RunRecord
 from sqlingest.sources import load_source
+from sqlingest.sources.stateful import StatefulSource
 from sqlingest.validate.conform import conform_strict, conform_typed, quote
 from sqlingest.validate.types import normalize_type
 
@@ -174,7 +181,7 @@ class Runner:
             except SqlingestError as exc:
                 result.status, result.error = "error", exc.format()
                 break
-            except Exception as exc:  # Spark/Py4J errors: show the message, not the JVM stack
+            except Exception as exc:  # noqa: BLE001 — Spark/Py4J errors: show the message, not the JVM stack
                 if is_transient(exc) and attempt <= self.options.retries:
                     delay = min(2.0 ** (attempt - 1), 30.0)
                     result.error = f"attempt {attempt} failed, retrying in {delay:.0f}s: {spark_message(exc)}"
@@ -217,7 +224,7 @@ class Runner:
             result.status = "success"
         except SqlingestError as exc:
             result.status, result.error = "error", exc.format()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 — a failing model is recorded; its descendants are skipped
             result.status, result.error = "error", spark_message(exc)
         result.seconds = round(time.perf_counter() - started, 3)
         self.record.status = "error" if result.status == "error" else "success"
@@ -433,7 +440,7 @@ class Runner:
             reader = load_source(contract, self.plan.project.root)
             implicit += reader.implicit_checks(streaming=False)
             incremental = pm.materialization.NAME == "append" and exists
-            if getattr(reader, "INCREMENTAL_BY_STATE", False):
+            if isinstance(reader, StatefulSource) and reader.INCREMENTAL_BY_STATE:
                 # the position (watermark / offsets) is derived from the target table itself: one aggregate query
                 state = reader.state_from_table(spark, pm.relation) if incremental else None
                 read = reader.read(spark, state=state)  # type: ignore[call-arg]

@@ -13,10 +13,8 @@ from sqlingest.project.config import SparkConfig
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-EXTENSIONS = ",".join([
-    "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions",
-    "io.delta.sql.DeltaSparkSessionExtension",
-])
+EXTENSIONS = ("org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions,"
+              "io.delta.sql.DeltaSparkSessionExtension")
 
 BASE_CONF = {
     "spark.sql.extensions": EXTENSIONS,

@@ -163,7 +163,7 @@ class StreamingModel:
                 if options.stop is not None and options.stop.is_set():
                     _stop_between_batches(query)
                     break
-                query.awaitTermination(0.5)
+                query.awaitTermination(0.5)  # type: ignore[arg-type]  # seconds; a float is accepted
         finally:
             if query.isActive:
                 query.stop()
@@ -172,7 +172,7 @@ class StreamingModel:
             raise self.failure
         error = query.exception()
         if error is not None:
-            raise ExecutionError(f"streaming query of {self.pm.name} failed: {str(error.desc).splitlines()[0]}")
+            raise ExecutionError(f"streaming query of {self.pm.name} failed: {str(getattr(error, 'desc', error)).splitlines()[0]}")
 
     def _frame(self) -> DataFrame:
         """The model's query over streaming reads of its sources, conformed to its contract."""

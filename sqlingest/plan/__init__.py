@@ -16,9 +16,9 @@ from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import audit_columns
 from sqlingest.render import RenderedModel, Renderer
+from sqlingest.validate import ValidatedModel, build_schema, contract_schema, validate
 from sqlingest.validate.governance import check_deprecations, check_history
 from sqlingest.validate.layers import check_layer_rules
-from sqlingest.validate import ValidatedModel, build_schema, contract_schema, validate
 
 
 @dataclass

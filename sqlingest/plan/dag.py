@@ -25,7 +25,7 @@ class Dag:
             ModelCompileError: the graph has a cycle (the cycle is named).
         """
         rank = {"bronze": 0, "silver": 1, "gold": 2}
-        key = lambda n: (rank.get(n.split(".")[0], 9), n)  # noqa: E731
+        key = lambda n: (rank.get(n.split(".")[0], 9), n)
         indegree = {n: len(d) for n, d in self.parents.items()}
         ready = sorted((n for n, d in indegree.items() if d == 0), key=key)
         out: list[str] = []

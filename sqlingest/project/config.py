@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 Layer = Literal["bronze", "silver", "gold"]
 LAYERS: tuple[Layer, ...] = ("bronze", "silver", "gold")
 FormatName = Literal["iceberg", "delta", "parquet"]
+AlertOn = Literal["fail", "warn", "error"]
+_ALERT_ON: tuple[AlertOn, ...] = ("fail", "error")
 
 
 class Strict(BaseModel):
@@ -101,7 +103,7 @@ class AlertConfig(Strict):
 
     type: Literal["webhook"] = "webhook"
     url: str
-    on: list[Literal["fail", "warn", "error"]] = Field(default_factory=lambda: ["fail", "error"])
+    on: list[AlertOn] = Field(default_factory=lambda: list(_ALERT_ON))
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: float = 10.0
 

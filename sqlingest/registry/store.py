@@ -40,11 +40,11 @@ __all__ = [
     "SubjectNotFound",
     "VersionNotFound",
     "canonical_json",
-    "same_contract",
     "contract_to_avro",
     "parse_mode",
     "parse_subject",
     "prepare_contract",
+    "same_contract",
 ]
 
 _DECIMAL_RE = re.compile(r"decimal\((\d+),\s*(\d+)\)\Z")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import threading
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import jinja2
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -211,7 +212,7 @@ class Renderer:
         except UserError as exc:
             raise ModelCompileError(exc.message, hint=exc.hint, location=Location(rel, _template_line(exc))) \
                 from None
-        except Exception as exc:  # user code boundary: macros may raise anything
+        except Exception as exc:  # noqa: BLE001 — user code boundary: macros may raise anything
             raise ModelCompileError(f"{type(exc).__name__}: {exc}", location=Location(rel, _template_line(exc))) \
                 from None
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from sqlingest.errors import redact
 
 
 def new_run_id() -> str:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # millisecond resolution keeps run ids (and run files) in start order even for runs within one second
     return now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}-" + uuid.uuid4().hex[:6]
 

@@ -48,7 +48,7 @@ def notify(record: RunRecord, alerts: list[AlertConfig], *, retries: int = 2) ->
         for attempt in range(retries + 1):
             try:
                 request = urllib.request.Request(alert.url, data=body, headers=headers, method="POST")
-                with urllib.request.urlopen(request, timeout=alert.timeout) as response:  # noqa: S310
+                with urllib.request.urlopen(request, timeout=alert.timeout) as response:
                     response.read()
                 break
             except (urllib.error.URLError, TimeoutError, OSError) as exc:

@@ -43,7 +43,8 @@ def collect(records: list[dict[str, Any]]) -> dict[str, Dataset]:
 
 def _chart(title: str, runs: list[dict[str, Any]], metrics: list[str], *, width: int = 460, height: int = 160) -> str:
     pad_l, pad_r, pad_t, pad_b = 44, 10, 22, 22
-    series = {m: [(i, r.get(m)) for i, r in enumerate(runs) if isinstance(r.get(m), (int, float))] for m in metrics}
+    series: dict[str, list[tuple[int, float]]] = {
+        m: [(i, float(r[m])) for i, r in enumerate(runs) if isinstance(r.get(m), (int, float))] for m in metrics}
     series = {m: pts for m, pts in series.items() if pts}
     values = [v for pts in series.values() for _, v in pts]
     if not values:
@@ -57,8 +58,8 @@ def _chart(title: str, runs: list[dict[str, Any]], metrics: list[str], *, width:
     def y(v: float) -> float:
         return pad_t + (height - pad_t - pad_b) * (1 - v / top)
 
-    parts = [f'<svg class="chart" role="img" aria-label="{html.escape(title)}" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">',
+    parts = [(f'<svg class="chart" role="img" aria-label="{html.escape(title)}" width="{width}" height="{height}" '
+              f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'),
              f'<text x="{pad_l}" y="14" class="t">{html.escape(title)}</text>',
              f'<line x1="{pad_l}" y1="{height - pad_b}" x2="{width - pad_r}" y2="{height - pad_b}" class="axis"/>',
              f'<line x1="{pad_l}" y1="{pad_t}" x2="{pad_l}" y2="{height - pad_b}" class="axis"/>',

@@ -66,7 +66,7 @@ def parse_sql(rendered: RenderedModel) -> exp.Expression:
         raise ModelCompileError(f"a model must be a SELECT query, not {statement.key.upper()}",
                                 location=Location(rel, 1, 1),
                                 hint="sqlingest writes the DDL and DML; the model only says what to select")
-    return statement
+    return statement  # type: ignore[return-value]  # sqlglot's typing does not make Query an Expression
 
 
 def _hint_for(highlight: str | None) -> str | None:
@@ -97,7 +97,7 @@ def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dic
     result = ValidatedModel(rendered, expression)
 
     # Flatten every referenced table to a one-part name so sources and catalog tables share one schema level.
-    flat: dict[str, dict[str, str]] = {}
+    flat: dict[str, object] = {}
     copy = expression.copy()
     unknown: list[str] = []
     cte_names = {cte.alias_or_name for cte in copy.find_all(exp.CTE)}
@@ -117,8 +117,9 @@ def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dic
         table.replace(exp.Table(this=exp.to_identifier(key), alias=exp.TableAlias(this=exp.to_identifier(alias))))
     if unknown:
         result.warnings.append(f"{rel}: columns not checked: unknown table(s) {', '.join(sorted(set(unknown)))}")
-        result.columns = [(s.alias_or_name, None) for s in expression.selects]
-        if any(isinstance(s, exp.Star) or s.alias_or_name == "*" for s in expression.selects):
+        selects: list[exp.Expression] = expression.selects  # type: ignore[attr-defined]  # parse_sql: a Query
+        result.columns = [(s.alias_or_name, None) for s in selects]
+        if any(isinstance(s, exp.Star) or s.alias_or_name == "*" for s in selects):
             result.columns = []
         return result
     try:
@@ -128,13 +129,13 @@ def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dic
     except OptimizeError as exc:
         result.errors.append(_locate_optimize_error(exc, expression, rendered))
         return result
-    for select in annotated.selects:
+    for select in annotated.selects:  # type: ignore[attr-defined]  # qualify keeps the Query
         dtype = select.type
         spark_type = None
         if dtype is not None and dtype.this not in (exp.DataType.Type.UNKNOWN, exp.DataType.Type.NULL):
             try:
                 spark_type = to_spark(dtype)
-            except Exception:  # sqlglot may infer types Spark has no name for; then we cannot compare
+            except Exception:  # noqa: BLE001 — sqlglot may infer types Spark has no name for; then we cannot compare
                 spark_type = None
         result.columns.append((select.alias_or_name, spark_type))
     result.errors.extend(check_contract(rendered, result.columns))

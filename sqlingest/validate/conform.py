@@ -64,8 +64,8 @@ def conform_strings(df: DataFrame, contract: Contract, *, present: list[str], co
             typed = _typed(quote(col.name), col.type)
             selects.append(f"{typed} AS {quote(col.name)}")
             if col.type != "string":
-                rescue.append((col.name, f"CASE WHEN {quote(col.name)} IS NOT NULL AND {typed} IS NULL "
-                                         f"THEN {quote(col.name)} END"))
+                rescue.append((col.name, (f"CASE WHEN {quote(col.name)} IS NOT NULL AND {typed} IS NULL "
+                                          f"THEN {quote(col.name)} END")))
         else:
             selects.append(f"CAST(NULL AS {col.type.upper()}) AS {quote(col.name)}")
     for name in present:
@@ -102,8 +102,8 @@ def conform_typed(df: DataFrame, contract: Contract, *, keep: tuple[str, ...] = 
             source = quote(col.name) if actual == "string" else _as_string(col.name, actual)
             typed = _typed(source, col.type)
             selects.append(f"{typed} AS {quote(col.name)}")
-            rescue.append((col.name, f"CASE WHEN {quote(col.name)} IS NOT NULL AND {typed} IS NULL "
-                                     f"THEN {source} END"))
+            rescue.append((col.name, (f"CASE WHEN {quote(col.name)} IS NOT NULL AND {typed} IS NULL "
+                                      f"THEN {source} END")))
     declared = {c.name for c in contract.columns}
     audit = {n for n, _ in audit_columns(contract.layer)} | set(keep)
     for name, actual in types.items():

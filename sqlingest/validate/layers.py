@@ -12,9 +12,9 @@ from sqlingest.project.contract import Contract
 def _covered(contract: Contract, column: str, check_type: str) -> bool:
     for check in contract.all_checks():
         cols = check.columns or ([check.column] if check.column else [])
-        if check.type == "primary_key" and check_type in ("not_null", "unique"):
-            if column in (cols or contract.keys.business):
-                return True
+        if check.type == "primary_key" and check_type in ("not_null", "unique") \
+                and column in (cols or contract.keys.business):
+            return True
         if check.type == check_type and cols == [column]:
             return True
         if check_type == "unique" and check.type == "unique" and set(cols) == set(contract.keys.business) \

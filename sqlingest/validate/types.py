@@ -86,9 +86,7 @@ def widens(actual: str, declared: str) -> bool:
         if src:
             p, s = int(src.group(1)), int(src.group(2))
             return scale >= s and precision - scale >= p - s
-    if actual == "date" and declared in ("timestamp", "timestamp_ntz"):
-        return True
-    return False
+    return actual == "date" and declared in ("timestamp", "timestamp_ntz")
 
 
 def category(spark_type: str) -> str:

@@ -103,7 +103,7 @@ def test_runs_and_check_results_are_recorded_in_the_lakehouse(lakehouse, project
     spark = lakehouse.spark
     root = project(files("  - {type: accepted_values, column: kind, values: [buy, sell], action: quarantine}\n"))
     assert main(["build", "--project-dir", str(root)]) == 0
-    run_id = json.loads(sorted((root / ".sqlingest" / "runs").glob("*.json"))[-1].read_text())["run_id"]
+    run_id = json.loads(max((root / ".sqlingest" / "runs").glob("*.json")).read_text())["run_id"]
     runs = {r["model"]: r for r in spark.sql(
         f"SELECT * FROM lake.sqlingest_meta.model_runs WHERE run_id = '{run_id}'").collect()}
     assert set(runs) == {"bronze.raw", "gold.events"}

@@ -15,7 +15,7 @@ def serve(status_codes: list[int]):
     received: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             body = self.rfile.read(int(self.headers["Content-Length"]))
             code = status_codes.pop(0) if status_codes else 200
             if code == 200:
