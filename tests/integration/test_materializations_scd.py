@@ -156,26 +156,6 @@ PARTITIONS = [
 ]
 
 
-EMPTY_RELATION_RULE = "org.apache.spark.sql.execution.adaptive.AQEPropagateEmptyRelation"
-
-
-@pytest.fixture(autouse=True)
-def observable_empty_writes(lakehouse):
-    """Keep the runner's row-count Observation deliverable when a batch is empty. With adaptive execution, Spark
-    prunes an empty MERGE source (AQEPropagateEmptyRelation) together with the observation, and on Iceberg
-    ``Observation.get`` then waits forever (the existing ``merge`` too). The proper fix is this same setting in
-    the session sqlingest builds; until then the tests apply it themselves."""
-    spark = lakehouse.spark
-    key = "spark.sql.adaptive.optimizer.excludedRules"
-    before = spark.conf.get(key, None)
-    spark.conf.set(key, EMPTY_RELATION_RULE if not before else f"{before},{EMPTY_RELATION_RULE}")
-    yield
-    if before is None:
-        spark.conf.unset(key)
-    else:
-        spark.conf.set(key, before)
-
-
 def scd2_project(project, files: dict[str, str], **target: str):
     """A project whose silver layer requires only not_null on business keys: an scd2 table holds several versions
     per key, so the layer's default unique check on the key alone cannot hold (the versions are unique by
