@@ -1,6 +1,7 @@
 """Benchmark: SCD2 of a batch of changed rows into a dimension — sqlingest's ``scd2`` vs a hand-written ``MERGE INTO``.
 
     python bench/scd2.py [--dimension 10000000] [--changes 1000000] [--formats iceberg,delta] [--rounds 2]
+                         [--iceberg-merge-mode copy-on-write|merge-on-read]
 
 Data (``spark.range`` + ``xxhash64``, deterministic; Parquet under ``bench/data/scd2/<dimension>-<changes>/``):
 
@@ -523,7 +524,7 @@ def markdown(summary: dict[str, Any], facts: dict[str, Any]) -> str:
     m = facts["mix"]
     title = (f"Dimension {facts['dimension']:,} rows · batch {facts['changes']:,} rows ({m['updates']:,} updates, "
              f"{m['new']:,} new keys, {m['unchanged']:,} unchanged) · rounds: {facts['rounds']} · "
-             f"{facts['machine']['cores']} cores · load {facts['load_average_before'][0]:.1f} before, "
+             f"{facts['machine']['cores']} cores · Iceberg {facts['iceberg_merge_mode']} · load {facts['load_average_before'][0]:.1f} before, "
              f"{facts['load_average_after'][0]:.1f} after")
     head = ("| format | side | median (s) | runs (s) | Spark jobs | JVM CPU (s, median) | ratio sqlingest / baseline "
             "(median) | (best run) | (CPU) |")
@@ -568,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse-tables", action="store_true",
                         help="reuse the initial tables a previous --keep-tables run left (same sizes), skipping the "
                              "initial build and copy")
+    parser.add_argument("--iceberg-merge-mode", choices=("copy-on-write", "merge-on-read"), default="copy-on-write",
+                        help="the Iceberg tables' write.merge.mode (both sides; default: Iceberg's own default)")
     args = parser.parse_args(argv)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     if not formats or any(f not in FORMATS for f in formats):
@@ -601,6 +604,11 @@ def main(argv: list[str] | None = None) -> int:
         kept[fmt] = prepared[fmt]
         state_file.write_text(json.dumps(kept, indent=2) + "\n", encoding="utf-8")
 
+    if "iceberg" in formats:  # a table property: kept by the rollbacks to the initial snapshot
+        for namespace in (SQLINGEST_NS, BASELINE_NS):
+            spark.sql(f"ALTER TABLE {relation('iceberg', namespace)} "
+                      f"SET TBLPROPERTIES ('write.merge.mode' = '{args.iceberg_merge_mode}')")
+
     runs: list[dict[str, Any]] = []
     verification: dict[str, list[dict[str, Any]]] = {fmt: [] for fmt in formats}
     ok = True
@@ -621,7 +629,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "DIFFER: " + "; ".join(check["problems"])), flush=True)
 
     facts = {"dimension": args.dimension, "changes": args.changes, "mix": mix(args.changes), "rounds": args.rounds,
-             "formats": formats, "driver_memory": args.driver_memory, "spark_conf": SPARK_CONF,
+             "formats": formats, "iceberg_merge_mode": args.iceberg_merge_mode, "driver_memory": args.driver_memory, "spark_conf": SPARK_CONF,
              "tracked_columns": TRACKED, "untracked_columns": UNTRACKED, "data": str(data),
              "generated": json.loads((data / "_GENERATED.json").read_text()), "session_seconds": round(
                  session_seconds, 2), "prepare": prepared, "load_average_before": load_before,
