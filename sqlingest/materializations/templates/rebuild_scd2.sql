@@ -9,6 +9,7 @@
       4. versions: each remaining upsert, valid from its instant until the next remaining event (LEAD);
          is_current = valid_to IS NULL.
     One INSERT OVERWRITE, so one commit where the format has commits. -#}
+{%- from '_scd2.sql' import event_time, is_change %}
 {%- set tracked = tracked_columns | reject('in', [ordering, delete_flag]) | list %}
 {%- macro cols(alias='') -%}
 {% for c in columns %}{{ alias }}{{ c }}{{ ', ' if not loop.last }}{% endfor %}
@@ -18,10 +19,7 @@ SELECT {{ cols() }}, valid_from, valid_to, is_current
 FROM (
   WITH events AS (
     SELECT {{ cols() }},
-      CASE WHEN CAST({{ ordering }} AS TIMESTAMP) IS NULL
-        THEN raise_error('scd2 {{ relation | replace("'", "") }}: a row has no {{ ordering | replace("'", "") }} (the ordering column) and cannot be placed in history')
-        ELSE CAST({{ ordering }} AS TIMESTAMP)
-      END AS __sqlingest_ts,
+      {{ event_time(ordering, relation) }} AS __sqlingest_ts,
       {{ ('coalesce(' ~ delete_flag ~ ', false)') if delete_flag else 'false' }} AS __sqlingest_del
     FROM {{ stage }}
   ),
@@ -38,16 +36,7 @@ FROM (
   changes AS (
     SELECT * FROM (
       SELECT *,
-        CASE
-          WHEN __sqlingest_del THEN coalesce(NOT lag(__sqlingest_del) OVER w, false)
-          ELSE coalesce(lag(__sqlingest_del) OVER w, true)
-          {%- if tracked %}
-            OR NOT (
-            {%- for c in tracked %}
-              lag({{ c }}) OVER w <=> {{ c }}{{ ' AND' if not loop.last }}
-            {%- endfor %})
-          {%- endif %}
-        END AS __sqlingest_change
+        {{ is_change(tracked) }} AS __sqlingest_change
       FROM deduped
       WINDOW w AS (PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts)
     )

@@ -17,6 +17,7 @@
     Rerunning the same rows therefore changes nothing, and late or out-of-order rows land where they belong.
     (WHEN NOT MATCHED BY SOURCE cannot be used: its condition cannot say "key in this batch" without a subquery,
     which neither Iceberg nor Delta accepts there.) -#}
+{%- from '_scd2.sql' import event_time, is_change %}
 {%- set tracked = tracked_columns | reject('in', [ordering, delete_flag]) | list %}
 {%- set versioned = ['valid_from', 'valid_to', 'is_current'] %}
 {%- macro key_match(left, right, extra='') -%}
@@ -29,10 +30,7 @@ MERGE INTO {{ relation }} AS t
 USING (
   WITH batch AS (
     SELECT {{ cols() }},
-      CASE WHEN CAST({{ ordering }} AS TIMESTAMP) IS NULL
-        THEN raise_error('scd2 {{ relation | replace("'", "") }}: a row has no {{ ordering | replace("'", "") }} (the ordering column) and cannot be placed in history')
-        ELSE CAST({{ ordering }} AS TIMESTAMP)
-      END AS __sqlingest_ts,
+      {{ event_time(ordering, relation) }} AS __sqlingest_ts,
       {{ ('coalesce(' ~ delete_flag ~ ', false)') if delete_flag else 'false' }} AS __sqlingest_del,
       0 AS __sqlingest_src
     FROM {{ stage }}
@@ -84,16 +82,7 @@ USING (
   ),
   changes AS (
     SELECT *,
-      CASE
-        WHEN __sqlingest_del THEN coalesce(NOT lag(__sqlingest_del) OVER w, false)
-        ELSE coalesce(lag(__sqlingest_del) OVER w, true)
-        {%- if tracked %}
-          OR NOT (
-          {%- for c in tracked %}
-            lag({{ c }}) OVER w <=> {{ c }}{{ ' AND' if not loop.last }}
-          {%- endfor %})
-        {%- endif %}
-      END AS __sqlingest_change
+      {{ is_change(tracked) }} AS __sqlingest_change
     FROM deduped
     WINDOW w AS (PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts)
   ),
