@@ -1,8 +1,12 @@
 """One local SparkSession for the whole integration suite, with an Iceberg JDBC catalog (SQLite) named ``lake``
-and Spark's session catalog (Delta/Parquet on an embedded Derby metastore), all under pytest's temp folder."""
+and Spark's session catalog (Delta/Parquet on an embedded Derby metastore), all under pytest's temp folder.
+
+With ``SQLINGEST_TEST_METASTORE_URIS`` set (by a test that runs part of the suite in a pytest process of its own),
+the session catalog is that Hive Metastore service instead: a session's metastore is fixed when it starts."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -13,6 +17,8 @@ import pytest
 from tests.conftest import REPO, write_files
 
 pytestmark = pytest.mark.integration
+
+METASTORE_URIS = os.environ.get("SQLINGEST_TEST_METASTORE_URIS")
 
 
 @dataclass
@@ -33,6 +39,7 @@ class Lakehouse:
 
 @pytest.fixture(scope="session")
 def lakehouse(tmp_path_factory: pytest.TempPathFactory):
+    from sqlingest.catalogs.hive import HiveCatalog
     from sqlingest.catalogs.iceberg import IcebergJdbcCatalog
     from sqlingest.catalogs.session import SessionCatalog
     from sqlingest.execute.session import build_session
@@ -40,8 +47,10 @@ def lakehouse(tmp_path_factory: pytest.TempPathFactory):
 
     root = tmp_path_factory.mktemp("lakehouse")
     iceberg = IcebergJdbcCatalog(CatalogConfig(type="iceberg_jdbc", name="lake"), root, root)
-    session_catalog = SessionCatalog(CatalogConfig(type="spark_session", warehouse=str(root / "spark-warehouse")),
-                                     root, root)
+    warehouse = str(root / "spark-warehouse")
+    session_catalog = (
+        HiveCatalog(CatalogConfig(type="hive", warehouse=warehouse, uris=METASTORE_URIS), root, root)
+        if METASTORE_URIS else SessionCatalog(CatalogConfig(type="spark_session", warehouse=warehouse), root, root))
     session_catalog.prepare()
     conf = {**session_catalog.spark_conf(), "spark.sql.shuffle.partitions": "2", "spark.ui.enabled": "false",
             "spark.default.parallelism": "2",

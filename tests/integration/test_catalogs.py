@@ -30,6 +30,7 @@ from sqlingest.cli import main
 from sqlingest.errors import UnsupportedCombination
 from sqlingest.project.config import CatalogConfig
 from tests.conftest import REPO, write_files
+from tests.integration.conftest import METASTORE_URIS
 
 pytestmark = pytest.mark.integration
 with warnings.catch_warnings():
@@ -168,6 +169,8 @@ COMBOS = [
 def catalog_options(combo: Combo, lakehouse, request) -> dict[str, object]:
     """The target's ``catalog:`` section for a combination (services are started on demand)."""
     root = lakehouse.root
+    if combo.catalog_type == "spark_session" and METASTORE_URIS:  # see test_behaviour_on_the_metastore_service
+        return {"type": "hive", "uris": METASTORE_URIS, "warehouse": str(root / "spark-warehouse")}
     if combo.catalog_type == "spark_session":
         return {"type": "spark_session", "warehouse": str(root / "spark-warehouse")}
     if combo.catalog_type == "delta_path":  # tables are folders: a fresh warehouse per test
@@ -191,7 +194,7 @@ def catalog_options(combo: Combo, lakehouse, request) -> dict[str, object]:
 
 def register(spark, options: dict[str, object], root: Path) -> None:
     """Register an Iceberg catalog in the running session (the session catalog is fixed at start-up)."""
-    if options["type"] in ("spark_session", "delta_path"):
+    if options["type"] in ("spark_session", "hive", "delta_path"):
         return
     catalog = load_catalog(CatalogConfig(**options), root, root)
     catalog.prepare()
@@ -224,7 +227,7 @@ def test_catalog_format_behaviour(combo: Combo, lakehouse, tmp_path, request):
     spark = lakehouse.spark
     options = catalog_options(combo, lakehouse, request)
     register(spark, options, lakehouse.root)
-    cls = CATALOGS.load(combo.catalog_type)
+    cls = CATALOGS.load(str(options["type"]))
     caps = declared(cls)[combo.fmt]
     assert {"create", "append", "overwrite"} <= caps
 
@@ -294,6 +297,29 @@ def test_catalog_format_behaviour(combo: Combo, lakehouse, tmp_path, request):
     if "time_travel" in caps:
         assert spark.sql(f"SELECT * FROM {bronze} VERSION AS OF {first}").count() == 2
         assert len(versions(spark, combo.fmt, bronze)) >= 2
+
+
+@slow
+def test_behaviour_on_the_metastore_service(metastore, postgres, tmp_path):
+    """The behaviour suite's Delta and Parquet combinations once more, with Spark's session catalog on the Hive
+    Metastore service: in a pytest process of its own (a session's metastore is fixed when it starts)."""
+    if METASTORE_URIS:
+        pytest.skip("already the child process")
+    env = {**os.environ, "SQLINGEST_TEST_METASTORE_URIS": metastore.uri,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    ids = [f"{__file__}::test_catalog_format_behaviour[{c}]" for c in ("delta-session", "parquet-session")]
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--basetemp",
+                           str(tmp_path / "child"), *ids], cwd=REPO, env=env, capture_output=True, text=True,
+                          timeout=900, check=False)
+    assert proc.returncode == 0 and "2 passed" in proc.stdout, proc.stdout[-4000:] + proc.stderr[-2000:]
+    # the tables are the service's: its PostgreSQL database lists them (bronze, silver, gold of both runs)
+    import psycopg2
+
+    with contextlib.closing(psycopg2.connect(postgres.dsn.rsplit("/", 1)[0] + "/metastore")) as conn, \
+            conn.cursor() as cur:
+        cur.execute('SELECT d."NAME", t."TBL_NAME" FROM "TBLS" t JOIN "DBS" d ON d."DB_ID" = t."DB_ID"')
+        tables = {(db.split("_")[0], name) for db, name in cur.fetchall()}
+    assert {("b", "items"), ("s", "items"), ("g", "totals")} <= tables
 
 
 # ----------------------------------------------------------------------------------------------------------------
