@@ -317,6 +317,25 @@ def test_scd2_reads_the_history_once_per_source_evaluation(lakehouse, project, m
     scans = set(re.findall(r"\((\d+)\) BatchScan " + re.escape(rel) + r"\b", plans[0]))
     assert len(scans) == 4, plans[0]
 
+
+def test_merge_and_scd1_choose_the_same_row_among_ties(lakehouse, project):
+    """Rows of one key with the same ordering value: merge, like scd1, keeps the one with the smallest hash of its
+    values (templates/_latest.sql), whatever order the rows arrive in — so reruns and both materializations agree."""
+    files = {k: v for k, v in FILES.items()
+             if k.startswith(("contracts/s/cust", "models/bronze/cust", "contracts/s/c_merge", "models/silver/c_merge",
+                              "contracts/s/c_scd1", "models/silver/c_scd1"))}
+    rows = []
+    for i in range(1, 21):  # two candidates per key, in alternating order
+        pair = [f"{i},x{i},gold,{d(1)},false", f"{i},y{i},gold,{d(1)},false"]
+        rows += pair if i % 2 else pair[::-1]
+    files["data/cust/0.csv"] = HEAD + "\n".join(rows) + "\n"
+    root = scd2_project(project, files)
+    build(root)
+    spark = lakehouse.spark
+    merged, scd1 = latest(spark, relation(root, {}, "c_merge")), latest(spark, relation(root, {}, "c_scd1"))
+    assert len(merged) == 20 and {r[1] for r in merged} <= {f"{c}{i}" for c in "xy" for i in range(1, 21)}
+    assert merged == scd1
+
 def test_missing_requirements_are_refused(lakehouse, project, capsys):
     files = {k: v for k, v in FILES.items() if k.startswith(("contracts/s/cust", "models/bronze/cust"))}
     files["data/cust/0.csv"] = BATCHES[0]

@@ -1,16 +1,13 @@
 {#- Upsert on the unique key. The source is first deduplicated: one row per key, the latest by the ordering
-    column. Rows whose values did not change are left alone, so a rerun of the same batch rewrites nothing.
+    column (ties: a delete, then the smallest hash of the values; templates/_latest.sql). Rows whose values did not
+    change are left alone, so a rerun of the same batch rewrites nothing.
     With a delete flag, a latest row whose flag is true deletes the key (and is never inserted). -#}
+{%- from '_latest.sql' import latest_rows %}
 MERGE INTO {{ relation }} AS t
 USING (
   SELECT {{ columns | join(', ') }}
   FROM (
-    SELECT *, row_number() OVER (
-      PARTITION BY {{ unique_key | join(', ') }}
-      ORDER BY {{ (ordering ~ ' DESC NULLS LAST') if ordering else '1' }}
-      {{- (', coalesce(' ~ delete_flag ~ ', false) DESC') if delete_flag else '' }}
-    ) AS __sqlingest_rn
-    FROM {{ stage }}
+    {{ latest_rows(stage, columns, unique_key, ordering, delete_flag) }}
   )
   WHERE __sqlingest_rn = 1
 ) AS s

@@ -4,16 +4,11 @@
     then the smallest hash of the values, as in scd1.sql — and keys whose latest row is a delete are left out.
     These are the rows merge.sql / scd1.sql leave in an empty table given the same input as one batch.
     One INSERT OVERWRITE, so one commit where the format has commits. -#}
-{%- set tie = 'xxhash64(' ~ (columns | join(', ')) ~ ')' %}
+{%- from '_latest.sql' import latest_rows %}
 INSERT OVERWRITE TABLE {{ relation }}
 SELECT {{ columns | join(', ') }}
 FROM (
-  SELECT *, row_number() OVER (
-    PARTITION BY {{ unique_key | join(', ') }}
-    ORDER BY {{ (ordering ~ ' DESC NULLS LAST, ') if ordering else '' }}
-    {{- ('coalesce(' ~ delete_flag ~ ', false) DESC, ') if delete_flag else '' }}{{ tie }}
-  ) AS __sqlingest_rn
-  FROM {{ stage }}
+  {{ latest_rows(stage, columns, unique_key, ordering, delete_flag) }}
 ) AS latest
 WHERE __sqlingest_rn = 1
 {%- if delete_flag %}

@@ -9,19 +9,14 @@
     With an ordering column, a row OLDER than the table's row is ignored (a late update or delete never
     overwrites newer data; an equal ordering value is a correction and applies). NULL ordering values sort first.
     One MERGE, so one commit. -#}
-{%- set tie = 'xxhash64(' ~ (columns | join(', ')) ~ ')' %}
+{%- from '_latest.sql' import latest_rows %}
 {%- set is_delete = ('coalesce(s.' ~ delete_flag ~ ', false)') if delete_flag else '' %}
 {%- set not_older = ('(t.' ~ ordering ~ ' IS NULL OR s.' ~ ordering ~ ' >= t.' ~ ordering ~ ')') if ordering else '' %}
 MERGE INTO {{ relation }} AS t
 USING (
   SELECT {{ columns | join(', ') }}
   FROM (
-    SELECT *, row_number() OVER (
-      PARTITION BY {{ unique_key | join(', ') }}
-      ORDER BY {{ (ordering ~ ' DESC NULLS LAST, ') if ordering else '' }}
-      {{- ('coalesce(' ~ delete_flag ~ ', false) DESC, ') if delete_flag else '' }}{{ tie }}
-    ) AS __sqlingest_rn
-    FROM {{ stage }}
+    {{ latest_rows(stage, columns, unique_key, ordering, delete_flag) }}
   )
   WHERE __sqlingest_rn = 1
 ) AS s
