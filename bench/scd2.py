@@ -524,7 +524,8 @@ def markdown(summary: dict[str, Any], facts: dict[str, Any]) -> str:
     m = facts["mix"]
     title = (f"Dimension {facts['dimension']:,} rows · batch {facts['changes']:,} rows ({m['updates']:,} updates, "
              f"{m['new']:,} new keys, {m['unchanged']:,} unchanged) · rounds: {facts['rounds']} · "
-             f"{facts['machine']['cores']} cores · Iceberg {facts['iceberg_merge_mode']} · load {facts['load_average_before'][0]:.1f} before, "
+             f"{facts['machine']['cores']} cores · Iceberg {facts['iceberg_merge_mode']} · "
+             f"load {facts['load_average_before'][0]:.1f} before, "
              f"{facts['load_average_after'][0]:.1f} after")
     head = ("| format | side | median (s) | runs (s) | Spark jobs | JVM CPU (s, median) | ratio sqlingest / baseline "
             "(median) | (best run) | (CPU) |")
@@ -629,7 +630,8 @@ def main(argv: list[str] | None = None) -> int:
                                                  "DIFFER: " + "; ".join(check["problems"])), flush=True)
 
     facts = {"dimension": args.dimension, "changes": args.changes, "mix": mix(args.changes), "rounds": args.rounds,
-             "formats": formats, "iceberg_merge_mode": args.iceberg_merge_mode, "driver_memory": args.driver_memory, "spark_conf": SPARK_CONF,
+             "formats": formats, "iceberg_merge_mode": args.iceberg_merge_mode,
+             "driver_memory": args.driver_memory, "spark_conf": SPARK_CONF,
              "tracked_columns": TRACKED, "untracked_columns": UNTRACKED, "data": str(data),
              "generated": json.loads((data / "_GENERATED.json").read_text()), "session_seconds": round(
                  session_seconds, 2), "prepare": prepared, "load_average_before": load_before,

@@ -18,8 +18,12 @@ Capabilities:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from sqlingest.formats import FORMATS, capability
+
+if TYPE_CHECKING:
+    from sqlingest.catalogs import Catalog
 
 CAPABILITIES: tuple[str, ...] = ("create", "schema_evolution", "append", "overwrite", "merge", "time_travel",
                                  "branches")
@@ -31,12 +35,12 @@ def format_capabilities(fmt: str) -> frozenset[str]:
     return frozenset(c for c in CAPABILITIES if c != "branches" and capability(table_format, c))
 
 
-def declared(catalog_cls: type) -> dict[str, frozenset[str]]:
+def declared(catalog_cls: type[Catalog]) -> dict[str, frozenset[str]]:
     """``{format: capabilities}`` for a catalog adapter class, for every format in its ``FORMATS``."""
     explicit: Mapping[str, frozenset[str]] = getattr(catalog_cls, "CAPABILITIES", None) or {}
-    return {fmt: frozenset(explicit.get(fmt, format_capabilities(fmt))) for fmt in catalog_cls.FORMATS}  # type: ignore[attr-defined]
+    return {fmt: frozenset(explicit.get(fmt, format_capabilities(fmt))) for fmt in catalog_cls.FORMATS}
 
 
-def supports(catalog_cls: type, fmt: str, name: str) -> bool:
+def supports(catalog_cls: type[Catalog], fmt: str, name: str) -> bool:
     """Whether ``catalog_cls`` declares capability ``name`` for format ``fmt``."""
     return name in declared(catalog_cls).get(fmt, frozenset())

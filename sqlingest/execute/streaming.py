@@ -172,7 +172,8 @@ class StreamingModel:
             raise self.failure
         error = query.exception()
         if error is not None:
-            raise ExecutionError(f"streaming query of {self.pm.name} failed: {str(getattr(error, 'desc', error)).splitlines()[0]}")
+            reason = str(getattr(error, "desc", error)).splitlines()[0]
+            raise ExecutionError(f"streaming query of {self.pm.name} failed: {reason}")
 
     def _frame(self) -> DataFrame:
         """The model's query over streaming reads of its sources, conformed to its contract."""
