@@ -137,13 +137,18 @@ class Jobs:
         return sum(len(tracker.getJobIdsForGroup(g)) for g in groups)
 
     def describe(self, group: str) -> list[str]:
-        """What each job of a group was (Spark's job name: the call site, e.g. ``collect at runner.py:320``)."""
+        """What each job of a group was (Spark's job name: the call site, e.g. ``collect at runner.py:320``) and how
+        long it took."""
         store = self.sc._jsc.sc().statusStore()
         out = []
         for job in sorted(self.sc.statusTracker().getJobIdsForGroup(group)):
             try:
                 data = store.job(job)
-                out.append(f"{data.name()} [{data.numTasks()} task(s)]")
+                took = ""
+                if data.submissionTime().isDefined() and data.completionTime().isDefined():
+                    ms = data.completionTime().get().getTime() - data.submissionTime().get().getTime()
+                    took = f" {ms / 1000:.1f}s"
+                out.append(f"{data.name()} [{data.numTasks()} task(s)]{took}")
             except Exception:  # noqa: BLE001 — job evicted from the status store
                 out.append("?")
         return out

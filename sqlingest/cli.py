@@ -246,6 +246,8 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
             parts.append(f"{result.rows_quarantined:,} quarantined")
         if result.rows_dropped:
             parts.append(f"{result.rows_dropped:,} dropped")
+        if result.write_strategy:
+            parts.append(result.write_strategy)
         if result.checks:
             passed = sum(1 for c in result.checks if c["outcome"] == "pass")
             parts.append(f"checks {passed}/{len(result.checks)}")

@@ -15,7 +15,8 @@ from sqlingest.checks import CheckResult, run_checks
 from sqlingest.checks.rows import exceeds, failure_predicate, is_row_check
 from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, SqlingestError, TransientError, redact
 from sqlingest.formats.versions import current_version, restore
-from sqlingest.materializations import WriteContext
+from sqlingest.materializations import Scd2, WriteContext
+from sqlingest.materializations.strategy import choose as choose_strategy
 from sqlingest.plan import Plan, PlannedModel
 from sqlingest.plan.evolution import additions, evolution_plan, schema_diff
 from sqlingest.project.contract import Check
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 Reporter = Callable[[str, PlannedModel, ModelResult | None], None]
+
+
+#: staged rows up to which an scd2 write broadcasts the staged keys to its joins with the table (about 150 MB of
+#: hash table at most)
+BROADCAST_KEYS_MAX = 4_000_000
 
 
 def _noop(event: str, model: PlannedModel, result: ModelResult | None) -> None:
@@ -282,8 +288,7 @@ class Runner:
         delta_merge = pm.format.name == "delta" and pm.materialization.NAME not in ("table", "append")
         frame, observation, persisted = self._fuse_checks(
             staged, row_checks, persist=replay_from is not None or delta_merge)
-        if delta_merge:
-            frame.count()
+        staged_rows = frame.count() if delta_merge else None
         quarantine = any(c.effective_action == "quarantine" for c in row_checks) and replay_from is None
         config = pm.rendered.config
         stage = "__sqlingest_stage__" + re.sub(r"\W", "_", pm.name)
@@ -307,6 +312,14 @@ class Runner:
         try:
             if quarantine:
                 self._write_quarantine(pm, frame, staged.columns, row_checks)
+            if isinstance(pm.materialization, Scd2):
+                # A join with the staged keys broadcasts them when they are known to be few: the planner's own
+                # estimate of a cached stage is its whole width, which would shuffle the table instead.
+                ctx.extra["broadcast_keys"] = staged_rows is not None and staged_rows <= BROADCAST_KEYS_MAX
+                chosen = choose_strategy(spark, pm.materialization, fmt=pm.format.name, relation=pm.relation,
+                                         stage=stage, unique_key=ctx.unique_key, requested=config.scd2_strategy,
+                                         fraction=config.rewrite_fraction, broadcast=ctx.extra["broadcast_keys"])
+                ctx.extra["strategy"], result.write_strategy = chosen.name, str(chosen)
             for statement in pm.materialization.statements(ctx):
                 spark.sql(statement)
             if replay_from is not None:

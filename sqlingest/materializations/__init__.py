@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 import jinja2
 
 from sqlingest.formats import TableFormat, capability
+from sqlingest.materializations.strategy import TEMPLATES as SCD2_TEMPLATES
 from sqlingest.plugins import PluginRegistry
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -59,6 +60,10 @@ class Materialization:
             search.insert(0, str(project_dir / "macros" / "materializations"))
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(search), undefined=jinja2.StrictUndefined,
                                       keep_trailing_newline=False, autoescape=False)
+
+    def overrides(self, template: str) -> bool:
+        """Whether the project replaces the built-in ``template`` with its own."""
+        return self.env.get_template(f"{template}.sql").filename != str(TEMPLATES / f"{template}.sql")
 
     def missing_capabilities(self, fmt: TableFormat) -> list[str]:
         return [c for c in self.REQUIRES if not capability(fmt, c)]
@@ -122,6 +127,10 @@ class Scd2(Materialization):
     #: versions are ordered by the ordering column (config(ordering=…) or keys.ordering in the contract)
     NEEDS_ORDERING: ClassVar[bool] = True
     EXTRA_COLUMNS = (("valid_from", "timestamp"), ("valid_to", "timestamp"), ("is_current", "boolean"))
+
+    def statements(self, ctx: WriteContext) -> list[str]:
+        # the runner chooses the write strategy (merge or rewrite; strategy.py) and passes it in ctx.extra
+        return self.render(SCD2_TEMPLATES[ctx.extra.get("strategy", "merge")], **{**vars(ctx), **ctx.extra})
 
 
 class InsertOverwrite(Materialization):

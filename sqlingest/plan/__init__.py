@@ -217,6 +217,10 @@ def _plan_model(project: Project, catalog: Catalog, validated: ValidatedModel) -
             r.config.partitioned_by or (contract.partitioned_by if contract else None)):
         raise ModelCompileError(f"materialized='{r.config.materialized}' needs partition columns", location=where,
                                 hint="config(partitioned_by=['day']) or partitioned_by in the contract")
+    strategy = sorted({"scd2_strategy", "rewrite_fraction"} & r.config.model_fields_set)
+    if strategy and r.config.materialized != "scd2":
+        raise ModelCompileError(f"{' and '.join(strategy)} appl{'ies' if len(strategy) == 1 else 'y'} to "
+                                f"materialized='scd2' only (this model is '{r.config.materialized}')", location=where)
     if r.config.materialized == "view" and r.sources:
         raise ModelCompileError("a view cannot read a source directly (sources are read at run time)",
                                 location=where, hint="materialize the source in a bronze table and ref() it")

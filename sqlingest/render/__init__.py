@@ -31,6 +31,12 @@ class ModelConfig(BaseModel):
     delete_flag: str | None = None
     #: scd2: the columns whose change opens a new version (default: every non-key column)
     tracked_columns: list[str] | None = None
+    #: scd2: how the new versions are written — 'merge' (one MERGE: touches only the files holding the staged keys),
+    #: 'rewrite' (one INSERT OVERWRITE of the whole table) or 'auto': rewrite when the table's MERGE copies the files
+    #: it touches (copy-on-write) and the staged keys lie in files holding at least ``rewrite_fraction`` of the
+    #: table's bytes, else merge (docs/materializations.md)
+    scd2_strategy: Literal["auto", "merge", "rewrite"] = "auto"
+    rewrite_fraction: float = Field(0.5, gt=0, le=1)
     contract: str | None = None
     #: pin the contract to a version published in the registry (default: the contract file as it is)
     contract_version: int | None = None

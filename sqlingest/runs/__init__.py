@@ -37,6 +37,8 @@ class ModelResult:
     checks: list[dict[str, Any]] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    #: how the rows were written where a materialization chooses per run (scd2: merge or rewrite, and why)
+    write_strategy: str | None = None
     #: streaming models: one entry per micro-batch (batch_id, offsets, rows, checks, status, error, seconds)
     batches: list[dict[str, Any]] = field(default_factory=list)
 

@@ -14,6 +14,7 @@ tables as the batch-by-batch runs.
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -55,15 +56,18 @@ FILES = {
        for n in ("c_merge", "c_scd1")},
     # one row per version: the key alone is not unique (see scd2_project)
     **{f"contracts/s/{n}.silver.yml": SILVER_CUST % {"name": n, "id": ", nullable: false, checks: [not_null]"}
-       for n in ("c_scd2", "c_scd2_batch")},
+       for n in ("c_scd2", "c_scd2_batch", "c_scd2_rewrite")},
     "models/silver/c_merge.sql": "{{ config(materialized='merge', delete_flag='deleted') }}\n" + SELECT_CUST,
     "models/silver/c_scd1.sql": "{{ config(materialized='scd1', delete_flag='deleted') }}\n" + SELECT_CUST
                                 + BATCH_ONLY,
     "models/silver/c_scd2.sql": ("{{ config(materialized='scd2', delete_flag='deleted', "
                                  "tracked_columns=['name', 'tier']) }}\n" + SELECT_CUST),
-    # tracked columns default to every non-key column; the ordering column and the delete flag are left out
-    "models/silver/c_scd2_batch.sql": "{{ config(materialized='scd2', delete_flag='deleted') }}\n" + SELECT_CUST
-                                      + BATCH_ONLY,
+    # tracked columns default to every non-key column; the ordering column and the delete flag are left out.
+    # Both write strategies (one MERGE; one rewrite of the table) must leave the same rows.
+    "models/silver/c_scd2_batch.sql": ("{{ config(materialized='scd2', delete_flag='deleted', "
+                                       "scd2_strategy='merge') }}\n" + SELECT_CUST + BATCH_ONLY),
+    "models/silver/c_scd2_rewrite.sql": ("{{ config(materialized='scd2', delete_flag='deleted', "
+                                         "scd2_strategy='rewrite') }}\n" + SELECT_CUST + BATCH_ONLY),
     "contracts/s/sales.source.yml": "name: s.sales\nlayer: source\nsource: {format: csv, path: data/sales/*.csv}\n"
                                     + SALES_COLUMNS,
     "contracts/s/sales.bronze.yml": "name: s.sales\nlayer: bronze\n" + SALES_COLUMNS,
@@ -196,11 +200,13 @@ def build(root, *args: str) -> None:
 def test_write_semantics_over_batches(lakehouse, project, target):
     spark = lakehouse.spark
     root = scd2_project(project, FILES, **target)
-    rel = {t: relation(root, target, t) for t in ("c_merge", "c_scd1", "c_scd2", "c_scd2_batch", "sales")}
+    rel = {t: relation(root, target, t)
+           for t in ("c_merge", "c_scd1", "c_scd2", "c_scd2_batch", "c_scd2_rewrite", "sales")}
 
     def assert_state(i: int, sales: int) -> None:
         assert history(spark, rel["c_scd2"]) == HISTORY[i], "scd2, every bronze row each run"
-        assert history(spark, rel["c_scd2_batch"]) == HISTORY[i], "scd2, only the run's batch"
+        assert history(spark, rel["c_scd2_batch"]) == HISTORY[i], "scd2 by MERGE, only the run's batch"
+        assert history(spark, rel["c_scd2_rewrite"]) == HISTORY[i], "scd2 by rewrite, only the run's batch"
         assert latest(spark, rel["c_scd1"]) == LATEST[i]
         assert latest(spark, rel["c_merge"]) == LATEST[i]
         assert partitions(spark, rel["sales"]) == PARTITIONS[sales]
@@ -249,23 +255,25 @@ def test_scd2_rerun_of_a_batch_adds_no_versions(lakehouse, project, target):
 
 
 
-def scd2_batch_project(project, tracked: list[str]):
-    """bronze.cust and one scd2 model that reads only the run's batch, tracking ``tracked``."""
+def scd2_batch_project(project, tracked: list[str], strategy: str = "auto", options: str = "", **target: str):
+    """bronze.cust and one scd2 model that reads only the run's batch, tracking ``tracked``, written with
+    ``strategy`` (``options``: more config, e.g. ``, rewrite_fraction=0.9``)."""
     files = {k: v for k, v in FILES.items() if k.startswith(("contracts/s/cust", "models/bronze/cust"))}
     files["contracts/s/c_scd2_batch.silver.yml"] = FILES["contracts/s/c_scd2_batch.silver.yml"]
     files["models/silver/c_scd2_batch.sql"] = (
-        "{{ config(materialized='scd2', delete_flag='deleted', tracked_columns=" + repr(tracked) + ") }}\n"
-        + SELECT_CUST + BATCH_ONLY)
-    root = scd2_project(project, files)
+        "{{ config(materialized='scd2', delete_flag='deleted', tracked_columns=" + repr(tracked)
+        + f", scd2_strategy='{strategy}'{options}) }}}}\n" + SELECT_CUST + BATCH_ONLY)
+    root = scd2_project(project, files, **target)
     (root / "data" / "cust").mkdir(parents=True)
     return root
 
 
-def test_scd2_never_rewrites_versions_that_ended_before_the_batch(lakehouse, project):
+@pytest.mark.parametrize("strategy", ["merge", "rewrite"])
+def test_scd2_never_rewrites_versions_that_ended_before_the_batch(lakehouse, project, strategy):
     """A batch recomputes a key's chain only from the version in effect at its earliest row: older versions stay
     exactly as recorded, even when they would compare equal under the model's current tracked columns."""
     spark = lakehouse.spark
-    root = scd2_batch_project(project, ["name", "tier"])
+    root = scd2_batch_project(project, ["name", "tier"], strategy)
     rel = relation(root, {}, "c_scd2_batch")
     (root / "data" / "cust" / "0.csv").write_text(
         HEAD + f"1,Ann,gold,{d(1)},false\n1,Ann,silver,{d(2)},false\n1,Ann,platinum,{d(3)},false\n")
@@ -305,7 +313,7 @@ def test_scd2_reads_the_history_once_per_source_evaluation(lakehouse, project, m
             plans.append(original(self, "EXPLAIN FORMATTED " + statement).first()[0])
         return original(self, statement, *args, **kwargs)
 
-    root = scd2_batch_project(project, ["name", "tier"])
+    root = scd2_batch_project(project, ["name", "tier"], "merge")
     rel = relation(root, {}, "c_scd2_batch")
     for i in range(2):
         (root / "data" / "cust" / f"{i}.csv").write_text(BATCHES[i])
@@ -316,6 +324,61 @@ def test_scd2_reads_the_history_once_per_source_evaluation(lakehouse, project, m
     assert len(plans) == 1
     scans = set(re.findall(r"\((\d+)\) BatchScan " + re.escape(rel) + r"\b", plans[0]))
     assert len(scans) == 4, plans[0]
+
+
+def model_results(root) -> dict[str, dict]:
+    """The models of the project's last run record."""
+    runs = sorted((root / ".sqlingest" / "runs").glob("*.json"))
+    return {m["name"]: m for m in json.loads(runs[-1].read_text())["models"]}
+
+
+def data_files(spark, rel: str, fmt: str) -> set[str]:
+    if fmt == "iceberg":
+        return {r[0] for r in spark.sql(f"SELECT file_path FROM {rel}.files WHERE content = 0").collect()}
+    return {r[0] for r in spark.sql(f"SELECT DISTINCT _metadata.file_path FROM {rel}").collect()}
+
+
+@pytest.mark.parametrize("target", FORMATS)
+def test_scd2_auto_strategy_rewrites_only_when_the_batch_touches_most_of_the_table(lakehouse, project, target):
+    """scd2_strategy='auto': a MERGE when the staged keys lie in files holding less than rewrite_fraction of the
+    table's bytes (the other files stay as they are), one rewrite of the table from there on; always a MERGE on a
+    table whose MERGE rewrites no files (Iceberg merge-on-read, Delta deletion vectors)."""
+    spark, fmt = lakehouse.spark, target.get("format", "iceberg")
+    root = scd2_batch_project(project, ["name", "tier"], "auto", ", rewrite_fraction=0.9", **target)
+    rel = relation(root, target, "c_scd2_batch")
+    name = "silver.c_scd2_batch"
+
+    def feed(i: int, rows: list[tuple[int, str, str]]) -> str:
+        (root / "data" / "cust" / f"{i}.csv").write_text(
+            HEAD + "".join(f"{k},{n},gold,{ts},false\n" for k, n, ts in rows))
+        build(root)
+        return model_results(root)[name]["write_strategy"]
+
+    assert feed(0, [(k, f"a{k}", d(1)) for k in range(1, 21)]).startswith("merge (the table has no data files")
+    # new keys only: nothing is touched, the MERGE inserts a second file
+    assert feed(1, [(k, f"a{k}", d(1)) for k in range(101, 121)]).startswith("merge (staged keys in files holding 0%")
+    first, second = data_files(spark, rel, fmt), None
+    assert len(first) >= 2
+    # one key of the second batch's file(s): a share under 0.9 — a MERGE; the first batch's files are untouched
+    assert re.match(r"merge \(staged keys in files holding \d+% of the table's bytes, rewrite from 90%\)$",
+                    feed(2, [(101, "b101", d(2))]))
+    second = data_files(spark, rel, fmt)
+    assert second & first and second - first
+    # every key: all of the bytes — one rewrite of the table, no file is kept
+    assert feed(3, [(k, f"c{k}", d(3)) for k in (*range(1, 21), *range(101, 121))]).startswith(
+        "rewrite (staged keys in files holding 100%")
+    assert not data_files(spark, rel, fmt) & second
+    assert [r for r in history(spark, rel) if r[0] in (1, 101)] == [
+        (1, "a1", "gold", d(1), d(3), False), (1, "c1", "gold", d(3), None, True),
+        (101, "a101", "gold", d(1), d(2), False), (101, "b101", "gold", d(2), d(3), False),
+        (101, "c101", "gold", d(3), None, True)]
+    assert len(history(spark, rel)) == 81
+
+    mor = ("'write.merge.mode' = 'merge-on-read'" if fmt == "iceberg" else "'delta.enableDeletionVectors' = true")
+    spark.sql(f"ALTER TABLE {rel} SET TBLPROPERTIES ({mor})")
+    assert feed(4, [(k, f"d{k}", d(4)) for k in (*range(1, 21), *range(101, 121))]) == \
+        "merge (the table's MERGE rewrites no files (merge-on-read))"
+    assert len(history(spark, rel)) == 121
 
 
 def test_merge_and_scd1_choose_the_same_row_among_ties(lakehouse, project):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from sqlingest.cli import main
@@ -376,3 +378,56 @@ def test_streaming_needs_a_streamable_source_and_a_transactional_format(make_pro
                         "targets: {p: {format: parquet, catalog: {type: spark_session}}}\n")
     assert main(["compile", "--project-dir", str(root), "--select", "bronze.orders"]) == 2
     assert "materialized='streaming' needs commits, which parquet tables do not support" in capsys.readouterr().err
+
+
+def test_scd2_strategy_options_are_checked(make_project):
+    errs = errors_of(make_project, **{"models/gold/by_status.sql": (
+        "{{ config(materialized='table', scd2_strategy='rewrite') }}\nSELECT 1 AS x\n")})
+    assert "scd2_strategy applies to materialized='scd2' only (this model is 'table')" in errs[0]
+    assert "models/gold/by_status.sql" in errs[0]
+    errs = errors_of(make_project, **{"models/gold/by_status.sql": (
+        "{{ config(materialized='table', scd2_strategy='fast') }}\nSELECT 1 AS x\n")})
+    assert "scd2_strategy" in errs[0] and "'auto', 'merge' or 'rewrite'" in errs[0]
+    errs = errors_of(make_project, **{"models/gold/by_status.sql": (
+        "{{ config(materialized='table', rewrite_fraction=2) }}\nSELECT 1 AS x\n")})
+    assert "rewrite_fraction" in errs[0]
+
+
+def test_scd2_strategies_share_the_version_chains(make_project):
+    """merge (one MERGE) and rewrite (one INSERT OVERWRITE) compute the chains with the same CTEs."""
+    from sqlingest.materializations import Scd2, WriteContext
+
+    def ctx(strategy: str) -> WriteContext:
+        return WriteContext("lake.s.t", "stage", "", ["id", "tier", "ts"], unique_key=["id"], ordering="ts",
+                            tracked_columns=["tier"], extra={"strategy": strategy})
+
+    [merge] = Scd2().statements(ctx("merge"))
+    [rewrite] = Scd2().statements(ctx("rewrite"))
+    assert merge.startswith("MERGE INTO lake.s.t AS t\nUSING (\n  WITH batch AS (")
+    assert rewrite.startswith("INSERT OVERWRITE TABLE lake.s.t\nSELECT id, tier, ts, valid_from, valid_to, "
+                              "is_current\nFROM (\n  WITH batch AS (")
+
+    def chain(sql: str) -> str:  # the CTEs, without the MERGE's stored flag
+        text = sql[sql.index("WITH batch AS ("):sql.index("  chain AS (")]
+        return re.sub(r"\s+", " ", re.sub(r"SELECT \*, bool_or.*?FROM \((.*?)\)\s+\)\s+WHERE", r"\1 ) WHERE", text,
+                                          flags=re.S))
+
+    assert chain(merge) == chain(rewrite)
+    assert "__sqlingest_stored" in merge and "__sqlingest_stored" not in rewrite
+    assert "LEFT ANTI JOIN batch_keys AS k\n    ON t.id <=> k.id" not in rewrite  # the table's rows are aliased h
+    assert "LEFT ANTI JOIN batch_keys AS k\n    ON h.id <=> k.id AND (h.valid_to IS NULL OR h.valid_to >= " \
+           "k.__sqlingest_since)" in rewrite
+
+
+def test_auto_strategy_needs_no_spark_to_honour_the_config_or_an_override(make_project):
+    from sqlingest.materializations import Scd2
+    from sqlingest.materializations.strategy import choose
+
+    root = make_project(FILES, config=CONFIG)
+    options = {"fmt": "iceberg", "relation": "lake.s.t", "stage": "stage", "unique_key": ["id"], "fraction": 0.5}
+    assert str(choose(None, Scd2(root), requested="rewrite", **options)) == \
+        "rewrite (config(scd2_strategy='rewrite'))"
+    (root / "macros" / "materializations").mkdir()
+    (root / "macros" / "materializations" / "scd2.sql").write_text("MERGE INTO {{ relation }} …")
+    assert Scd2(root).overrides("scd2") and not Scd2(root).overrides("scd2_rewrite")
+    assert str(choose(None, Scd2(root), requested="auto", **options)) == "merge (the project overrides scd2.sql)"

@@ -1,0 +1,57 @@
+"""How an ``scd2`` model's new versions are written: one MERGE (``templates/scd2.sql``) or one INSERT OVERWRITE of
+the whole table (``templates/scd2_rewrite.sql``). Both compute the same version chains and leave the same rows.
+
+``config(scd2_strategy=…)``: ``merge``, ``rewrite``, or ``auto`` (the default), decided per run just before the
+write from the table itself:
+
+- a table whose MERGE records changed rows beside its files (Iceberg ``write.merge.mode = merge-on-read``, Delta
+  deletion vectors) is merged: its MERGE rewrites no file;
+- otherwise (copy-on-write) the MERGE rewrites every data file holding a staged key, and evaluates its source twice
+  (once only to find those files). When those files hold at least ``rewrite_fraction`` (default 0.5) of the table's
+  bytes, the table is rewritten instead: the chains are computed once and the rows that cannot change are copied
+  without a shuffle. Finding the share costs one scan of the key columns.
+- a project that overrides ``scd2.sql`` but not ``scd2_rewrite.sql`` is merged, so the override is always used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlingest.formats.files import merge_copies_files, touched_bytes
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from sqlingest.materializations import Materialization
+
+TEMPLATES = {"merge": "scd2", "rewrite": "scd2_rewrite"}
+
+
+@dataclass(frozen=True)
+class Strategy:
+    name: str  # merge | rewrite
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.reason})"
+
+
+def choose(spark: SparkSession, materialization: Materialization, *, fmt: str, relation: str, stage: str,
+           unique_key: list[str], requested: str, fraction: float, broadcast: bool = False) -> Strategy:
+    """The strategy for this run's write of ``stage`` (the staged rows' view) into ``relation`` (``broadcast``:
+    the staged keys are few enough to broadcast)."""
+    if requested != "auto":
+        return Strategy(requested, f"config(scd2_strategy='{requested}')")
+    if materialization.overrides(TEMPLATES["merge"]) and not materialization.overrides(TEMPLATES["rewrite"]):
+        return Strategy("merge", "the project overrides scd2.sql")
+    if not merge_copies_files(spark, fmt, relation):
+        return Strategy("merge", "the table's MERGE rewrites no files (merge-on-read)")
+    keys = f"SELECT {', '.join(unique_key)} FROM {stage}"  # a semi join needs no DISTINCT: one shuffle fewer
+    touched, total = touched_bytes(spark, fmt, relation, keys, unique_key, broadcast=broadcast)
+    if not total:
+        return Strategy("merge", "the table has no data files")
+    share = touched / total
+    name = "rewrite" if share >= fraction else "merge"
+    return Strategy(name, f"staged keys in files holding {share:.0%} of the table's bytes, "
+                          f"rewrite from {fraction:.0%}")
