@@ -218,7 +218,7 @@ CONTRACT_COLUMNS = f"""columns:
 """
 
 
-def write_project(driver_memory: str) -> Path:
+def write_project(driver_memory: str, strategy: str = "auto") -> Path:
     shutil.rmtree(PROJECT, ignore_errors=True)
     conf = "".join(f"        {k}: \"{v}\"\n" for k, v in SPARK_CONF.items())
     spark = f"    spark:\n      master: local[*]\n      driver_memory: {driver_memory}\n      conf:\n{conf}"
@@ -242,7 +242,7 @@ def write_project(driver_memory: str) -> Path:
             f"keys: {{business: [{KEY}], ordering: {ORDERING}}}\n" + CONTRACT_COLUMNS
             + f"checks:\n  - {{type: primary_key, columns: [{KEY}, valid_from]}}\n"),
         "models/silver/customers.sql": (
-            "{{ config(materialized='scd2', tracked_columns=" + repr(TRACKED) + ") }}\n"
+            "{{ config(materialized='scd2', tracked_columns=" + repr(TRACKED) + f", scd2_strategy='{strategy}') }}}}\n"
             f"SELECT {', '.join(COLUMNS)}\nFROM {{{{ source('crm', 'customers') }}}}\n"),
     }
     for name, text in files.items():
@@ -311,6 +311,7 @@ def sqlingest_run(fmt: str, label: str, *, full_refresh: bool = False) -> dict[s
             "after_seconds": total - (run["started"] - started) - run["seconds"],
             "jvm_cpu_seconds": run["jvm_cpu_seconds"],
             "model_seconds": model.seconds, "model_jobs": model.spark_jobs, "rows_in": model.rows_in,
+            "write_strategy": model.write_strategy,
             "run_id": run["record"].run_id}
 
 
@@ -516,6 +517,7 @@ def summarize(runs: list[dict[str, Any]], formats: list[str]) -> dict[str, Any]:
         per["sqlingest_cli"] = {k: round(statistics.median(r[k] for r in sq), 2)
                                 for k in ("cli_seconds", "compile_and_session_seconds", "after_seconds")}
         per["sqlingest_run_record_jobs"] = sq[0]["run_record_jobs"]
+        per["sqlingest_write_strategy"] = sorted({r["write_strategy"] for r in sq})
         out[fmt] = per
     return out
 
@@ -525,6 +527,7 @@ def markdown(summary: dict[str, Any], facts: dict[str, Any]) -> str:
     title = (f"Dimension {facts['dimension']:,} rows · batch {facts['changes']:,} rows ({m['updates']:,} updates, "
              f"{m['new']:,} new keys, {m['unchanged']:,} unchanged) · rounds: {facts['rounds']} · "
              f"{facts['machine']['cores']} cores · Iceberg {facts['iceberg_merge_mode']} · "
+             f"scd2_strategy {facts['scd2_strategy']} · "
              f"load {facts['load_average_before'][0]:.1f} before, "
              f"{facts['load_average_after'][0]:.1f} after")
     head = ("| format | side | median (s) | runs (s) | Spark jobs | JVM CPU (s, median) | ratio sqlingest / baseline "
@@ -546,6 +549,7 @@ def markdown(summary: dict[str, Any], facts: dict[str, Any]) -> str:
     for fmt, per in summary.items():
         c = per["sqlingest_cli"]
         prep = facts["prepare"][fmt]
+        lines.append(f"- {fmt}: sqlingest wrote by {' / '.join(per['sqlingest_write_strategy'])}")
         lines.append(f"- {fmt}: compile + session {c['compile_and_session_seconds']:.1f} s, run records "
                      f"{c['after_seconds']:.1f} s ({per['sqlingest_run_record_jobs']} Spark job(s)), whole CLI call "
                      f"{c['cli_seconds']:.1f} s; initial build of the dimension {prep['initial_build_seconds']:.1f} s "
@@ -570,6 +574,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reuse-tables", action="store_true",
                         help="reuse the initial tables a previous --keep-tables run left (same sizes), skipping the "
                              "initial build and copy")
+    parser.add_argument("--scd2-strategy", choices=("auto", "merge", "rewrite"), default="auto",
+                        help="the model's config(scd2_strategy=…) (default auto: sqlingest chooses per run)")
     parser.add_argument("--iceberg-merge-mode", choices=("copy-on-write", "merge-on-read"), default="copy-on-write",
                         help="the Iceberg tables' write.merge.mode (both sides; default: Iceberg's own default)")
     args = parser.parse_args(argv)
@@ -583,7 +589,7 @@ def main(argv: list[str] | None = None) -> int:
     session_seconds = time.perf_counter() - started
     data = generate(spark, args.dimension, args.changes, force=args.regenerate)
     print(f"data: {data}", flush=True)
-    write_project(args.driver_memory)
+    write_project(args.driver_memory, args.scd2_strategy)
     instrument_runner()
     jobs = Jobs(spark)
 
@@ -630,7 +636,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "DIFFER: " + "; ".join(check["problems"])), flush=True)
 
     facts = {"dimension": args.dimension, "changes": args.changes, "mix": mix(args.changes), "rounds": args.rounds,
-             "formats": formats, "iceberg_merge_mode": args.iceberg_merge_mode,
+             "formats": formats, "iceberg_merge_mode": args.iceberg_merge_mode, "scd2_strategy": args.scd2_strategy,
              "driver_memory": args.driver_memory, "spark_conf": SPARK_CONF,
              "tracked_columns": TRACKED, "untracked_columns": UNTRACKED, "data": str(data),
              "generated": json.loads((data / "_GENERATED.json").read_text()), "session_seconds": round(

@@ -410,7 +410,7 @@ def test_scd2_strategies_share_the_version_chains(make_project):
     def chain(sql: str) -> str:  # the CTEs, without the MERGE's stored flag
         text = sql[sql.index("WITH batch AS ("):sql.index("  chain AS (")]
         return re.sub(r"\s+", " ", re.sub(r"SELECT \*, bool_or.*?FROM \((.*?)\)\s+\)\s+WHERE", r"\1 ) WHERE", text,
-                                          flags=re.S))
+                                          flags=re.DOTALL))
 
     assert chain(merge) == chain(rewrite)
     assert "__sqlingest_stored" in merge and "__sqlingest_stored" not in rewrite
