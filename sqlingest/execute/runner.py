@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlingest.checks import CheckResult, run_checks
 from sqlingest.checks.rows import exceeds, failure_predicate, is_row_check
 from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, SqlingestError, TransientError, redact
+from sqlingest.formats.commits import overwrite_from
 from sqlingest.formats.versions import current_version, restore
 from sqlingest.materializations import Scd2, WriteContext
 from sqlingest.materializations.strategy import choose as choose_strategy
@@ -66,7 +67,10 @@ class RunOptions:
 _TRANSIENT = ("CommitFailedException", "ConcurrentAppendException", "ConcurrentDeleteReadException",
               "ConcurrentDeleteDeleteException", "ConcurrentTransactionException", "ConcurrentWriteException",
               "MetadataChangedException", "ProtocolChangedException", "CommitStateUnknownException",
-              "SQLITE_BUSY", "database is locked", "Connection refused", "Connection reset")
+              "SQLITE_BUSY", "database is locked", "Connection refused", "Connection reset",
+              # Iceberg's commit validation (MERGE, validated overwrites): another writer changed the files
+              "Found conflicting files", "Found new conflicting delete files", "Missing required files to delete",
+              "found new delete for replaced data file")
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -184,16 +188,15 @@ class Runner:
                     self._check(pm, result)
                 result.status = "warn" if any(c["outcome"] == "warn" for c in result.checks) else "success"
                 break
-            except SqlingestError as exc:
-                result.status, result.error = "error", exc.format()
-                break
             except Exception as exc:  # noqa: BLE001 — Spark/Py4J errors: show the message, not the JVM stack
-                if is_transient(exc) and attempt <= self.options.retries:
+                ours = exc if isinstance(exc, SqlingestError) else None
+                if (isinstance(exc, TransientError) or ours is None and is_transient(exc)) \
+                        and attempt <= self.options.retries:
                     delay = min(2.0 ** (attempt - 1), 30.0)
                     result.error = f"attempt {attempt} failed, retrying in {delay:.0f}s: {spark_message(exc)}"
                     time.sleep(delay)
                     continue
-                result.status, result.error = "error", spark_message(exc)
+                result.status, result.error = "error", ours.format() if ours else spark_message(exc)
                 break
         result.attempts = attempt
         result.spark_jobs = len(self.spark.sparkContext.statusTracker().getJobIdsForGroup(self.job_group(pm.name)))
@@ -320,8 +323,13 @@ class Runner:
                                          stage=stage, unique_key=ctx.unique_key, requested=config.scd2_strategy,
                                          fraction=config.rewrite_fraction, broadcast=ctx.extra["broadcast_keys"])
                 ctx.extra["strategy"], result.write_strategy = chosen.name, str(chosen)
+            base = current_version(spark, pm.format.name, pm.relation) if ctx.extra.get("strategy") == "rewrite" \
+                else None
             for statement in pm.materialization.statements(ctx):
-                spark.sql(statement)
+                if ctx.extra.get("strategy") == "rewrite":
+                    overwrite_from(spark, pm.format.name, pm.relation, statement, base)
+                else:
+                    spark.sql(statement)
             if replay_from is not None:
                 resolved = "__sqlingest_replayed__" + re.sub(r"\W", "_", pm.name)
                 (frame.where("NOT __q") if row_checks else frame).select("_row").createOrReplaceTempView(resolved)

@@ -59,3 +59,37 @@ def last_committed(spark: SparkSession, fmt: str, relation: str, stream_id: str)
                 best = batch if best is None else max(best, batch)
         return best
     raise UnsupportedCombination(f"{fmt} tables have no commit metadata")
+
+
+def overwrite_from(spark: SparkSession, fmt: str, relation: str, statement: str, base: int | None) -> None:
+    """Run ``INSERT OVERWRITE TABLE <relation> <query>`` — a query that reads the table at version ``base`` — so that
+    a commit by another writer after ``base`` is never silently replaced (a MERGE detects such conflicts itself; a
+    plain overwrite does not). A conflict raises :class:`TransientError`, and the runner retries on the new state.
+
+    - Iceberg: the same write through ``DataFrameWriterV2.overwrite`` with ``validate-from-snapshot-id = base`` and
+      serializable isolation, so Iceberg refuses the commit when data was added or removed since ``base``.
+    - Delta: Delta itself refuses concurrent appends during the write (the overwrite reads the whole table); a commit
+      between ``base`` and the start of the write's transaction shows as its ``readVersion``: the overwrite is then
+      undone (``RESTORE`` to that version) and retried.
+    """
+    from pyspark.sql import functions as F
+
+    from sqlingest.errors import TransientError
+
+    head = f"INSERT OVERWRITE TABLE {relation}"
+    query = statement[len(head):] if statement.startswith(head) and statement[len(head):len(head) + 1].isspace() \
+        else None
+    if fmt == "iceberg" and base is not None and query is not None:
+        (spark.sql(query).writeTo(relation).option("validate-from-snapshot-id", str(base))
+         .option("isolation-level", "serializable").overwrite(F.lit(True)))
+        return
+    spark.sql(statement)
+    if fmt != "delta" or base is None:
+        return
+    last = spark.sql(f"DESCRIBE HISTORY {relation} LIMIT 1").collect()[0]
+    read = last["readVersion"]
+    if read is None or int(read) == base:
+        return
+    spark.sql(f"RESTORE TABLE {relation} TO VERSION AS OF {int(read)}").collect()
+    raise TransientError(f"{relation} was changed by another writer (version {int(read)}) while it was being "
+                         f"rewritten from version {base}: the rewrite (version {last['version']}) was undone")

@@ -381,6 +381,35 @@ def test_scd2_auto_strategy_rewrites_only_when_the_batch_touches_most_of_the_tab
     assert len(history(spark, rel)) == 121
 
 
+@pytest.mark.parametrize("target", FORMATS)
+def test_scd2_rewrite_retries_when_another_writer_committed_after_its_base(lakehouse, project, target, monkeypatch):
+    """A plain overwrite would replace whatever another writer committed meanwhile. Here another writer commits right
+    after the rewrite noted its base version: the overwrite is refused (Iceberg: validated from that snapshot) or
+    undone (Delta: its transaction read a newer version), and the retry, on the new version, keeps their row."""
+    from sqlingest.execute import runner
+
+    spark = lakehouse.spark
+    root = scd2_batch_project(project, ["name", "tier"], "rewrite", **target)
+    rel = relation(root, target, "c_scd2_batch")
+    (root / "data" / "cust" / "0.csv").write_text(BATCHES[0])
+    build(root)
+    real, bases = runner.overwrite_from, []
+
+    def after_another_writer(spark_, fmt, relation_, statement, base):
+        if not bases:
+            spark_.sql(f"INSERT INTO {relation_} VALUES (9, 'Zed', 'gold', TIMESTAMP'{d(9)}', false, "
+                       f"TIMESTAMP'{d(9)}', NULL, true)")
+        bases.append(base)
+        return real(spark_, fmt, relation_, statement, base)
+
+    monkeypatch.setattr(runner, "overwrite_from", after_another_writer)
+    (root / "data" / "cust" / "1.csv").write_text(BATCHES[1])
+    build(root)
+    assert len(bases) == 2 and bases[0] != bases[1]  # refused or undone, then retried on the new version
+    assert model_results(root)["silver.c_scd2_batch"]["attempts"] == 2
+    assert history(spark, rel) == [*HISTORY[1], (9, "Zed", "gold", d(9), None, True)]
+
+
 def test_merge_and_scd1_choose_the_same_row_among_ties(lakehouse, project):
     """Rows of one key with the same ordering value: merge, like scd1, keeps the one with the smallest hash of its
     values (templates/_latest.sql), whatever order the rows arrive in — so reruns and both materializations agree."""
