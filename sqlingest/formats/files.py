@@ -28,27 +28,27 @@ def merge_copies_files(spark: SparkSession, fmt: str, relation: str) -> bool:
     return False
 
 
-def touched_bytes(spark: SparkSession, fmt: str, relation: str, keys: str, unique_key: list[str], *,
-                  broadcast: bool = False) -> tuple[int, int]:
-    """``(bytes of the data files holding a row whose key is in the query keys, bytes of all data files)``.
+def data_bytes(spark: SparkSession, fmt: str, relation: str) -> int:
+    """The bytes of the table's data files (metadata only)."""
+    if fmt == "iceberg":
+        row = spark.sql(f"SELECT coalesce(sum(file_size_in_bytes), 0) FROM {relation}.files WHERE content = 0")
+        return int(row.collect()[0][0])
+    if fmt == "delta":
+        return int(spark.sql(f"DESCRIBE DETAIL {relation}").collect()[0]["sizeInBytes"] or 0)
+    raise ValueError(f"{fmt} tables have no MERGE")
 
-    One scan of the key columns and the file names (no other column), semi-joined with the keys (``broadcast``:
-    they are few enough to broadcast, whatever the planner estimates)."""
+
+def touched_bytes(spark: SparkSession, fmt: str, relation: str, keys: str, unique_key: list[str], *,
+                  broadcast: bool = False) -> int:
+    """The bytes of the data files holding a row whose key is in the query ``keys``: one scan of the key columns and
+    the file names (no other column), semi-joined with the keys (``broadcast``: they are few enough to broadcast,
+    whatever the planner estimates)."""
     match = " AND ".join(f"t.{k} <=> k.{k}" for k in unique_key)
     hint = "/*+ BROADCAST(k) */ " if broadcast else ""
-    if fmt == "iceberg":
-        touched = (f"SELECT {hint}DISTINCT t._file AS path FROM {relation} AS t "
-                   f"LEFT SEMI JOIN ({keys}) AS k ON {match}")
-        row = spark.sql(
-            f"SELECT coalesce(sum(f.file_size_in_bytes) FILTER (WHERE x.path IS NOT NULL), 0), "
-            f"coalesce(sum(f.file_size_in_bytes), 0) FROM {relation}.files AS f "
-            f"LEFT JOIN ({touched}) AS x ON f.file_path = x.path WHERE f.content = 0").collect()[0]
-        return int(row[0]), int(row[1])
-    if fmt == "delta":
-        row = spark.sql(
-            f"SELECT coalesce(sum(size), 0) FROM (SELECT {hint}DISTINCT t._metadata.file_path AS path, "
-            f"t._metadata.file_size AS size FROM {relation} AS t LEFT SEMI JOIN ({keys}) AS k ON {match})"
-        ).collect()[0]
-        total = spark.sql(f"DESCRIBE DETAIL {relation}").collect()[0]["sizeInBytes"]
-        return int(row[0]), int(total or 0)
-    raise ValueError(f"{fmt} tables have no MERGE")
+    path, size = {"iceberg": ("t._file", "NULL"), "delta": ("t._metadata.file_path", "t._metadata.file_size")}[fmt]
+    touched = (f"SELECT {hint}DISTINCT {path} AS path, {size} AS size FROM {relation} AS t "
+               f"LEFT SEMI JOIN ({keys}) AS k ON {match}")
+    if fmt == "iceberg":  # the sizes are in the files metadata table
+        touched = (f"SELECT f.file_path AS path, f.file_size_in_bytes AS size FROM {relation}.files AS f "
+                   f"LEFT SEMI JOIN ({touched}) AS x ON f.file_path = x.path")
+    return int(spark.sql(f"SELECT coalesce(sum(size), 0) FROM ({touched})").collect()[0][0])

@@ -9,7 +9,8 @@ write from the table itself:
 - otherwise (copy-on-write) the MERGE rewrites every data file holding a staged key, and evaluates its source twice
   (once only to find those files). When those files hold at least ``rewrite_fraction`` (default 0.5) of the table's
   bytes, the table is rewritten instead: the chains are computed once and the rows that cannot change are copied
-  without a shuffle. Finding the share costs one scan of the key columns.
+  without a shuffle. Finding the share costs one scan of the key columns, so a table under ``SMALL_TABLE_BYTES``
+  is merged without measuring: either write costs little there.
 - a project that overrides ``scd2.sql`` but not ``scd2_rewrite.sql`` is merged, so the override is always used.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlingest.formats.files import merge_copies_files, touched_bytes
+from sqlingest.formats.files import data_bytes, merge_copies_files, touched_bytes
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from sqlingest.materializations import Materialization
 
 TEMPLATES = {"merge": "scd2", "rewrite": "scd2_rewrite"}
+#: tables smaller than this are merged without measuring which files the staged keys touch
+SMALL_TABLE_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -47,11 +50,13 @@ def choose(spark: SparkSession, materialization: Materialization, *, fmt: str, r
         return Strategy("merge", "the project overrides scd2.sql")
     if not merge_copies_files(spark, fmt, relation):
         return Strategy("merge", "the table's MERGE rewrites no files (merge-on-read)")
-    keys = f"SELECT {', '.join(unique_key)} FROM {stage}"  # a semi join needs no DISTINCT: one shuffle fewer
-    touched, total = touched_bytes(spark, fmt, relation, keys, unique_key, broadcast=broadcast)
+    total = data_bytes(spark, fmt, relation)
     if not total:
         return Strategy("merge", "the table has no data files")
-    share = touched / total
+    if total < SMALL_TABLE_BYTES:
+        return Strategy("merge", f"the table holds {total / 2**20:.1f} MiB, under {SMALL_TABLE_BYTES // 2**20} MiB")
+    keys = f"SELECT {', '.join(unique_key)} FROM {stage}"  # a semi join needs no DISTINCT: one shuffle fewer
+    share = touched_bytes(spark, fmt, relation, keys, unique_key, broadcast=broadcast) / total
     name = "rewrite" if share >= fraction else "merge"
     return Strategy(name, f"staged keys in files holding {share:.0%} of the table's bytes, "
                           f"rewrite from {fraction:.0%}")

@@ -339,14 +339,19 @@ def data_files(spark, rel: str, fmt: str) -> set[str]:
 
 
 @pytest.mark.parametrize("target", FORMATS)
-def test_scd2_auto_strategy_rewrites_only_when_the_batch_touches_most_of_the_table(lakehouse, project, target):
+def test_scd2_auto_strategy_rewrites_only_when_the_batch_touches_most_of_the_table(lakehouse, project, target,
+                                                                                   monkeypatch):
     """scd2_strategy='auto': a MERGE when the staged keys lie in files holding less than rewrite_fraction of the
     table's bytes (the other files stay as they are), one rewrite of the table from there on; always a MERGE on a
-    table whose MERGE rewrites no files (Iceberg merge-on-read, Delta deletion vectors)."""
+    small table (not measured) and on a table whose MERGE rewrites no files (Iceberg merge-on-read, Delta deletion
+    vectors)."""
+    from sqlingest.materializations import strategy
+
     spark, fmt = lakehouse.spark, target.get("format", "iceberg")
     root = scd2_batch_project(project, ["name", "tier"], "auto", ", rewrite_fraction=0.9", **target)
     rel = relation(root, target, "c_scd2_batch")
     name = "silver.c_scd2_batch"
+    everyone = (*range(1, 21), *range(101, 126))
 
     def feed(i: int, rows: list[tuple[int, str, str]]) -> str:
         (root / "data" / "cust" / f"{i}.csv").write_text(
@@ -355,30 +360,32 @@ def test_scd2_auto_strategy_rewrites_only_when_the_batch_touches_most_of_the_tab
         return model_results(root)[name]["write_strategy"]
 
     assert feed(0, [(k, f"a{k}", d(1)) for k in range(1, 21)]).startswith("merge (the table has no data files")
-    # new keys only: nothing is touched, the MERGE inserts a second file
-    assert feed(1, [(k, f"a{k}", d(1)) for k in range(101, 121)]).startswith("merge (staged keys in files holding 0%")
-    first, second = data_files(spark, rel, fmt), None
-    assert len(first) >= 2
-    # one key of the second batch's file(s): a share under 0.9 — a MERGE; the first batch's files are untouched
+    assert re.match(r"merge \(the table holds 0\.\d MiB, under 64 MiB\)$",
+                    feed(1, [(k, f"a{k}", d(1)) for k in range(101, 121)]))
+    monkeypatch.setattr(strategy, "SMALL_TABLE_BYTES", 0)  # measure even this small table
+    # new keys only: nothing is touched, the MERGE inserts another file
+    assert feed(2, [(k, f"a{k}", d(1)) for k in range(121, 126)]).startswith("merge (staged keys in files holding 0%")
+    first = data_files(spark, rel, fmt)
+    assert len(first) >= 3
+    # one key of the second batch's file(s): a share under 0.9 — a MERGE; the other files are untouched
     assert re.match(r"merge \(staged keys in files holding \d+% of the table's bytes, rewrite from 90%\)$",
-                    feed(2, [(101, "b101", d(2))]))
+                    feed(3, [(101, "b101", d(2))]))
     second = data_files(spark, rel, fmt)
     assert second & first and second - first
     # every key: all of the bytes — one rewrite of the table, no file is kept
-    assert feed(3, [(k, f"c{k}", d(3)) for k in (*range(1, 21), *range(101, 121))]).startswith(
-        "rewrite (staged keys in files holding 100%")
+    assert feed(4, [(k, f"c{k}", d(3)) for k in everyone]).startswith("rewrite (staged keys in files holding 100%")
     assert not data_files(spark, rel, fmt) & second
     assert [r for r in history(spark, rel) if r[0] in (1, 101)] == [
         (1, "a1", "gold", d(1), d(3), False), (1, "c1", "gold", d(3), None, True),
         (101, "a101", "gold", d(1), d(2), False), (101, "b101", "gold", d(2), d(3), False),
         (101, "c101", "gold", d(3), None, True)]
-    assert len(history(spark, rel)) == 81
+    assert len(history(spark, rel)) == 91
 
     mor = ("'write.merge.mode' = 'merge-on-read'" if fmt == "iceberg" else "'delta.enableDeletionVectors' = true")
     spark.sql(f"ALTER TABLE {rel} SET TBLPROPERTIES ({mor})")
-    assert feed(4, [(k, f"d{k}", d(4)) for k in (*range(1, 21), *range(101, 121))]) == \
+    assert feed(5, [(k, f"d{k}", d(4)) for k in everyone]) == \
         "merge (the table's MERGE rewrites no files (merge-on-read))"
-    assert len(history(spark, rel)) == 121
+    assert len(history(spark, rel)) == 136
 
 
 @pytest.mark.parametrize("target", FORMATS)

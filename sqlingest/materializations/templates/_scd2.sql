@@ -1,4 +1,4 @@
-{#- Pieces shared by scd2.sql and rebuild_scd2.sql (import them in an override the same way). -#}
+{#- Pieces shared by scd2.sql, scd2_rewrite.sql and rebuild_scd2.sql (import them in an override the same way). -#}
 
 {#- A staged row's instant: its ordering value as a timestamp; a row without one fails the write. #}
 {%- macro event_time(ordering, relation) -%}
@@ -21,6 +21,11 @@ CASE
             {%- endfor %})
           {%- endif %}
         END
+{%- endmacro %}
+
+{#- The columns, comma-separated, each prefixed with `alias`. #}
+{%- macro cols(columns, alias='') -%}
+{% for c in columns %}{{ alias }}{{ c }}{{ ', ' if not loop.last }}{% endfor %}
 {%- endmacro %}
 
 {#- `left.k <=> right.k AND …` over the business key. #}

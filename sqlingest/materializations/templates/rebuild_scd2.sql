@@ -9,16 +9,13 @@
       4. versions: each remaining upsert, valid from its instant until the next remaining event (LEAD);
          is_current = valid_to IS NULL.
     One INSERT OVERWRITE, so one commit where the format has commits. -#}
-{%- from '_scd2.sql' import event_time, is_change %}
+{%- from '_scd2.sql' import cols, event_time, is_change %}
 {%- set tracked = tracked_columns | reject('in', [ordering, delete_flag]) | list %}
-{%- macro cols(alias='') -%}
-{% for c in columns %}{{ alias }}{{ c }}{{ ', ' if not loop.last }}{% endfor %}
-{%- endmacro %}
 INSERT OVERWRITE TABLE {{ relation }}
-SELECT {{ cols() }}, valid_from, valid_to, is_current
+SELECT {{ cols(columns) }}, valid_from, valid_to, is_current
 FROM (
   WITH events AS (
-    SELECT {{ cols() }},
+    SELECT {{ cols(columns) }},
       {{ event_time(ordering, relation) }} AS __sqlingest_ts,
       {{ ('coalesce(' ~ delete_flag ~ ', false)') if delete_flag else 'false' }} AS __sqlingest_del
     FROM {{ stage }}
@@ -27,7 +24,7 @@ FROM (
     SELECT * FROM (
       SELECT *, row_number() OVER (
         PARTITION BY {{ unique_key | join(', ') }}, __sqlingest_ts
-        ORDER BY __sqlingest_del DESC, xxhash64({{ cols() }})
+        ORDER BY __sqlingest_del DESC, xxhash64({{ cols(columns) }})
       ) AS __sqlingest_rn
       FROM events
     )
@@ -42,9 +39,9 @@ FROM (
     )
     WHERE __sqlingest_change
   )
-  SELECT {{ cols() }}, valid_from, valid_to, valid_to IS NULL AS is_current
+  SELECT {{ cols(columns) }}, valid_from, valid_to, valid_to IS NULL AS is_current
   FROM (
-    SELECT {{ cols() }}, __sqlingest_del, __sqlingest_ts AS valid_from,
+    SELECT {{ cols(columns) }}, __sqlingest_del, __sqlingest_ts AS valid_from,
       lead(__sqlingest_ts) OVER (PARTITION BY {{ unique_key | join(', ') }} ORDER BY __sqlingest_ts) AS valid_to
     FROM changes
   )

@@ -9,18 +9,15 @@
     Rerunning the same rows therefore changes nothing, and late or out-of-order rows land where they belong.
     (WHEN NOT MATCHED BY SOURCE cannot be used: its condition cannot say "key in this batch" without a subquery,
     which neither Iceberg nor Delta accepts there.) -#}
-{%- from '_scd2.sql' import chain_ctes, key_match %}
+{%- from '_scd2.sql' import chain_ctes, cols, key_match %}
 {%- set tracked = tracked_columns | reject('in', [ordering, delete_flag]) | list %}
 {%- set versioned = ['valid_from', 'valid_to', 'is_current'] %}
-{%- macro cols(alias='') -%}
-{% for c in columns %}{{ alias }}{{ c }}{{ ', ' if not loop.last }}{% endfor %}
-{%- endmacro %}
 MERGE INTO {{ relation }} AS t
 USING (
   WITH {{ chain_ctes(relation, stage, columns, unique_key, ordering, delete_flag, tracked, stored=true,
                     broadcast=broadcast_keys | default(false)) }}
   {#- the new chain's versions, and the table's versions that are no longer in it as removal markers #}
-  SELECT {{ cols() }}, __sqlingest_ts AS valid_from, __sqlingest_next AS valid_to,
+  SELECT {{ cols(columns) }}, __sqlingest_ts AS valid_from, __sqlingest_next AS valid_to,
     __sqlingest_next IS NULL AS is_current, NOT __sqlingest_version AS __sqlingest_remove
   FROM chain
   WHERE __sqlingest_version OR __sqlingest_stored
@@ -39,5 +36,5 @@ WHEN MATCHED AND NOT (
   {%- endfor %}
   valid_to = s.valid_to,
   is_current = s.is_current
-WHEN NOT MATCHED AND NOT s.__sqlingest_remove THEN INSERT ({{ cols() }}, {{ versioned | join(', ') }})
-VALUES ({{ cols('s.') }}, s.valid_from, s.valid_to, s.is_current)
+WHEN NOT MATCHED AND NOT s.__sqlingest_remove THEN INSERT ({{ cols(columns) }}, {{ versioned | join(', ') }})
+VALUES ({{ cols(columns, 's.') }}, s.valid_from, s.valid_to, s.is_current)

@@ -9,22 +9,20 @@
     Chosen (config(scd2_strategy='auto'), the default) when the staged keys lie in data files holding most of the
     table's bytes: a copy-on-write MERGE would then rewrite most of the table anyway, and it evaluates its source
     twice (once only to find the files to rewrite), where this evaluates the chains once. -#}
-{%- from '_scd2.sql' import chain_ctes, key_match %}
+{%- from '_scd2.sql' import chain_ctes, cols, key_match %}
 {%- set tracked = tracked_columns | reject('in', [ordering, delete_flag]) | list %}
-{%- macro cols(alias='') -%}
-{% for c in columns %}{{ alias }}{{ c }}{{ ', ' if not loop.last }}{% endfor %}
-{%- endmacro %}
 INSERT OVERWRITE TABLE {{ relation }}
-SELECT {{ cols() }}, valid_from, valid_to, is_current
+SELECT {{ cols(columns) }}, valid_from, valid_to, is_current
 FROM (
   WITH {{ chain_ctes(relation, stage, columns, unique_key, ordering, delete_flag, tracked,
                     broadcast=broadcast_keys | default(false)) }}
-  SELECT {{ '/*+ BROADCAST(k) */ ' if broadcast_keys | default(false) }}{{ cols('h.') }}, h.valid_from, h.valid_to, h.is_current
+  SELECT {{ '/*+ BROADCAST(k) */ ' if broadcast_keys | default(false) }}{{ cols(columns, 'h.') }},
+    h.valid_from, h.valid_to, h.is_current
   FROM {{ relation }} AS h
   LEFT ANTI JOIN batch_keys AS k
     ON {{ key_match(unique_key, 'h', 'k') }} AND (h.valid_to IS NULL OR h.valid_to >= k.__sqlingest_since)
   UNION ALL
-  SELECT {{ cols() }}, __sqlingest_ts, __sqlingest_next, __sqlingest_next IS NULL
+  SELECT {{ cols(columns) }}, __sqlingest_ts, __sqlingest_next, __sqlingest_next IS NULL
   FROM chain
   WHERE __sqlingest_version
 ) AS versions
