@@ -20,8 +20,10 @@ MODEL_RUNS = """
   run_id STRING, command STRING, target STRING, started_at TIMESTAMP, finished_at TIMESTAMP,
   model STRING, relation STRING, materialization STRING, status STRING,
   rows_in BIGINT, rows_written BIGINT, rows_rescued BIGINT, rows_quarantined BIGINT, rows_dropped BIGINT,
-  seconds DOUBLE, sql_hash STRING, error STRING
+  seconds DOUBLE, sql_hash STRING, error STRING, write_strategy STRING
 """
+#: columns added to a run table after its first release: added to an older table before a run is appended
+ADDED_COLUMNS = {"model_runs": [("write_strategy", "STRING")]}
 CHECK_RESULTS = """
   run_id STRING, finished_at TIMESTAMP, model STRING, relation STRING, check_name STRING, outcome STRING,
   severity STRING, action STRING, value DOUBLE, message STRING
@@ -59,11 +61,15 @@ def write_run(spark: SparkSession, record: RunRecord, *, catalog: Catalog, fmt: 
     for table, ddl in (("model_runs", MODEL_RUNS), ("check_results", CHECK_RESULTS),
                        *([("stream_batches", STREAM_BATCHES)] if streamed else [])):
         spark.sql(f"CREATE TABLE IF NOT EXISTS {run_table(catalog, table)} ({ddl}) USING {fmt}")
+        present = {f.name for f in spark.table(run_table(catalog, table)).schema}
+        missing = [f"{name} {kind}" for name, kind in ADDED_COLUMNS.get(table, []) if name not in present]
+        if missing:
+            spark.sql(f"ALTER TABLE {run_table(catalog, table)} ADD COLUMNS ({', '.join(missing)})")
     started = datetime.fromisoformat(record.started_at)
     finished = datetime.fromisoformat(record.finished_at) if record.finished_at else None
     runs = [(record.run_id, record.command, record.target, started, finished, m.name, m.relation,
              m.materialization, m.status, m.rows_in, m.rows_written, m.rows_rescued, m.rows_quarantined,
-             m.rows_dropped, float(m.seconds), m.sql_hash, redact(m.error) if m.error else None)
+             m.rows_dropped, float(m.seconds), m.sql_hash, redact(m.error) if m.error else None, m.write_strategy)
             for m in record.models]
     checks = [(record.run_id, finished, m.name, m.relation, c["name"], c["outcome"], c["severity"],
                c["action"], _value(c.get("value")), redact(str(c.get("message") or "")))

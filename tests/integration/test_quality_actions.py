@@ -4,6 +4,7 @@ rows in = published + quarantined + dropped on every run."""
 from __future__ import annotations
 
 import json
+import uuid
 
 from sqlingest.cli import main
 from sqlingest.project import load_project
@@ -108,9 +109,29 @@ def test_runs_and_check_results_are_recorded_in_the_lakehouse(lakehouse, project
         f"SELECT * FROM lake.sqlingest_meta.model_runs WHERE run_id = '{run_id}'").collect()}
     assert set(runs) == {"bronze.raw", "gold.events"}
     assert (runs["gold.events"]["rows_in"], runs["gold.events"]["rows_quarantined"]) == (6, 1)
+    assert runs["gold.events"]["write_strategy"] is None  # chosen per run by scd2 models only
     checks = spark.sql(f"SELECT check_name, outcome, value FROM lake.sqlingest_meta.check_results "
                        f"WHERE run_id = '{run_id}'").collect()
     assert [tuple(c) for c in checks] == [("accepted_values(kind)", "warn", 1.0)]
+
+
+def test_a_run_table_of_an_older_release_gains_the_new_columns(lakehouse, monkeypatch):
+    """model_runs as an older sqlingest created it (no write_strategy): the column is added, then the run appended."""
+    from sqlingest.catalogs.iceberg import IcebergJdbcCatalog
+    from sqlingest.project.config import CatalogConfig
+    from sqlingest.runs import ModelResult, RunRecord, tables
+
+    spark = lakehouse.spark
+    monkeypatch.setattr(tables, "META_NAMESPACE", "meta_" + uuid.uuid4().hex[:8])
+    catalog = IcebergJdbcCatalog(CatalogConfig(type="iceberg_jdbc", name="lake"), lakehouse.root, lakehouse.root)
+    old = tables.MODEL_RUNS.replace(", write_strategy STRING", "")
+    spark.sql(f"CREATE NAMESPACE IF NOT EXISTS lake.{tables.META_NAMESPACE}")
+    spark.sql(f"CREATE TABLE {tables.run_table(catalog, 'model_runs')} ({old}) USING iceberg")
+    record = RunRecord("r1", "build", "dev", "2026-11-30T00:00:00", "2026-11-30T00:00:01", "success",
+                       [ModelResult("silver.c", "lake.s.c", "scd2", "success", write_strategy="rewrite (why)")])
+    tables.write_run(spark, record, catalog=catalog, fmt="iceberg")
+    rows = spark.sql(f"SELECT model, write_strategy FROM {tables.run_table(catalog, 'model_runs')}").collect()
+    assert [tuple(r) for r in rows] == [("silver.c", "rewrite (why)")]
 
 
 def test_anomaly_check_fires_on_a_volume_drop(lakehouse, project):
