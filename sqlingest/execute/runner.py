@@ -323,10 +323,12 @@ class Runner:
                                          stage=stage, unique_key=ctx.unique_key, requested=config.scd2_strategy,
                                          fraction=config.rewrite_fraction, broadcast=ctx.extra["broadcast_keys"])
                 ctx.extra["strategy"], result.write_strategy = chosen.name, str(chosen)
-            base = current_version(spark, pm.format.name, pm.relation) if ctx.extra.get("strategy") == "rewrite" \
-                else None
+            rewrite = ctx.extra.get("strategy") == "rewrite"
+            # the version the rewrite reads (known already when a failing check may restore it)
+            base = (self._before[pm.name] if self._before[pm.name] is not None
+                    else current_version(spark, pm.format.name, pm.relation)) if rewrite else None
             for statement in pm.materialization.statements(ctx):
-                if ctx.extra.get("strategy") == "rewrite":
+                if rewrite:
                     overwrite_from(spark, pm.format.name, pm.relation, statement, base)
                 else:
                     spark.sql(statement)

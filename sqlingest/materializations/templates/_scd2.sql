@@ -51,10 +51,9 @@ CASE
     table. -#}
 {%- macro chain_ctes(relation, stage, columns, unique_key, ordering, delete_flag, tracked, stored=false,
                      broadcast=false) -%}
-{%- set key = unique_key | join(', ') %}
-{%- set cols = columns | join(', ') -%}
+{%- set key = unique_key | join(', ') -%}
 batch AS (
-    SELECT {{ cols }},
+    SELECT {{ cols(columns) }},
       {{ event_time(ordering, relation) }} AS __sqlingest_ts,
       {{ ('coalesce(' ~ delete_flag ~ ', false)') if delete_flag else 'false' }} AS __sqlingest_del,
       0 AS __sqlingest_src
@@ -66,7 +65,7 @@ batch AS (
   ),
   history AS (
     SELECT {{ '/*+ BROADCAST(k) */ ' if broadcast }}h.*, lead(h.valid_from) OVER (
-      PARTITION BY {% for k in unique_key %}h.{{ k }}{{ ', ' if not loop.last }}{% endfor %} ORDER BY h.valid_from
+      PARTITION BY {{ cols(unique_key, 'h.') }} ORDER BY h.valid_from
     ) AS __sqlingest_next
     FROM {{ relation }} AS h
     JOIN batch_keys AS k ON {{ key_match(unique_key, 'h', 'k') }}
@@ -75,10 +74,10 @@ batch AS (
     WHERE h.valid_to IS NULL OR h.valid_to >= k.__sqlingest_since
   ),
   events AS (
-    SELECT {{ cols }}, __sqlingest_ts, __sqlingest_del, __sqlingest_src FROM batch
+    SELECT {{ cols(columns) }}, __sqlingest_ts, __sqlingest_del, __sqlingest_src FROM batch
     UNION ALL
     {#- one pass over history for both kinds of event: its upsert, and its delete when nothing starts at valid_to #}
-    SELECT {{ cols }}, __sqlingest_e.ts, __sqlingest_e.del, 1
+    SELECT {{ cols(columns) }}, __sqlingest_e.ts, __sqlingest_e.del, 1
     FROM history
     LATERAL VIEW inline(array(
       named_struct('ts', valid_from, 'del', false),
@@ -100,7 +99,7 @@ batch AS (
       {%- endif %}
         SELECT *, coalesce(lag(__sqlingest_ts) OVER (
           PARTITION BY {{ key }}
-          ORDER BY __sqlingest_ts, __sqlingest_del DESC, __sqlingest_src, xxhash64({{ cols }})
+          ORDER BY __sqlingest_ts, __sqlingest_del DESC, __sqlingest_src, xxhash64({{ cols(columns) }})
         ) <> __sqlingest_ts, true) AS __sqlingest_first
         FROM events
       {%- if stored %}
