@@ -16,7 +16,7 @@ from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import audit_columns
 from sqlingest.render import RenderedModel, Renderer
-from sqlingest.validate import ValidatedModel, build_schema, contract_schema, validate
+from sqlingest.validate import ValidatedModel, build_schema, contract_columns, contract_schema, validate
 from sqlingest.validate.governance import check_deprecations, check_history
 from sqlingest.validate.layers import check_layer_rules
 
@@ -151,7 +151,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         errors.extend(result.errors)
         warnings.extend(result.warnings)
         if r.contract is not None:
-            schema[r.relation] = contract_schema(r.contract)
+            schema[r.relation] = contract_columns(r.contract)  # type: ignore[assignment]
         elif result.columns and all(t for _, t in result.columns):
             cols = [(n, t) for n, t in result.columns if t]
             names = {n for n, _ in cols}

@@ -10,17 +10,17 @@ from dataclasses import dataclass, field
 
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import OptimizeError, ParseError
-from sqlglot.optimizer.annotate_types import annotate_types
-from sqlglot.optimizer.qualify import qualify
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import Token, Tokenizer, TokenType
 
 from sqlingest.errors import Location, ModelCompileError, UserError
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import SOURCE_COLUMNS, audit_columns
 from sqlingest.render import RenderedModel, source_view
-from sqlingest.validate.types import category, to_spark
+from sqlingest.validate.analyzer import Analyzer, Col, first_offset
+from sqlingest.validate.types import widens
 
-Schema = dict[str, list[tuple[str, str]]]
+Schema = dict[str, list[tuple[str, str]]]  # or (name, type, nullable) triples
 
 
 @dataclass
@@ -30,57 +30,190 @@ class ValidatedModel:
     columns: list[tuple[str, str | None]] = field(default_factory=list)
     errors: list[UserError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: (name, Spark type or None, nullable or None) of each output column, as the analyzer inferred them
+    schema: list[tuple[str, str | None, bool | None]] = field(default_factory=list)
 
 
 def contract_schema(contract: Contract) -> list[tuple[str, str]]:
     """The columns a table built under ``contract`` has: declared columns, then the layer's audit columns."""
-    cols = [(c.name, c.type) for c in contract.columns]
-    if contract.layer == "source":
-        extra = SOURCE_COLUMNS
-    else:
-        extra = audit_columns(contract.layer)
-    names = {n for n, _ in cols}
-    return cols + [(n, t) for n, t in extra if n not in names]
+    return [(c[0], c[1]) for c in contract_columns(contract)]
+
+
+def contract_columns(contract: Contract) -> list[tuple[str, str, bool]]:
+    """:func:`contract_schema` with each column's nullability (audit columns are nullable)."""
+    cols = [(c.name, c.type, c.nullable) for c in contract.columns]
+    extra = SOURCE_COLUMNS if contract.layer == "source" else audit_columns(contract.layer)
+    names = {c[0] for c in cols}
+    return cols + [(n, t, True) for n, t in extra if n not in names]
 
 
 def parse_sql(rendered: RenderedModel) -> exp.Expression:
-    """Parse one model's SQL; it must be exactly one query.
+    """Parse one model's SQL; it must be exactly one query that Spark 3.5 can parse.
 
     Raises:
-        ModelCompileError: a syntax error, located at the offending token.
+        ModelCompileError: a tokenizer or syntax error, or syntax Spark 3.5 does not have, located at the offending
+            token of the template.
     """
-    rel = str(rendered.model.path)
+    sql = rendered.sql
     try:
-        statements = [s for s in sqlglot.parse(rendered.sql, read="spark") if s is not None]
+        tokens = Tokenizer(dialect="spark").tokenize(sql) if False else sqlglot.tokenize(sql, read="spark")
+    except TokenError as exc:
+        raise _token_error(rendered, exc) from None
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="spark") if s is not None]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
-        line, col = _map_line(rendered, first.get("line", 0)), first.get("col", 0)
-        desc = first.get("description", str(exc)).split(". Line")[0]
-        raise ModelCompileError(f"SQL syntax error: {desc}", location=Location(rel, line, col),
-                                hint=_hint_for(first.get("highlight"))) from None
+        desc = str(first.get("description", str(exc))).split(". Line")[0]
+        start = first.get("start_context")
+        highlight = first.get("highlight") or ""
+        offset = _offset_of(sql, first.get("line", 0), first.get("col", 0)) - max(len(highlight) - 1, 0)
+        del start
+        raise ModelCompileError(f"SQL syntax error: {_plain(desc)}", location=locate(rendered, offset),
+                                hint=_hint_for(highlight)) from None
     if len(statements) != 1:
         raise ModelCompileError(f"a model must be exactly one query, found {len(statements)} statements",
-                                location=Location(rel, 1, 1))
+                                location=locate(rendered, _second_statement_offset(tokens)))
     statement = statements[0]
     if not isinstance(statement, exp.Query):
         raise ModelCompileError(f"a model must be a SELECT query, not {statement.key.upper()}",
-                                location=Location(rel, 1, 1),
+                                location=locate(rendered, first_offset(statement) or 0),
                                 hint="sqlingest writes the DDL and DML; the model only says what to select")
+    problem = spark35_syntax(statement, tokens)
+    if problem is not None:
+        message, offset, hint = problem
+        raise ModelCompileError(f"{message} is not supported by Spark 3.5", location=locate(rendered, offset),
+                                hint=hint)
     return statement  # type: ignore[return-value]  # sqlglot's typing does not make Query an Expression
+
+
+def _plain(desc: str) -> str:
+    """sqlglot's parser messages without its internal class names."""
+    desc = re.sub(r"\x1b\[[0-9;]*m", "", desc)
+    desc = re.sub(r"Required keyword: '(\w+)' missing for <class 'sqlglot\.expressions\.(\w+)'>",
+                  lambda m: f"incomplete {m.group(2).upper()} expression", desc)
+    desc = re.sub(r"<class 'sqlglot\.expressions\.\w+'>", "expression", desc)
+    return desc.replace("Invalid expression / Unexpected token", "unexpected token")
+
+
+def _second_statement_offset(tokens: list[Token]) -> int:
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.SEMICOLON and i + 1 < len(tokens):
+            return tokens[i + 1].start
+    return 0
+
+
+def _token_error(rendered: RenderedModel, exc: TokenError) -> ModelCompileError:
+    sql = rendered.sql
+    offset = _unterminated(sql)
+    if offset is not None:
+        return ModelCompileError("SQL syntax error: unterminated string", location=locate(rendered, offset),
+                                 hint=f"close the {sql[offset]} quote")
+    return ModelCompileError(f"SQL syntax error: cannot tokenize the query ({str(exc)[:80]})",
+                             location=locate(rendered, 0))
+
+
+def _unterminated(sql: str) -> int | None:
+    """The offset of the quote that opens an unterminated string or quoted identifier, if any."""
+    i, n = 0, len(sql)
+    while i < n:
+        ch = sql[i]
+        if ch == "-" and sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = n if j < 0 else j
+        elif ch == "/" and sql.startswith("/*", i):
+            j = sql.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+            continue
+        elif ch in "'\"`":
+            j = i + 1
+            while j < n:
+                if sql[j] == "\\" and ch != "`":
+                    j += 2
+                    continue
+                if sql[j] == ch:
+                    if ch == "`" and j + 1 < n and sql[j + 1] == "`":
+                        j += 2
+                        continue
+                    break
+                j += 1
+            if j >= n:
+                return i
+            i = j
+        i += 1
+    return None
+
+
+def spark35_syntax(statement: exp.Expression, tokens: list[Token]) -> tuple[str, int, str | None] | None:
+    """The first construct sqlglot parses that Spark 3.5's parser rejects: (what, offset, hint)."""
+    for tok in tokens:
+        if tok.token_type == TokenType.DCOLON:
+            return "the '::' cast", tok.start, "write CAST(x AS type)"
+    for node in statement.walk():
+        if isinstance(node, exp.Qualify):
+            return "QUALIFY", _keyword_offset(tokens, "QUALIFY", node), \
+                "filter on the window function in an outer query or a CTE"
+        if isinstance(node, exp.Star) and any(node.args.get(k) for k in ("except_", "except", "replace", "rename")):
+            return "SELECT * EXCEPT/REPLACE", first_offset(node) or 0, "list the columns you want"
+        if isinstance(node, exp.Fetch):
+            return "FETCH FIRST … ROWS", _keyword_offset(tokens, "FETCH", node), "write LIMIT n"
+        if isinstance(node, exp.Distinct) and node.args.get("on") is not None:
+            return "DISTINCT ON", _keyword_offset(tokens, "DISTINCT", node), \
+                "use row_number() OVER (PARTITION BY …) in a subquery"
+        if isinstance(node, (exp.Any, exp.All)) and isinstance(node.this, (exp.Subquery, exp.Query)):
+            return f"{'ANY' if isinstance(node, exp.Any) else 'ALL'} (subquery)", first_offset(node) or 0, \
+                "write IN (subquery) or EXISTS"
+    return None
+
+
+def _keyword_offset(tokens: list[Token], keyword: str, node: exp.Expression) -> int:
+    for tok in tokens:
+        if tok.text.upper() == keyword:
+            return tok.start
+    return first_offset(node) or 0
+
+
+def _offset_of(sql: str, line: int, col: int) -> int:
+    """sqlglot's (1-based line, 1-based col of the token's last character) → offset."""
+    if line <= 0:
+        return 0
+    lines = sql.split("\n")
+    offset = sum(len(x) + 1 for x in lines[: line - 1])
+    return max(offset + max(col, 1) - 1, 0)
+
+
+def locate(rendered: RenderedModel, offset: int | None) -> Location:
+    """The template location of an offset in the rendered SQL (through the render's source map, if any)."""
+    rel = str(rendered.model.path)
+    if offset is None:
+        return Location(rel, 1, 1)
+    source_map = getattr(rendered, "source_map", None)
+    if source_map is not None:
+        line, col = source_map.locate(offset)
+        return Location(rel, line, col)
+    before = rendered.sql[:offset]
+    line = before.count("\n") + 1
+    col = offset - (before.rfind("\n") + 1) + 1
+    return Location(rel, line, col)
 
 
 def _hint_for(highlight: str | None) -> str | None:
     return f"near '{highlight}'" if highlight else None
 
 
-def _map_line(rendered: RenderedModel, line: int) -> int:
-    """Rendered line → template line. Jinja keeps lines unless a macro emits several; then the rendered line."""
-    return line
+def table_columns(schema: Schema) -> dict[str, list[Col] | None]:
+    """The analyzer's view of ``schema`` (columns with their nullability where the schema knows it)."""
+    tables: dict[str, list[Col] | None] = {}
+    for name, cols in schema.items():
+        entry = [Col(c[0], c[1], c[2] if len(c) > 2 else True) for c in cols]  # type: ignore[misc]
+        tables[name.lower()] = entry
+        if "`" in name:
+            tables[_unquote(name).lower()] = entry
+    return tables
 
 
 def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dict[str, str] | None = None
              ) -> ValidatedModel:
-    """Parse ``rendered`` and check its output against its contract and its inputs' schemas.
+    """Parse ``rendered`` and check it as Spark's analyzer would, then its output against its contract.
 
     Args:
         rendered: the rendered model.
@@ -95,50 +228,28 @@ def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dic
     except ModelCompileError as exc:
         return ValidatedModel(rendered, exp.select("1"), errors=[exc])
     result = ValidatedModel(rendered, expression)
-
-    # Flatten every referenced table to a one-part name so sources and catalog tables share one schema level.
-    flat: dict[str, object] = {}
-    copy = expression.copy()
-    unknown: list[str] = []
-    cte_names = {cte.alias_or_name for cte in copy.find_all(exp.CTE)}
-    # relations with quoted parts (path identifiers: delta.`/lake/silver/orders`) as sqlglot names them, unquoted
-    unquoted = {_unquote(k): v for k, v in schema.items() if "`" in k}
-    for table in list(copy.find_all(exp.Table)):
-        if not table.name or table.name in cte_names and not table.db:
-            continue
-        full = ".".join(p.name for p in table.parts)
-        cols = schema.get(full, unquoted.get(full))
-        if cols is None:
-            unknown.append(full)
-            continue
-        key = re.sub(r"\W", "_", full)
-        flat[key] = {n: t for n, t in cols}
-        alias = table.alias or table.name
-        table.replace(exp.Table(this=exp.to_identifier(key), alias=exp.TableAlias(this=exp.to_identifier(alias))))
-    if unknown:
-        result.warnings.append(f"{rel}: columns not checked: unknown table(s) {', '.join(sorted(set(unknown)))}")
-        selects: list[exp.Expression] = expression.selects  # type: ignore[attr-defined]  # parse_sql: a Query
-        result.columns = [(s.alias_or_name, None) for s in selects]
-        if any(isinstance(s, exp.Star) or s.alias_or_name == "*" for s in selects):
-            result.columns = []
-        return result
+    analyzer = Analyzer(table_columns(schema))
     try:
-        qualified = qualify(copy, schema=flat, dialect="spark", validate_qualify_columns=True,
-                            quote_identifiers=False)
-        annotated = annotate_types(qualified, schema=flat, dialect="spark")
-    except OptimizeError as exc:
-        result.errors.append(_locate_optimize_error(exc, expression, rendered))
+        outputs = analyzer.analyze(expression)
+    except Exception as exc:  # noqa: BLE001 — an analyzer bug must not hide the model: report it plainly
+        result.warnings.append(f"{rel}: columns not checked: the compiler could not analyze this query "
+                               f"({type(exc).__name__}: {exc})")
+        outputs = None
+    for diag in analyzer.diagnostics:
+        result.errors.append(ModelCompileError(diag.message, location=locate(rendered, first_offset(diag.node)),
+                                               hint=diag.hint))
+    if analyzer.unknown_tables:
+        result.warnings.append(f"{rel}: columns not checked: unknown table(s) "
+                               f"{', '.join(sorted(analyzer.unknown_tables))}")
+    if outputs is None:
+        selects: list[exp.Expression] = expression.selects  # type: ignore[attr-defined]  # parse_sql: a Query
+        if not any(isinstance(s, exp.Star) or s.alias_or_name == "*" for s in selects):
+            result.columns = [(s.alias_or_name, None) for s in selects]
         return result
-    for select in annotated.selects:  # type: ignore[attr-defined]  # qualify keeps the Query
-        dtype = select.type
-        spark_type = None
-        if dtype is not None and dtype.this not in (exp.DataType.Type.UNKNOWN, exp.DataType.Type.NULL):
-            try:
-                spark_type = to_spark(dtype)
-            except Exception:  # noqa: BLE001 — sqlglot may infer types Spark has no name for; then we cannot compare
-                spark_type = None
-        result.columns.append((select.alias_or_name, spark_type))
-    result.errors.extend(check_contract(rendered, result.columns))
+    result.columns = [(c.name, c.type) for c in outputs]
+    result.schema = [(c.name, c.type, c.nullable) for c in outputs]
+    if not result.errors:
+        result.errors.extend(check_contract(rendered, outputs))
     return result
 
 
@@ -147,65 +258,57 @@ def _unquote(identifier: str) -> str:
     return identifier.replace("``", "\0").replace("`", "").replace("\0", "`")
 
 
-_UNKNOWN_COLUMN = re.compile(r"(?:Unknown column:?|Column) '?\"?(\w+)\"?'?")
+def check_contract(rendered: RenderedModel, outputs: list[Col] | list[tuple[str, str | None]]) -> list[UserError]:
+    """Compare a model's output columns with its contract: names exactly, types by Spark's safe widening.
 
-
-def _locate_optimize_error(exc: OptimizeError, expression: exp.Expression, rendered: RenderedModel) -> UserError:
-    rel = str(rendered.model.path)
-    text = str(exc)
-    match = _UNKNOWN_COLUMN.search(text)
-    if match:
-        name = match.group(1)
-        for column in expression.find_all(exp.Column):
-            if column.name == name:
-                meta = column.this.meta
-                line = _map_line(rendered, meta.get("line", 0))
-                col = max(meta.get("col", 0) - len(name) + 1, 1) if meta.get("col") else 0
-                return ModelCompileError(f"unknown column '{name}'", location=Location(rel, line, col),
-                                         hint=_column_hint(name, column, expression))
-        return ModelCompileError(f"unknown column '{name}'", location=Location(rel, 1, 1))
-    return ModelCompileError(f"cannot resolve query: {text}", location=Location(rel, 1, 1))
-
-
-def _column_hint(name: str, column: exp.Column, expression: exp.Expression) -> str | None:
-    return "check the input's contract for the column's name" if not column.table else \
-        f"'{column.table}' has no column '{name}'"
-
-
-def check_contract(rendered: RenderedModel, columns: list[tuple[str, str | None]]) -> list[UserError]:
-    """Compare a model's output columns with its contract (names always, types by family)."""
+    Errors are located at the offending select item, or at the contract column's YAML line when the model does not
+    select it."""
     contract = rendered.contract
-    rel = str(rendered.model.path)
     if contract is None:
         return []
+    cols = [c if isinstance(c, Col) else Col(c[0], c[1]) for c in outputs]
     errors: list[UserError] = []
-    where = Location(rel, 1, 1)
-    names = [n for n, _ in columns]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        errors.append(ModelCompileError(f"duplicate output columns: {', '.join(dupes)}", location=where))
-    out = dict(columns)
+
+    def at(col: Col | None) -> Location:
+        if col is not None and col.node is not None:
+            return locate(rendered, first_offset(col.node))
+        return locate(rendered, None)
+
+    seen: dict[str, Col] = {}
+    for col in cols:
+        if col.name in seen:
+            errors.append(ModelCompileError(f"duplicate output column '{col.name}'", location=at(col),
+                                            hint="give one of them another alias"))
+        seen.setdefault(col.name, col)
     audit = {n for n, _ in audit_columns(contract.layer)}
     declared = {c.name for c in contract.columns}
-    missing = [c.name for c in contract.columns if c.name not in out]
-    if missing:
+    lower_out = {c.name.lower(): c for c in cols}
+    missing = [c for c in contract.columns if c.name not in seen]
+    for c in missing:
+        near = lower_out.get(c.name.lower())
+        where = at(near) if near is not None else (c.location or contract.location or Location(str(contract.path)))
         errors.append(ModelCompileError(
-            f"output is missing contract column{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            f"(contract {contract.name}, {contract.path})", location=where,
-            hint="select them, or change the contract"))
-    extra = [n for n in names if n not in declared and n not in audit]
-    if extra and contract.layer != "bronze":
-        errors.append(ModelCompileError(
-            f"output has column{'s' if len(extra) > 1 else ''} not in contract {contract.name}: "
-            f"{', '.join(extra)}", location=where,
-            hint=f"declare {'them' if len(extra) > 1 else 'it'} in {contract.path} or drop from the SELECT "
-                 f"({contract.layer} is strict)"))
-    for col in contract.columns:
-        actual = out.get(col.name)
-        if actual and category(actual) != category(col.type) and category(actual) != "void":
+            f"output is missing contract column '{c.name}' (contract {contract.name})", location=where,
+            hint=(f"the model selects '{near.name}': column names are exact" if near is not None else
+                  f"select it ({c.type}), or change the contract {contract.path}")))
+    if contract.layer != "bronze":
+        for col in cols:
+            if col.name not in declared and col.name not in audit and \
+                    not (col.name.lower() in {d.lower() for d in declared} and col.name not in seen):
+                if any(m.name.lower() == col.name.lower() for m in missing):
+                    continue
+                errors.append(ModelCompileError(
+                    f"output has column '{col.name}' not in contract {contract.name}", location=at(col),
+                    hint=f"declare it in {contract.path} or drop it from the SELECT ({contract.layer} is strict)"))
+    for c in contract.columns:
+        col = seen.get(c.name)
+        actual = col.type if col is not None else None
+        if actual is None or actual == "void":
+            continue
+        if actual != c.type and not widens(actual, c.type):
             errors.append(ModelCompileError(
-                f"column '{col.name}' is {actual} but contract {contract.name} declares {col.type}",
-                location=where, hint=f"CAST({col.name} AS {col.type.upper()}) if the conversion is intended"))
+                f"column '{c.name}' is {actual} but contract {contract.name} declares {c.type}", location=at(col),
+                hint=f"CAST(... AS {c.type.upper()}) if the conversion is intended"))
     return errors
 
 
@@ -214,7 +317,7 @@ def build_schema(contracts: list[Contract], relations: dict[str, str]) -> Schema
     schema: Schema = {}
     for contract in contracts:
         if contract.layer == "source":
-            schema[source_view(contract.domain, contract.dataset)] = contract_schema(contract)
+            schema[source_view(contract.domain, contract.dataset)] = contract_columns(contract)  # type: ignore[assignment]
         elif contract.key in relations:
-            schema[relations[contract.key]] = contract_schema(contract)
+            schema[relations[contract.key]] = contract_columns(contract)  # type: ignore[assignment]
     return schema
