@@ -125,7 +125,8 @@ def _plan(args: argparse.Namespace, console: Any, run_id: str = "compile") -> An
     from sqlingest.plan import plan_project
     from sqlingest.project import load_project
 
-    project = load_project(Path(args.project_dir), target=args.target, cli_vars=_parse_vars(args.vars))
+    project = load_project(Path(args.project_dir), target=args.target, cli_vars=_parse_vars(args.vars),
+                           tolerant=True)
     plan = plan_project(project, select=getattr(args, "select", None), run_id=run_id)
     for warning in plan.warnings:
         console.print(f"[yellow]warning:[/] {warning}")

@@ -83,21 +83,27 @@ class UnsupportedCombination(UserError):
 class CompileErrors(UserError):
     """Several located user errors, reported together."""
 
-    def __init__(self, errors: Sequence[UserError]) -> None:
+    def __init__(self, errors: Sequence[UserError], *, notes: Sequence[UserError] = ()) -> None:
         self.errors = list(errors)
+        #: what could not be checked because of the errors (a model depending on a broken one), shown after them
+        self.notes = list(notes)
         n = len(self.errors)
-        super().__init__(f"{n} error{'s' if n != 1 else ''} found")
+        message = f"{n} error{'s' if n != 1 else ''} found"
+        if self.notes:
+            k = len(self.notes)
+            message += f"; {k} model{'s' if k != 1 else ''} not checked"
+        super().__init__(message)
 
     def format(self) -> str:
-        return "\n".join(e.format() for e in self.errors) + f"\n{self.message}"
+        return "\n".join(e.format() for e in [*self.errors, *self.notes]) + f"\n{self.message}"
 
     @classmethod
-    def raise_if_any(cls, errors: Iterable[UserError]) -> None:
+    def raise_if_any(cls, errors: Iterable[UserError], *, notes: Sequence[UserError] = ()) -> None:
         errors = list(errors)
-        if len(errors) == 1:
+        if len(errors) == 1 and not notes:
             raise errors[0]
         if errors:
-            raise cls(errors)
+            raise cls(errors, notes=notes)
 
 
 class ExecutionError(SqlingestError):

@@ -4,6 +4,7 @@ relation, table format and materialization. Everything here runs without a JVM (
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,62 +115,135 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         relations[name] = catalog.relation(*relation_parts(project, model, contract))
 
     renderer = Renderer(project, lambda n: relations[n], run_id=run_id)
-    errors: list[UserError] = check_history(project)
+    errors: list[UserError] = list(getattr(project, "load_errors", []))
+    errors.extend(check_history(project))
     deprecation_errors, warnings = check_deprecations(project)
     errors.extend(deprecation_errors)
     rendered: dict[str, RenderedModel] = {}
+    failed: dict[str, list[UserError]] = {}  # model → its own errors
+    notes: list[UserError] = []
+    broken = _broken_contracts(project)
     for name, model in project.models.items():
+        blocked = _uses_broken_contract(model, broken)
+        if blocked:
+            failed[name] = []
+            notes.append(ModelCompileError(f"not checked: its contract {blocked} has errors",
+                                           location=Location(str(model.path), 1, 1)))
+            continue
         try:
             r = renderer.render(model)
         except UserError as exc:
-            errors.append(exc)
+            failed[name] = [exc]
             continue
         if r.contract is not contracts_by_model[name]:
             relations[name] = catalog.relation(*relation_parts(project, model, r.contract))
             r.relation = relations[name]
         if r.config.enabled:
             rendered[name] = r
-    CompileErrors.raise_if_any(errors)
 
-    dag = Dag({n: [d for d in r.refs if d in rendered] for n, r in rendered.items()})
+    # The graph over every model (one that did not render has no known parents), so that a selection compiles only
+    # what it needs: the selected models and their ancestors.
+    dag = Dag({n: [d for d in r.refs if d in rendered or d in failed] for n, r in rendered.items()} |
+              {n: [] for n in failed})
     for name, r in rendered.items():
         for dep in r.refs:
-            if dep not in rendered:
-                errors.append(ModelCompileError(f"ref('{dep}') points at a disabled model",
-                                                location=Location(str(r.model.path), 1, 1)))
+            if dep not in rendered and dep not in failed:
+                failed.setdefault(name, []).append(ModelCompileError(
+                    f"ref('{dep}') points at a disabled model", location=_ref_location(r.model, dep)))
+    paths = {n: str(m.path) for n, m in project.models.items()}
     try:
-        order = dag.order({n: str(r.model.path) for n, r in rendered.items()})
+        order = dag.order(paths)
     except UserError as exc:
-        raise CompileErrors([*errors, exc]) from None
+        raise CompileErrors([*errors, *(e for es in failed.values() for e in es), exc]) from None
+    tags = {n: r.config.tags + (r.contract.tags if r.contract else []) for n, r in rendered.items()}
+    selected = dag.select(select, tags) if select else set(order)
+    needed = set(selected)
+    for name in selected:
+        needed |= dag.ancestors(name)
 
     schema = build_schema(list(project.contracts.values()),
                           {r.contract.key: r.relation for r in rendered.values() if r.contract})
     planned: dict[str, PlannedModel] = {}
     for name in order:
+        if name not in needed:
+            continue
+        if name in failed:
+            continue
         r = rendered[name]
+        broken = [d for d in dag.parents.get(name, []) if d in failed]
+        if broken:
+            failed[name] = []
+            notes.append(ModelCompileError(
+                f"not checked: depends on a model with errors ({', '.join(broken)})",
+                location=_ref_location(r.model, broken[0])))
+            continue
         result = validate(r, schema)
-        errors.extend(result.errors)
+        model_errors = list(result.errors)
         warnings.extend(result.warnings)
         if r.contract is not None:
             schema[r.relation] = contract_columns(r.contract)  # type: ignore[assignment]
-        elif result.columns and all(t for _, t in result.columns):
-            cols = [(n, t) for n, t in result.columns if t]
-            names = {n for n, _ in cols}
-            schema[r.relation] = cols + [(n, t) for n, t in audit_columns(r.model.layer) if n not in names]
+        elif result.schema and all(t for _, t, _n in result.schema):
+            cols = [(n, t, nl if nl is not None else True) for n, t, nl in result.schema]
+            names = {c[0] for c in cols}
+            schema[r.relation] = cols + [(n, t, True) for n, t in audit_columns(r.model.layer)  # type: ignore
+                                         if n not in names]
         try:
-            planned[name] = _plan_model(project, catalog, result)
+            pm = _plan_model(project, catalog, result)
         except UserError as exc:
-            errors.append(exc)
-            continue
-        pm = planned[name]
-        if pm.table_schema() is not None:  # downstream models see the materialization's columns too (SCD2)
-            schema[r.relation] = pm.table_schema()  # type: ignore[assignment]
-        errors.extend(check_layer_rules(name, str(r.model.path), r.model.layer, project.config.layer(r.model.layer),
-                                        r.contract, pm.table, history=bool(pm.materialization.EXTRA_COLUMNS)))
-    CompileErrors.raise_if_any(errors)
-    selected = dag.select(select, {n: r.config.tags + (r.contract.tags if r.contract else [])
-                                   for n, r in rendered.items()})
+            model_errors.append(exc)
+        else:
+            planned[name] = pm
+            if pm.table_schema() is not None:  # downstream models see the materialization's columns too (SCD2)
+                schema[r.relation] = pm.table_schema()  # type: ignore[assignment]
+            # governance rules do not change what dependants read: reported, but they do not stop checking them
+            errors.extend(check_layer_rules(name, str(r.model.path), r.model.layer,
+                                            project.config.layer(r.model.layer), r.contract, pm.table,
+                                            history=bool(pm.materialization.EXTRA_COLUMNS)))
+        if model_errors:
+            failed[name] = model_errors
+    for name in order:
+        if name in needed or not select:
+            errors.extend(failed.get(name, []))
+    CompileErrors.raise_if_any(errors, notes=notes)
     return Plan(project, catalog, renderer, planned, dag, order, [n for n in order if n in selected], warnings)
+
+
+def _broken_contracts(project: Project) -> dict[tuple[str, str | None], str]:
+    """(dataset, layer or None) → file, for contract files that did not load (named ``<dataset>[.<layer>].yml``)."""
+    out: dict[tuple[str, str | None], str] = {}
+    for err in getattr(project, "load_errors", []):
+        if err.location is None or not err.location.path.startswith("contracts"):
+            continue
+        parts = Path(err.location.path).name.split(".")[:-1]
+        layer = parts[-1] if len(parts) > 1 and parts[-1] in ("source", "bronze", "silver", "gold") else None
+        out[(parts[0], layer)] = err.location.path
+    return out
+
+
+def _uses_broken_contract(model: ModelFile, broken: dict[tuple[str, str | None], str]) -> str | None:
+    """The broken contract file a model binds to or reads as a source, by the naming convention (best effort)."""
+    if not broken:
+        return None
+    for key in ((model.stem, model.layer), (model.stem, None)):
+        if key in broken:
+            return broken[key]
+    for (dataset, layer), path in broken.items():
+        if layer in ("source", None) and re.search(rf"source\(\s*['\"]\w+['\"]\s*,\s*['\"]{dataset}['\"]",
+                                                   model.text):
+            return path
+    return None
+
+
+def _ref_location(model: ModelFile, ref: str) -> Location:
+    """Where ``model``'s template refers to ``ref`` (its ``ref('…')`` call), else the file's first line."""
+    stem = ref.split(".", 1)[-1]
+    for i, line in enumerate(model.text.splitlines(), 1):
+        for needle in (f"'{ref}'", f'"{ref}"', f"'{stem}'", f'"{stem}"'):
+            col = line.find(needle)
+            if col >= 0 and "ref" in line:
+                start = line.rfind("{{", 0, col)
+                return Location(str(model.path), i, (start if start >= 0 else col) + 1)
+    return Location(str(model.path), 1, 1)
 
 
 def _plan_model(project: Project, catalog: Catalog, validated: ValidatedModel) -> PlannedModel:

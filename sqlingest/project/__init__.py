@@ -41,6 +41,9 @@ class Project:
     macro_paths: list[Path]
     secrets: Secrets
     vars: dict[str, Any] = field(default_factory=dict)
+    #: contract and model-file problems found while loading with ``tolerant=True`` (the compiler reports them
+    #: together with every model error instead of stopping at them)
+    load_errors: list[UserError] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -115,11 +118,15 @@ def env_var(name: str, default: Any = None) -> Any:
 
 
 def load_project(project_dir: Path | str = ".", *, target: str | None = None,
-                 cli_vars: dict[str, Any] | None = None) -> Project:
+                 cli_vars: dict[str, Any] | None = None, tolerant: bool = False) -> Project:
     """Load everything a compile needs; no JVM.
 
+    Args:
+        tolerant: keep contract and model-file problems in ``Project.load_errors`` and load the rest, so that the
+            compiler reports them with every other error at once.
+
     Raises:
-        UserError: any configuration or contract problem (all contract problems at once).
+        UserError: any configuration problem, and (unless ``tolerant``) any contract problem (all at once).
     """
     root = find_root(Path(project_dir))
     cfg_path = root / PROJECT_FILE
@@ -138,18 +145,24 @@ def load_project(project_dir: Path | str = ".", *, target: str | None = None,
         raise ConfigError(f"unknown target '{target_name}'", location=Location(str(cfg_path), 1, 1),
                           hint=f"targets: {', '.join(sorted(config.targets))}")
     tgt = config.targets[target_name]
-    contracts = load_contracts(root)
+    load_errors: list[UserError] = []
+    contracts = load_contracts(root, errors=load_errors if tolerant else None)
     models = discover_models(root)
     macros = sorted((root / "macros").rglob("*.sql")) if (root / "macros").is_dir() else []
     variables = {**config.vars, **tgt.vars, **(cli_vars or {})}
-    return Project(root, config, target_name, tgt, contracts, models, macros, secrets, variables)
+    return Project(root, config, target_name, tgt, contracts, models, macros, secrets, variables, load_errors)
 
 
-def load_contracts(root: Path) -> dict[str, Contract]:
-    """Every contract under ``contracts/`` keyed by ``layer:domain.dataset``."""
+def load_contracts(root: Path, *, errors: list[UserError] | None = None) -> dict[str, Contract]:
+    """Every contract under ``contracts/`` keyed by ``layer:domain.dataset``.
+
+    Args:
+        errors: collect the problems here and return the valid contracts (else raise them all at once).
+    """
     folder = root / "contracts"
     out: dict[str, Contract] = {}
-    errors: list[UserError] = []
+    collect = errors is not None
+    errors = errors if errors is not None else []
     if not folder.is_dir():
         return out
     for path in sorted([*folder.rglob("*.yml"), *folder.rglob("*.yaml")]):
@@ -174,7 +187,8 @@ def load_contracts(root: Path) -> dict[str, Contract]:
                                     f"(also in {out[contract.key].path})", location=Location(str(rel), 1, 1)))
             continue
         out[contract.key] = contract
-    CompileErrors.raise_if_any(errors)
+    if not collect:
+        CompileErrors.raise_if_any(errors)
     return out
 
 

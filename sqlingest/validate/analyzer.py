@@ -306,8 +306,6 @@ class Analyzer:
             return
         side = (join.side or "").upper()
         kind = (join.kind or "").upper()
-        if kind in ("SEMI", "ANTI"):
-            src.hidden = True
         if side in ("LEFT", "FULL") and src.cols is not None:
             src.cols = [Col(c.name, c.type, True if c.nullable is not None else None) for c in src.cols]
         if side in ("RIGHT", "FULL"):
@@ -346,6 +344,8 @@ class Analyzer:
         if on is not None:
             ctx = _Ctx(clause="JOIN ON")
             self.expr(on, scope, ctx)
+        if kind in ("SEMI", "ANTI"):  # the right side is visible in ON only
+            src.hidden = True
 
     def lateral_view(self, lateral: exp.Lateral, scope: Scope) -> None:
         fn = lateral.this
@@ -455,19 +455,22 @@ class Analyzer:
         # grouping
         aggregated = bool(group) or any(_has_aggregate(e) for e in items) or \
             (having is not None and _has_aggregate(having.this))
+        keys: list[str] | None = None
         if aggregated:
+            before = len(self.diagnostics)
             keys = self.group_keys(group, items, scope) if group else []
+            if len(self.diagnostics) > before:
+                keys = None  # a broken GROUP BY: do not blame the select list for it
             for item, _typed in item_types:
                 self.check_grouped(item.unalias(), keys, scope, item)
-            for item in items:
+            for item in items if keys is not None else []:
                 if _star_of(item) is not None and scope.sources:
                     self.error("'*' cannot be used in an aggregate query", item,
                                hint="list the grouped columns instead")
         if having is not None:
             having_scope = scope
             self.expr(having.this, having_scope, _Ctx(clause="HAVING", allow_aggregate=True, windows=windows))
-            if aggregated:
-                keys = self.group_keys(group, items, scope) if group else []
+            if aggregated and keys is not None:
                 self.check_grouped(having.this, keys, scope, having.this, aliases=True)
         qualify = select.args.get("qualify")
         if qualify is not None:
@@ -484,8 +487,7 @@ class Analyzer:
                     continue
                 self.expr(target, scope, _Ctx(clause="ORDER BY", allow_aggregate=True, windows=windows,
                                               prefer_aliases=True))
-                if aggregated and not _refers_to_alias(target, scope):
-                    keys = self.group_keys(group, items, scope) if group else []
+                if aggregated and keys is not None and not _refers_to_alias(target, scope):
                     self.check_grouped(target, keys, scope, target, aliases=True)
         if unknown_output:
             return None
@@ -681,7 +683,8 @@ class Analyzer:
                 return current.aliases[_key(first)]
             # qualified by a source alias
             if len(parts) >= 2:
-                src = next((s for s in current.sources if s.alias and _key(s.alias) == _key(first)), None)
+                src = next((s for s in current.sources if s.alias and _key(s.alias) == _key(first)
+                            and not s.hidden), None)
                 if src is not None:
                     if src.cols is None:
                         return Col(parts[1])
@@ -697,7 +700,7 @@ class Analyzer:
             name = _key(first)
             if name in current.merged:
                 return self.fields(current.merged[name], parts[1:], node, report)
-            matches = [(s, c) for s in current.sources if s.cols is not None for c in s.cols
+            matches = [(s, c) for s in current.sources if s.cols is not None and not s.hidden for c in s.cols
                        if _key(c.name) == name]
             if len(matches) > 1:
                 if report:
