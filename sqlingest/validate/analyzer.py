@@ -45,6 +45,7 @@ class Source:
     alias: str
     cols: list[Col] | None  # None: unknown (any column resolves, untyped)
     hidden: bool = False  # right side of a semi/anti join: not visible in the SELECT list
+    full_name: str = ""  # a table's name as written (``lake.silver.orders``): columns may be qualified by it
 
 
 @dataclass
@@ -272,13 +273,17 @@ class Analyzer:
             return Source(alias, None)
         else:
             return Source(alias, None)
+        if node.args.get("pivots"):
+            cols = None  # PIVOT/UNPIVOT: the output columns come from the data
         if cols is not None and col_names:
             if len(col_names) != len(cols):
                 self.error(f"'{name}' names {len(col_names)} columns but has {len(cols)}", alias_node)
                 cols = None
             else:
                 cols = [Col(n, c.type, c.nullable) for n, c in zip(col_names, cols, strict=True)]
-        return Source(name, [Col(c.name, c.type, c.nullable) for c in cols] if cols is not None else None)
+        full = ".".join(p.name for p in node.parts) if isinstance(node, exp.Table) and not alias else ""
+        return Source(name, [Col(c.name, c.type, c.nullable) for c in cols] if cols is not None else None,
+                      full_name=full)
 
     def table_function(self, fn: exp.Func, scope: Scope) -> list[Col] | None:
         name = func_name(fn)
@@ -491,8 +496,11 @@ class Analyzer:
                     self.check_grouped(target, keys, scope, target, aliases=True)
         if unknown_output:
             return None
-        if select.args.get("distinct") is not None:
-            pass
+        if group is not None and (group.args.get("rollup") or group.args.get("cube") or any(
+                isinstance(e, (exp.GroupingSets, exp.Rollup, exp.Cube)) for e in group.expressions)):
+            # grouping sets: the grouping columns are NULL in the rows of the sets that leave them out
+            outputs = [Col(c.name, c.type, True if not _has_aggregate(c.node.unalias()) else c.nullable, c.node)
+                       if c.node is not None else c for c in outputs]
         return outputs
 
     def expand_star(self, star: exp.Expression, scope: Scope) -> list[Col] | None:
@@ -537,12 +545,14 @@ class Analyzer:
             return []
         if group.args.get("all"):
             return [self.canon(i.unalias(), scope) for i in items if not _has_aggregate(i)]
-        exprs: list[exp.Expression] = list(group.expressions)
-        for key in ("grouping_sets", "cube", "rollup"):
-            for part in group.args.get(key) or []:
-                exprs.extend(part.find_all(exp.Column))
-                exprs.extend(e for e in part.expressions if not isinstance(e, exp.Column)) if hasattr(
-                    part, "expressions") else None
+        exprs: list[exp.Expression] = []
+        for e in group.expressions:
+            if isinstance(e, (exp.GroupingSets, exp.Rollup, exp.Cube)):
+                for part in e.expressions:
+                    inner = part.this if isinstance(part, exp.Paren) else part
+                    exprs.extend(inner.expressions if isinstance(inner, exp.Tuple) else [inner])
+            else:
+                exprs.append(e)
         keys = []
         ctx = _Ctx(clause="GROUP BY")
         for e in exprs:
@@ -677,8 +687,14 @@ class Analyzer:
         current: Scope | None = scope
         first = parts[0]
         while current is not None:
-            if len(parts) == 1 and _key(first) in current.lambdas:
-                return current.lambdas[_key(first)]
+            if _key(first) in current.lambdas:
+                return self.fields(current.lambdas[_key(first)], parts[1:], node, report)
+            # qualified by a table's full name (no alias): lake.silver.orders.id
+            for src in current.sources:
+                if src.full_name and len(parts) > 2:
+                    prefix = src.full_name.lower().split(".")
+                    if [p.lower() for p in parts[:len(prefix)]] == prefix and len(parts) > len(prefix):
+                        return self.resolve_name([src.alias, *parts[len(prefix):]], node, current, report=report)
             if prefer_aliases and len(parts) == 1 and _key(first) in current.aliases:
                 return current.aliases[_key(first)]
             # qualified by a source alias
@@ -852,6 +868,27 @@ class Analyzer:
             return Typed(t, _all_nullable([x.nullable for x in typed]))
         if isinstance(e, exp.Bracket):
             return self.bracket(e, scope, ctx)
+        if isinstance(e, exp.Struct):
+            fields: list[tuple[str, str | None]] = []
+            for i, part in enumerate(e.expressions):
+                if isinstance(part, exp.PropertyEQ):
+                    fields.append((part.this.name, self.expr(part.expression, scope, ctx).type))
+                else:
+                    value = part.this if isinstance(part, exp.Alias) else part
+                    fname = part.alias if isinstance(part, exp.Alias) else \
+                        part.name if isinstance(part, exp.Column) else f"col{i + 1}"
+                    fields.append((fname, self.expr(value, scope, ctx).type))
+            return Typed(st.struct_of(fields), False)
+        if isinstance(e, exp.VarMap):
+            keys = [self.expr(k, scope, ctx) for k in e.args["keys"].expressions]
+            values = [self.expr(v, scope, ctx) for v in e.args["values"].expressions]
+            kt = keys[0].type if keys else None
+            vt = values[0].type if values else None
+            for k in keys[1:]:
+                kt = st.wider(kt, k.type)
+            for v in values[1:]:
+                vt = st.wider(vt, v.type)
+            return Typed(f"map<{kt},{vt}>" if kt and vt else None, False)
         if isinstance(e, exp.Dot):
             base = self.expr(e.this, scope, ctx)
             field_name = e.name
