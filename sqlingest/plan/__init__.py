@@ -17,7 +17,8 @@ from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import audit_columns
 from sqlingest.render import RenderedModel, Renderer
-from sqlingest.validate import ValidatedModel, build_schema, contract_columns, contract_schema, validate
+from sqlingest.validate import (ValidatedModel, build_schema, contract_columns, contract_schema, table_columns,
+                                validate)
 from sqlingest.validate.governance import check_deprecations, check_history
 from sqlingest.validate.layers import check_layer_rules
 
@@ -163,6 +164,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
 
     schema = build_schema(list(project.contracts.values()),
                           {r.contract.key: r.relation for r in rendered.values() if r.contract})
+    tables = table_columns(schema)  # the analyzer's view, kept in step with ``schema`` below
     planned: dict[str, PlannedModel] = {}
     for name in order:
         if name not in needed:
@@ -177,16 +179,18 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
                 f"not checked: depends on a model with errors ({', '.join(broken)})",
                 location=_ref_location(r.model, broken[0])))
             continue
-        result = validate(r, schema)
+        result = validate(r, schema, tables=tables)
         model_errors = list(result.errors)
         warnings.extend(result.warnings)
         if r.contract is not None:
             schema[r.relation] = contract_columns(r.contract)  # type: ignore[assignment]
+            tables.update(table_columns({r.relation: schema[r.relation]}))
         elif result.schema and all(t for _, t, _n in result.schema):
             cols = [(n, t, nl if nl is not None else True) for n, t, nl in result.schema]
             names = {c[0] for c in cols}
             schema[r.relation] = cols + [(n, t, True) for n, t in audit_columns(r.model.layer)  # type: ignore
                                          if n not in names]
+            tables.update(table_columns({r.relation: schema[r.relation]}))
         try:
             pm = _plan_model(project, catalog, result)
         except UserError as exc:
@@ -195,6 +199,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
             planned[name] = pm
             if pm.table_schema() is not None:  # downstream models see the materialization's columns too (SCD2)
                 schema[r.relation] = pm.table_schema()  # type: ignore[assignment]
+                tables.update(table_columns({r.relation: schema[r.relation]}))
             # governance rules do not change what dependants read: reported, but they do not stop checking them
             errors.extend(check_layer_rules(name, str(r.model.path), r.model.layer,
                                             project.config.layer(r.model.layer), r.contract, pm.table,

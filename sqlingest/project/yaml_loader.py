@@ -27,7 +27,7 @@ class LocatedList(list):  # type: ignore[type-arg]
     item_locations: list[Location]
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml when built in
     path = "<string>"
 
 

@@ -211,13 +211,14 @@ def table_columns(schema: Schema) -> dict[str, list[Col] | None]:
     return tables
 
 
-def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dict[str, str] | None = None
-             ) -> ValidatedModel:
+def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dict[str, str] | None = None,
+             tables: dict[str, list[Col] | None] | None = None) -> ValidatedModel:
     """Parse ``rendered`` and check it as Spark's analyzer would, then its output against its contract.
 
     Args:
         rendered: the rendered model.
         schema: table identifier (as written in SQL: a relation or source view name) → columns.
+        tables: ``table_columns(schema)``, when the caller keeps it (a project's models share one).
 
     Returns:
         The parsed query, its output columns (name, Spark type or None where unknown) and every error found.
@@ -228,7 +229,7 @@ def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dic
     except ModelCompileError as exc:
         return ValidatedModel(rendered, exp.select("1"), errors=[exc])
     result = ValidatedModel(rendered, expression)
-    analyzer = Analyzer(table_columns(schema))
+    analyzer = Analyzer(tables if tables is not None else table_columns(schema))
     try:
         outputs = analyzer.analyze(expression)
     except Exception as exc:  # noqa: BLE001 — an analyzer bug must not hide the model: report it plainly
