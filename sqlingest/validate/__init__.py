@@ -89,9 +89,9 @@ def parse_sql(rendered: RenderedModel) -> exp.Expression:
 def _plain(desc: str) -> str:
     """sqlglot's parser messages without its internal class names."""
     desc = re.sub(r"\x1b\[[0-9;]*m", "", desc)
-    desc = re.sub(r"Required keyword: '(\w+)' missing for <class 'sqlglot\.expressions\.(\w+)'>",
-                  lambda m: f"incomplete {m.group(2).upper()} expression", desc)
-    desc = re.sub(r"<class 'sqlglot\.expressions\.\w+'>", "expression", desc)
+    desc = re.sub(r"Required keyword: '(\w+)' missing for <class 'sqlglot\.expressions\.(?:\w+\.)*(\w+)'>",
+                  lambda m: f"incomplete {m.group(2).upper()}", desc)
+    desc = re.sub(r"<class 'sqlglot\.[\w.]+'>", "expression", desc)
     return desc.replace("Invalid expression / Unexpected token", "unexpected token")
 
 
@@ -108,7 +108,11 @@ def _token_error(rendered: RenderedModel, exc: TokenError) -> ModelCompileError:
     if offset is not None:
         return ModelCompileError("SQL syntax error: unterminated string", location=locate(rendered, offset),
                                  hint=f"close the {sql[offset]} quote")
-    return ModelCompileError(f"SQL syntax error: cannot tokenize the query ({str(exc)[:80]})",
+    comment = sql.rfind("/*")
+    if comment >= 0 and sql.find("*/", comment) < 0:
+        return ModelCompileError("SQL syntax error: unterminated comment", location=locate(rendered, comment),
+                                 hint="close it with */")
+    return ModelCompileError("SQL syntax error: the query cannot be split into tokens",
                              location=locate(rendered, 0))
 
 
@@ -145,9 +149,11 @@ def _unterminated(sql: str) -> int | None:
 
 def spark35_syntax(statement: exp.Expression, tokens: list[Token]) -> tuple[str, int, str | None] | None:
     """The first construct sqlglot parses that Spark 3.5's parser rejects: (what, offset, hint)."""
-    for tok in tokens:
+    for tok, nxt in zip(tokens, [*tokens[1:], None], strict=True):
         if tok.token_type == TokenType.DCOLON:
             return "the '::' cast", tok.start, "write CAST(x AS type)"
+        if tok.token_type == TokenType.COMMA and (nxt is None or nxt.token_type in _NOT_AFTER_COMMA):
+            return "an empty item in a list (a comma with nothing after it)", tok.start, "remove the extra comma"
     for node in statement.walk():
         if isinstance(node, exp.Qualify):
             return "QUALIFY", _keyword_offset(tokens, "QUALIFY", node), \
@@ -159,10 +165,22 @@ def spark35_syntax(statement: exp.Expression, tokens: list[Token]) -> tuple[str,
         if isinstance(node, exp.Distinct) and node.args.get("on") is not None:
             return "DISTINCT ON", _keyword_offset(tokens, "DISTINCT", node), \
                 "use row_number() OVER (PARTITION BY …) in a subquery"
+        if isinstance(node, exp.From) and isinstance(node.this, (exp.Select, exp.SetOperation)):
+            return "a query that starts with FROM (FROM t without SELECT)", first_offset(node.this) or 0, \
+                "write SELECT * FROM t, or put the subquery in parentheses"
+        if isinstance(node, exp.In) and not (node.expressions or node.args.get("query") or node.args.get("unnest")
+                                             or node.args.get("field")):
+            return "an empty IN list", first_offset(node) or 0, "IN needs at least one value"
+        if isinstance(node, exp.Distinct) and not node.expressions and not isinstance(node.parent, exp.Select):
+            return "DISTINCT without an argument", first_offset(node.parent) or 0, "write count(DISTINCT x)"
         if isinstance(node, (exp.Any, exp.All)) and isinstance(node.this, (exp.Subquery, exp.Query)):
             return f"{'ANY' if isinstance(node, exp.Any) else 'ALL'} (subquery)", first_offset(node) or 0, \
                 "write IN (subquery) or EXISTS"
     return None
+
+
+_NOT_AFTER_COMMA = {TokenType.COMMA, TokenType.FROM, TokenType.R_PAREN, TokenType.WHERE, TokenType.GROUP_BY,
+                    TokenType.ORDER_BY, TokenType.HAVING, TokenType.LIMIT}
 
 
 def _keyword_offset(tokens: list[Token], keyword: str, node: exp.Expression) -> int:
