@@ -6,10 +6,12 @@ Context available in models and macros: ``ref``, ``source``, ``config``, ``var``
 
 from __future__ import annotations
 
+import re
 import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import jinja2
@@ -18,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlingest.errors import Location, ModelCompileError, UserError
 from sqlingest.project import ModelFile, Project, env_var
 from sqlingest.project.contract import Contract
+from sqlingest.render.sourcemap import SourceMap, SourceMapEnvironment, compile_mapped, render_mapped
 
 
 class ModelConfig(BaseModel):
@@ -68,6 +71,12 @@ class RenderedModel:
     refs: list[str] = field(default_factory=list)
     sources: list[Contract] = field(default_factory=list)
     relation: str = ""
+    #: rendered position → template (line, col): ``source_map.locate(offset)``; identity unless built by the renderer
+    source_map: SourceMap = None  # type: ignore[assignment]  # filled in by __post_init__
+
+    def __post_init__(self) -> None:
+        if self.source_map is None:
+            self.source_map = SourceMap.identity(self.sql)
 
     @property
     def name(self) -> str:
@@ -90,7 +99,7 @@ class Renderer:
         self.relation = relation
         self.run_id = run_id
         self._ctx = _Context()
-        self.env = jinja2.Environment(
+        self.env = SourceMapEnvironment(
             undefined=jinja2.StrictUndefined,
             loader=jinja2.FileSystemLoader(str(project.root)),
             keep_trailing_newline=True,
@@ -210,17 +219,18 @@ class Renderer:
         rel = str(model.path)
         self.env.globals["this"] = self.relation(model.name)
         try:
-            template = self.env.from_string(model.text)
-            sql = template.render()
+            template, builder = compile_mapped(self.env, model.text)
+            sql, source_map = render_mapped(template, builder)
         except jinja2.TemplateSyntaxError as exc:
-            raise ModelCompileError(exc.message or "Jinja syntax error", location=Location(rel, exc.lineno or 0)) \
+            where = self.project.rel(Path(exc.filename)) if exc.filename and exc.name else rel
+            raise ModelCompileError(exc.message or "Jinja syntax error", location=Location(where, exc.lineno or 0)) \
                 from None
         except UserError as exc:
-            raise ModelCompileError(exc.message, hint=exc.hint, location=Location(rel, _template_line(exc))) \
-                from None
+            location, called = self._error_location(exc, model)
+            raise ModelCompileError(exc.message + called, hint=exc.hint, location=location) from None
         except Exception as exc:  # noqa: BLE001 — user code boundary: macros may raise anything
-            raise ModelCompileError(f"{type(exc).__name__}: {exc}", location=Location(rel, _template_line(exc))) \
-                from None
+            location, called = self._error_location(exc, model)
+            raise ModelCompileError(f"{type(exc).__name__}: {exc}{called}", location=location) from None
         try:
             config = ModelConfig.model_validate(ctx.config)
         except ValidationError as exc:
@@ -236,17 +246,53 @@ class Renderer:
             raise ModelCompileError(exc.message, hint=exc.hint, location=exc.location or Location(rel, 1, 1)) \
                 from None
         return RenderedModel(model, sql, config, contract, list(ctx.refs), list(ctx.sources),
-                             self.relation(model.name))
+                             self.relation(model.name), source_map)
+
+    def _error_location(self, exc: BaseException, model: ModelFile) -> tuple[Location, str]:
+        """Where in the model (or in the macro file it called) ``exc`` was raised, and "called from" text when that is
+        a macro file: `` (called from models/x.sql:LINE)``."""
+        rel = str(model.path)
+        frames = _template_frames(exc)
+        if not frames:
+            return Location(rel), ""
+        in_model = [line for file, line in frames if file == _MODEL_FILE]
+        file, line = frames[-1]
+        if file == _MODEL_FILE:
+            return Location(rel, line, _name_col(model.text, line, exc)), ""
+        where = self.project.rel(Path(file))
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = ""
+        called = f" (called from {rel}:{in_model[-1]})" if in_model else ""
+        return Location(where, line, _name_col(text, line, exc)), called
 
 
-def _template_line(exc: BaseException) -> int:
-    """The line inside the template where ``exc`` was raised (Jinja keeps template line numbers in frames)."""
-    line = 0
+#: the file name Jinja gives the frames of a template compiled from a string (the model)
+_MODEL_FILE = "<template>"
+
+
+def _template_frames(exc: BaseException) -> list[tuple[str, int]]:
+    """(template file, template line) of each template frame ``exc`` passed through, outermost first (Jinja rewrites
+    a render error's traceback so that template frames carry the template's file and line)."""
+    frames = []
     for frame, lineno in traceback.walk_tb(exc.__traceback__):
-        if frame.f_code.co_filename in ("<template>",) or frame.f_globals.get("__jinja_template__") is not None:
-            template = frame.f_globals.get("__jinja_template__")
-            line = template.get_corresponding_lineno(lineno) if template is not None else lineno
-    return line
+        template = frame.f_globals.get("__jinja_template__")
+        if template is not None:
+            frames.append((template.filename or _MODEL_FILE, template.get_corresponding_lineno(lineno)))
+        elif "__jinja_exception__" in frame.f_globals:
+            frames.append((frame.f_code.co_filename, lineno))
+    return frames
+
+
+def _name_col(text: str, line: int, exc: BaseException) -> int:
+    """The column of the undefined name ``exc`` is about on ``line`` of ``text`` (0 when unknown)."""
+    found = re.search(r"'(\w+)' is undefined", str(exc)) if isinstance(exc, jinja2.UndefinedError) else None
+    lines = text.splitlines()
+    if found is None or not 0 < line <= len(lines):
+        return 0
+    at = re.search(rf"(?<![\w.]){found.group(1)}\b", lines[line - 1])
+    return at.start() + 1 if at else 0
 
 
 def _find_line(text: str, needle: str) -> int:
