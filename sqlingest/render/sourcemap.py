@@ -22,7 +22,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import jinja2
@@ -197,7 +197,9 @@ class SourceMapBuilder:
         linear: list[bool] = []
         offset = len(pieces[0])
         if offset:  # output before any marker (cannot happen for a model template; be safe)
-            starts.append(0), origins.append(0), linear.append(False)
+            starts.append(0)
+            origins.append(0)
+            linear.append(False)
         for i in range(1, len(pieces), 2):
             index = _index(pieces[i])
             if index >= len(self.origins):
@@ -236,7 +238,7 @@ class SourceMapEnvironment(jinja2.Environment):
             return super()._tokenize(source, name, filename, state)
         stream = TokenStream(self.lexer.wrap(iter(tokens), name, filename), name, filename)
         for ext in self.iter_extensions():
-            filtered: Iterator[jinja2.lexer.Token] | TokenStream = ext.filter_stream(stream)
+            filtered: Iterable[jinja2.lexer.Token] = ext.filter_stream(stream)
             stream = filtered if isinstance(filtered, TokenStream) else TokenStream(filtered, name, filename)
         return stream
 
