@@ -30,7 +30,10 @@ def _parse_vars(text: str | None) -> dict[str, Any]:
     try:
         value = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise UserError(f"--vars is not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at column {mark.column + 1}" if mark is not None else ""
+        raise UserError(f"--vars is not valid YAML: {getattr(exc, 'problem', None) or exc}{where}",
+                        hint="--vars takes a YAML mapping, e.g. --vars '{start: 2024-01-01}'") from None
     if not isinstance(value, dict):
         raise UserError("--vars must be a mapping, e.g. --vars '{start: 2024-01-01}'")
     return value
@@ -384,6 +387,8 @@ def cmd_replay(args: argparse.Namespace, console: Any) -> int:
 
     run_id = new_run_id()
     plan = _plan(args, console, run_id)
+    if args.model not in plan.models and not any(n.endswith("." + args.model) for n in plan.models):
+        raise UserError(f"replay: no model '{args.model}'", hint=f"models: {', '.join(sorted(plan.models))}")
     names = plan.dag.select([args.model])
     if len(names) != 1:
         raise UserError(f"replay takes one model; '{args.model}' matches {len(names)}")

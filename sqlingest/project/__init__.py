@@ -13,6 +13,7 @@ import yaml
 from sqlingest.errors import CompileErrors, ConfigError, Location, UserError
 from sqlingest.project.config import LAYERS, ProjectConfig, TargetConfig
 from sqlingest.project.contract import Contract
+from sqlingest.project.files import read_text
 from sqlingest.project.yaml_loader import load_yaml, validate_model
 from sqlingest.secrets import Secrets
 
@@ -103,7 +104,21 @@ def _render_yaml_text(path: Path, text: str, secrets: Secrets) -> str:
     except jinja2.TemplateSyntaxError as exc:
         raise ConfigError(exc.message or "template error", location=Location(str(path), exc.lineno)) from None
     except jinja2.UndefinedError as exc:
-        raise ConfigError(str(exc), location=Location(str(path))) from None
+        raise ConfigError(str(exc), location=Location(str(path), _template_line(exc))) from None
+    except UserError as exc:  # env_var()/secret() raised
+        raise ConfigError(exc.message, hint=exc.hint, location=exc.location or Location(str(path), _template_line(exc))) \
+            from None
+
+
+def _template_line(exc: BaseException) -> int:
+    """The line of the template (compiled from a string) where ``exc`` was raised; 0 when unknown."""
+    import traceback
+
+    line = 0
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == "<template>":
+            line = lineno
+    return line
 
 
 def env_var(name: str, default: Any = None) -> Any:
@@ -130,15 +145,19 @@ def load_project(project_dir: Path | str = ".", *, target: str | None = None,
     """
     root = find_root(Path(project_dir))
     cfg_path = root / PROJECT_FILE
-    raw_text = cfg_path.read_text(encoding="utf-8")
+    raw_text = read_text(cfg_path, PROJECT_FILE, error=ConfigError)
     try:
         raw = yaml.safe_load(raw_text) or {}
     except yaml.YAMLError:
         raw = {}
     secrets = Secrets.from_config(root, raw.get("secrets") or [] if isinstance(raw, dict) else [])
     data = load_yaml(Path(PROJECT_FILE), _render_yaml_text(cfg_path, raw_text, secrets))
+    if data is None:
+        raise ConfigError("sqlingest.yml is empty", location=Location(str(cfg_path), 1, 1),
+                          hint="it needs at least `name: <project>`; `sqlingest init DIR` writes a starting one")
     if not isinstance(data, dict):
-        raise ConfigError("sqlingest.yml must be a mapping", location=Location(str(cfg_path), 1, 1))
+        raise ConfigError("sqlingest.yml must be a mapping", location=Location(str(cfg_path), 1, 1),
+                          hint="e.g. `name: <project>` and `targets:`; `sqlingest init DIR` writes a starting one")
     config = validate_model(ProjectConfig, data, Path(PROJECT_FILE))
     target_name = target or os.environ.get("SQLINGEST_TARGET") or config.default_target
     if target_name not in config.targets:
@@ -168,7 +187,7 @@ def load_contracts(root: Path, *, errors: list[UserError] | None = None) -> dict
     for path in sorted([*folder.rglob("*.yml"), *folder.rglob("*.yaml")]):
         rel = path.relative_to(root)
         try:
-            data = load_yaml(rel, path.read_text(encoding="utf-8"))
+            data = load_yaml(rel, read_text(path, rel))
             if not isinstance(data, dict):
                 raise UserError("a contract file must be a YAML mapping", location=Location(str(rel), 1, 1))
             contract = validate_model(Contract, data, rel)
@@ -212,6 +231,11 @@ def discover_models(root: Path) -> dict[str, ModelFile]:
             errors.append(UserError(f"model {name} is defined twice (also {out[name].path})",
                                     location=Location(str(rel), 1, 1)))
             continue
-        out[name] = ModelFile(name, layer, path.stem, rel, path.read_text(encoding="utf-8"))
+        try:
+            text = read_text(path, rel)
+        except UserError as exc:
+            errors.append(exc)
+            continue
+        out[name] = ModelFile(name, layer, path.stem, rel, text)
     CompileErrors.raise_if_any(errors)
     return out

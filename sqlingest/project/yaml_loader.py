@@ -66,7 +66,10 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
     Raises:
         UserError: the file is not valid YAML (with the line and column of the problem).
     """
-    text = path.read_text(encoding="utf-8") if text is None else text
+    if text is None:
+        from sqlingest.project.files import read_text
+
+        text = read_text(path)
     loader = _Loader(text)
     loader.path = str(path)
     try:
@@ -74,7 +77,9 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         loc = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
-        raise UserError(f"invalid YAML: {exc.problem}", location=loc) from None
+        tabs = "'\\t'" in str(exc.problem)
+        raise UserError(f"invalid YAML: {exc.problem}", location=loc,
+                        hint="YAML indents with spaces, never tabs" if tabs else None) from None
     finally:
         loader.dispose()
 

@@ -392,7 +392,9 @@ def _load_schema_file(path: Path) -> tuple[str, dict[str, Any], dict[str, Any]]:
     suffix = path.suffix.lower()
     if suffix in _AVRO_SUFFIXES:
         try:
-            schema = json.loads(path.read_text(encoding="utf-8"))
+            from sqlingest.project.files import read_text
+
+            schema = json.loads(read_text(path))
         except json.JSONDecodeError as exc:
             raise UserError(f"{path}: not valid JSON: {exc.msg} (line {exc.lineno})") from None
         try:

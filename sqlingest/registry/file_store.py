@@ -117,10 +117,11 @@ class FileStore(RegistryStore):
 
     def _read(self, subject: str) -> list[SchemaVersion]:
         path = self.path(subject)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        if not path.exists():
             return []
+        from sqlingest.project.files import read_text
+
+        text = read_text(path)
         try:
             data = json.loads(text)
             if not isinstance(data, list):

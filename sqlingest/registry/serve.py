@@ -37,11 +37,11 @@ def load_tokens(path: Path | str) -> dict[str, list[str]]:
     """
     import yaml
 
+    from sqlingest.project.files import read_text
+
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read tokens file {path}: {exc.strerror}") from None
+        data = yaml.safe_load(read_text(path, error=ConfigError, secret=True))
     except yaml.YAMLError:
         raise ConfigError(f"tokens file {path} is not valid YAML") from None  # never echo its content
     if not isinstance(data, dict) or not data:

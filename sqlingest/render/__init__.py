@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlingest.errors import Location, ModelCompileError, UserError
 from sqlingest.project import ModelFile, Project, env_var
 from sqlingest.project.contract import Contract
+from sqlingest.project.files import read_text
 from sqlingest.render.sourcemap import SourceMap, SourceMapEnvironment, compile_mapped, render_mapped
 
 
@@ -116,6 +117,7 @@ class Renderer:
     def _load_macros(self) -> None:
         for path in self.project.macro_paths:
             rel = self.project.rel(path)
+            read_text(path, rel, error=ModelCompileError)  # UTF-8, or a located error (Jinja would raise raw)
             try:
                 module = self.env.get_template(rel).module
             except jinja2.TemplateSyntaxError as exc:

@@ -65,5 +65,15 @@ def list_runs(state_dir: Path, limit: int = 20) -> list[dict[str, Any]]:
     folder = state_dir / "runs"
     if not folder.is_dir():
         return []
+    from sqlingest.errors import Location, UserError
+    from sqlingest.project.files import read_text
+
     files = sorted(folder.glob("*.json"), reverse=True)[:limit]
-    return [json.loads(f.read_text(encoding="utf-8")) for f in files]
+    runs = []
+    for f in files:
+        try:
+            runs.append(json.loads(read_text(f)))
+        except json.JSONDecodeError as exc:
+            raise UserError(f"run log is corrupt: {exc.msg}", location=Location(str(f), exc.lineno, exc.colno),
+                            hint="delete or repair the file") from None
+    return runs

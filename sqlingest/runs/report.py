@@ -167,9 +167,14 @@ def render(records: list[dict[str, Any]], *, project: str) -> str:
 
 def write_report(state_dir: Path, output: Path, *, project: str, limit: int = 200) -> Path:
     """Render the report for the last ``limit`` runs into ``output``."""
+    from sqlingest.errors import Location, UserError
     from sqlingest.runs import list_runs
 
     records = list_runs(state_dir, limit)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render(records, project=project), encoding="utf-8")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(render(records, project=project), encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write the report: {exc.strerror or exc}", location=Location(str(output)),
+                        hint="pass --output with a file path you can write") from None
     return output

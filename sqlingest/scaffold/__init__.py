@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlingest.errors import UserError
+from sqlingest.errors import Location, UserError
 
 FILES: dict[str, str] = {
     "sqlingest.yml": """\
@@ -102,12 +102,34 @@ def create_project(directory: Path) -> Path:
     Raises:
         UserError: the folder already holds files.
     """
+    shown = str(directory)
     directory = directory.resolve()
-    if directory.exists() and any(directory.iterdir()):
-        raise UserError(f"{directory} is not empty", hint="choose a new folder")
+    if directory.exists() or directory.is_symlink():
+        if not directory.is_dir():
+            raise UserError("a file already exists here (init needs a new or empty folder)", location=Location(shown),
+                            hint="choose a new folder; sqlingest init never overwrites anything")
+        if (directory / "sqlingest.yml").exists():
+            raise UserError("already holds a project (sqlingest.yml)", location=Location(shown),
+                            hint="nothing was changed; run `sqlingest compile` there, or init a new folder")
+        try:
+            empty = not any(directory.iterdir())
+        except OSError as exc:
+            raise UserError(f"cannot list the folder: {exc.strerror or exc}", location=Location(shown)) from None
+        if not empty:
+            raise UserError("the folder is not empty", location=Location(shown),
+                            hint="choose a new or empty folder; sqlingest init never overwrites anything")
+    for parent in directory.parents:
+        if parent.exists() and not parent.is_dir():
+            raise UserError(f"{parent} is a file, not a folder", location=Location(shown),
+                            hint="choose a folder outside it")
     name = "".join(ch if ch.isalnum() else "_" for ch in directory.name).strip("_") or "project"
-    for rel, text in FILES.items():
-        path = directory / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text.replace("{name}", name) if rel == "sqlingest.yml" else text, encoding="utf-8")
+    try:
+        for rel, text in FILES.items():
+            path = directory / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("x", encoding="utf-8") as handle:  # "x": never replace a file
+                handle.write(text.replace("{name}", name) if rel == "sqlingest.yml" else text)
+    except OSError as exc:
+        raise UserError(f"cannot create the project: {exc.strerror or exc} ({exc.filename or shown})",
+                        location=Location(shown)) from None
     return directory

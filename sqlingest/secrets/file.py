@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from sqlingest.errors import ConfigError
+from sqlingest.project.files import read_text
 from sqlingest.secrets import SecretProvider
 
 
@@ -18,11 +19,11 @@ class FileSecrets(SecretProvider):
             path = self.project_dir / path
         if path.is_dir():
             candidate = path / name
-            return candidate.read_text(encoding="utf-8").strip() if candidate.is_file() else None
+            return read_text(candidate, error=ConfigError, secret=True).strip() if candidate.is_file() else None
         if not path.is_file():
             return None
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yaml.safe_load(read_text(path, error=ConfigError, secret=True)) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"secrets file {path} is not valid YAML: {exc}") from None
         value = data.get(name) if isinstance(data, dict) else None

@@ -28,7 +28,7 @@ def check_history(project: Project) -> list[UserError]:
         try:
             problems = store.check_compatibility(contract.key, body)
         except UserError as exc:
-            errors.append(ContractError(exc.message, location=contract.location))
+            errors.append(ContractError(exc.message, hint=exc.hint, location=exc.location or contract.location))
             continue
         if problems:
             latest = store.versions(contract.key)[-1]
