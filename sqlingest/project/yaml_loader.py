@@ -77,7 +77,9 @@ def load_yaml(path: Path, text: str | None = None) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         loc = Location(str(path), mark.line + 1, mark.column + 1) if mark else Location(str(path))
-        tabs = "'\\t'" in str(exc.problem)
+        lines = text.split("\n")
+        line = lines[mark.line] if mark and 0 <= mark.line < len(lines) else ""
+        tabs = "'\\t'" in str(exc.problem) or (mark is not None and "\t" in line[: mark.column + 1])
         raise UserError(f"invalid YAML: {exc.problem}", location=loc,
                         hint="YAML indents with spaces, never tabs" if tabs else None) from None
     finally:

@@ -53,7 +53,8 @@ def nothing(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 SILVER = "contracts/shop/events.silver.yml"
 MODEL = "models/silver/events.sql"
 
-CASES: list[tuple[str, Setup, list[str], str]] = [
+#: (id, setup, arguments, the message — or several parts of it — stderr must contain)
+CASES: list[tuple[str, Setup, list[str], str | tuple[str, ...]]] = [
     # sqlingest.yml
     ("empty sqlingest.yml", write("sqlingest.yml", ""), ["compile"], "sqlingest.yml:1:1: sqlingest.yml is empty"),
     ("sqlingest.yml is a list", write("sqlingest.yml", "- a\n- b\n"), ["compile"],
@@ -61,8 +62,8 @@ CASES: list[tuple[str, Setup, list[str], str]] = [
     ("unknown top-level key", write("sqlingest.yml", "name: p\ntargetz: {}\n"), ["compile"],
      "sqlingest.yml:2:1: unknown key 'targetz'\n  hint: did you mean 'targets'?"),
     ("tabs in YAML", write("sqlingest.yml", "name: p\ntargets:\n\tdev: {}\n"), ["compile"],
-     ("sqlingest.yml:3:1: invalid YAML: found character '\\t' that cannot start any token\n"
-     "  hint: YAML indents with spaces, never tabs")),
+     ("sqlingest.yml:3:1: invalid YAML: found character", ("cannot start any token\n"
+                                                           "  hint: YAML indents with spaces, never tabs"))),
     ("sqlingest.yml not UTF-8", write("sqlingest.yml", b"name: caf\xe9\n"), ["compile"],
      "sqlingest.yml:1:10: not valid UTF-8 (byte 0xE9: invalid continuation byte)"),
     ("undefined env var in sqlingest.yml", write("sqlingest.yml", "\nname: {{ env_var('SQLINGEST_NOPE_X') }}\n"),
@@ -124,7 +125,8 @@ def test_user_error_is_located_without_a_traceback(tmp_path, monkeypatch, capsys
     code = main(argv)
     out = capsys.readouterr()
     assert code == 2, out.err
-    assert message in out.err
+    for part in (message,) if isinstance(message, str) else message:
+        assert part in out.err
     assert "Traceback" not in out.out + out.err
 
 
