@@ -286,3 +286,19 @@ def test_rendering_200_models_stays_fast(make_project):
     for model in project.models.values():
         assert renderer.render(model).source_map.locate(0) == (1, 8)
     assert time.perf_counter() - started < 5  # ~0.8 s here on a loaded machine, of which the source map is ~10 %
+
+
+def test_call_filter_and_include_map_to_their_tag(make_project):
+    files = {"macros/wrap.sql": "{% macro wrap() %}COALESCE({{ caller() }}, 0){% endmacro %}\n",
+             "snippets/cols.sql": "id,\n  amount"}
+    model = ("SELECT {% call wrap() %}amount{% endcall %} AS a,\n"
+             "  {% filter upper %}status{% endfilter %} AS s,\n"
+             "  {% include 'snippets/cols.sql' %}\n"
+             "FROM " + SRC + "\n")
+    sql, source_map = rendered(make_project, model, files)
+    assert sql == "SELECT COALESCE(amount, 0) AS a,\n  STATUS AS s,\n  id,\n  amount\nFROM source__shop__orders\n"
+    assert source_map.locate(sql.index("COALESCE")) == source_map.locate(sql.index("amount, 0")) == (1, 8)
+    assert source_map.locate(sql.index(" AS a")) == (1, 44)
+    assert source_map.locate(sql.index("STATUS")) == (2, 3)
+    assert source_map.locate(sql.index("id,")) == source_map.locate(sql.rindex("amount")) == (3, 3)
+    assert source_map.locate(sql.index("FROM")) == (4, 1)
