@@ -17,8 +17,7 @@ from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import audit_columns
 from sqlingest.render import RenderedModel, Renderer
-from sqlingest.validate import (ValidatedModel, build_schema, contract_columns, contract_schema, table_columns,
-                                validate)
+from sqlingest.validate import ValidatedModel, build_schema, contract_columns, contract_schema, table_columns, validate
 from sqlingest.validate.governance import check_deprecations, check_history
 from sqlingest.validate.layers import check_layer_rules
 
@@ -172,12 +171,12 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         if name in failed:
             continue
         r = rendered[name]
-        broken = [d for d in dag.parents.get(name, []) if d in failed]
-        if broken:
+        broken_parents = [d for d in dag.parents.get(name, []) if d in failed]
+        if broken_parents:
             failed[name] = []
             notes.append(ModelCompileError(
-                f"not checked: depends on a model with errors ({', '.join(broken)})",
-                location=_ref_location(r.model, broken[0])))
+                f"not checked: depends on a model with errors ({', '.join(broken_parents)})",
+                location=_ref_location(r.model, broken_parents[0])))
             continue
         result = validate(r, schema, tables=tables)
         model_errors = list(result.errors)

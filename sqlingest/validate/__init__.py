@@ -26,7 +26,7 @@ Schema = dict[str, list[tuple[str, str]]]  # or (name, type, nullable) triples
 @dataclass
 class ValidatedModel:
     rendered: RenderedModel
-    expression: exp.Expression
+    expression: exp.Expr
     columns: list[tuple[str, str | None]] = field(default_factory=list)
     errors: list[UserError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -47,7 +47,7 @@ def contract_columns(contract: Contract) -> list[tuple[str, str, bool]]:
     return cols + [(n, t, True) for n, t in extra if n not in names]
 
 
-def parse_sql(rendered: RenderedModel) -> exp.Expression:
+def parse_sql(rendered: RenderedModel) -> exp.Expr:
     """Parse one model's SQL; it must be exactly one query that Spark 3.5 can parse.
 
     Raises:
@@ -147,7 +147,7 @@ def _unterminated(sql: str) -> int | None:
     return None
 
 
-def spark35_syntax(statement: exp.Expression, tokens: list[Token]) -> tuple[str, int, str | None] | None:
+def spark35_syntax(statement: exp.Expr, tokens: list[Token]) -> tuple[str, int, str | None] | None:
     """The first construct sqlglot parses that Spark 3.5's parser rejects: (what, offset, hint)."""
     for tok, nxt in zip(tokens, [*tokens[1:], None], strict=True):
         if tok.token_type == TokenType.DCOLON:
@@ -183,7 +183,7 @@ _NOT_AFTER_COMMA = {TokenType.COMMA, TokenType.FROM, TokenType.R_PAREN, TokenTyp
                     TokenType.ORDER_BY, TokenType.HAVING, TokenType.LIMIT}
 
 
-def _keyword_offset(tokens: list[Token], keyword: str, node: exp.Expression) -> int:
+def _keyword_offset(tokens: list[Token], keyword: str, node: exp.Expr) -> int:
     for tok in tokens:
         if tok.text.upper() == keyword:
             return tok.start
@@ -261,7 +261,7 @@ def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dic
         result.warnings.append(f"{rel}: columns not checked: unknown table(s) "
                                f"{', '.join(sorted(analyzer.unknown_tables))}")
     if outputs is None:
-        selects: list[exp.Expression] = expression.selects  # type: ignore[attr-defined]  # parse_sql: a Query
+        selects: list[exp.Expr] = expression.selects  # type: ignore[attr-defined]  # parse_sql: a Query
         if not any(isinstance(s, exp.Star) or s.alias_or_name == "*" for s in selects):
             result.columns = [(s.alias_or_name, None) for s in selects]
         return result
@@ -320,13 +320,13 @@ def check_contract(rendered: RenderedModel, outputs: list[Col] | list[tuple[str,
                     f"output has column '{col.name}' not in contract {contract.name}", location=at(col),
                     hint=f"declare it in {contract.path} or drop it from the SELECT ({contract.layer} is strict)"))
     for c in contract.columns:
-        col = seen.get(c.name)
-        actual = col.type if col is not None else None
+        found = seen.get(c.name)
+        actual = found.type if found is not None else None
         if actual is None or actual == "void":
             continue
         if actual != c.type and not widens(actual, c.type):
             errors.append(ModelCompileError(
-                f"column '{c.name}' is {actual} but contract {contract.name} declares {c.type}", location=at(col),
+                f"column '{c.name}' is {actual} but contract {contract.name} declares {c.type}", location=at(found),
                 hint=f"CAST(... AS {c.type.upper()}) if the conversion is intended"))
     return errors
 

@@ -26,13 +26,13 @@ class Col:
     name: str
     type: str | None = None
     nullable: bool | None = None
-    node: exp.Expression | None = None  # the select item that produced it (query outputs)
+    node: exp.Expr | None = None  # the select item that produced it (query outputs)
 
 
 @dataclass
 class Diagnostic:
     message: str
-    node: exp.Expression | None
+    node: exp.Expr | None
     hint: str | None = None
 
 
@@ -85,7 +85,7 @@ GENERATORS = {"explode", "explode_outer", "posexplode", "posexplode_outer", "inl
               "json_tuple"}
 
 # sqlglot expression classes → the Spark function name they stand for (when the user's spelling is not kept)
-_CLASS_NAMES: dict[type[exp.Expression], str] = {
+_CLASS_NAMES: dict[type[exp.Expr], str] = {
     exp.Count: "count", exp.Sum: "sum", exp.Avg: "avg", exp.Min: "min", exp.Max: "max",
     exp.First: "first", exp.Last: "last", exp.FirstValue: "first_value", exp.LastValue: "last_value",
     exp.ArrayAgg: "collect_list", exp.ArrayUniqueAgg: "collect_set", exp.CountIf: "count_if",
@@ -133,7 +133,7 @@ def func_name(node: exp.Func) -> str:
     return node.sql_names()[0].lower() if node.sql_names() else node.key
 
 
-def _identifier(node: exp.Expression | None) -> str:
+def _identifier(node: exp.Expr | None) -> str:
     if node is None:
         return ""
     return str(node.name if not isinstance(node, str) else node)
@@ -155,11 +155,11 @@ class Analyzer:
         self._reported: set[int] = set()
 
     # -- entry ---------------------------------------------------------------------------------------------
-    def analyze(self, query: exp.Expression) -> list[Col] | None:
+    def analyze(self, query: exp.Expr) -> list[Col] | None:
         """The output columns of ``query`` (None if they cannot be known); diagnostics in ``self.diagnostics``."""
         return self.query(query, None, {})
 
-    def error(self, message: str, node: exp.Expression | None, hint: str | None = None) -> None:
+    def error(self, message: str, node: exp.Expr | None, hint: str | None = None) -> None:
         if node is not None and id(node) in self._reported:
             return
         if node is not None:
@@ -167,7 +167,7 @@ class Analyzer:
         self.diagnostics.append(Diagnostic(message, node, hint))
 
     # -- queries -------------------------------------------------------------------------------------------
-    def query(self, q: exp.Expression, outer: Scope | None, ctes: dict[str, list[Col] | None]) -> list[Col] | None:
+    def query(self, q: exp.Expr, outer: Scope | None, ctes: dict[str, list[Col] | None]) -> list[Col] | None:
         ctes = dict(ctes)
         with_ = q.args.get("with_") or q.args.get("with")
         if with_ is not None:
@@ -243,7 +243,7 @@ class Analyzer:
         return out
 
     # -- FROM ----------------------------------------------------------------------------------------------
-    def relation(self, node: exp.Expression, scope: Scope, ctes: dict[str, list[Col] | None]) -> Source | None:
+    def relation(self, node: exp.Expr, scope: Scope, ctes: dict[str, list[Col] | None]) -> Source | None:
         alias_node = node.args.get("alias")
         alias = _identifier(alias_node.this) if isinstance(alias_node, exp.TableAlias) and alias_node.this else ""
         col_names = [c.name for c in alias_node.columns] if isinstance(alias_node, exp.TableAlias) and \
@@ -305,8 +305,7 @@ class Analyzer:
             self.lateral_view(lateral, scope)
 
     def join(self, join: exp.Join, scope: Scope, ctes: dict[str, list[Col] | None]) -> None:
-        inner_scope = scope if isinstance(join.this, exp.Subquery) and join.this.args.get("lateral") else scope
-        src = self.relation(join.this, inner_scope, ctes)
+        src = self.relation(join.this, scope, ctes)
         if src is None:
             return
         side = (join.side or "").upper()
@@ -423,7 +422,7 @@ class Analyzer:
         # output columns, in order; stars expanded
         outputs: list[Col] = []
         unknown_output = False
-        item_types: list[tuple[exp.Expression, Typed]] = []
+        item_types: list[tuple[exp.Expr, Typed]] = []
         ctx = _Ctx(clause="SELECT", windows=windows, ctes=ctes)
         for item in items:
             star = _star_of(item)
@@ -503,7 +502,7 @@ class Analyzer:
                        if c.node is not None else c for c in outputs]
         return outputs
 
-    def expand_star(self, star: exp.Expression, scope: Scope) -> list[Col] | None:
+    def expand_star(self, star: exp.Expr, scope: Scope) -> list[Col] | None:
         qualifier = star.table if isinstance(star, exp.Column) else ""
         if qualifier:
             src = self.find_source(qualifier, scope)
@@ -538,14 +537,14 @@ class Analyzer:
             out.extend(Col(c.name, c.type, c.nullable) for c in src.cols if _key(c.name) not in seen_merged)
         return out
 
-    def group_keys(self, group: exp.Group | None, items: Sequence[exp.Expression], scope: Scope
+    def group_keys(self, group: exp.Group | None, items: Sequence[exp.Expr], scope: Scope
                    ) -> list[str] | None:
         """Canonical forms of the grouping expressions; None for GROUP BY ALL / unknown."""
         if group is None:
             return []
         if group.args.get("all"):
             return [self.canon(i.unalias(), scope) for i in items if not _has_aggregate(i)]
-        exprs: list[exp.Expression] = []
+        exprs: list[exp.Expr] = []
         for e in group.expressions:
             if isinstance(e, (exp.GroupingSets, exp.Rollup, exp.Cube)):
                 for part in e.expressions:
@@ -581,9 +580,9 @@ class Analyzer:
             keys.append(self.canon(e, scope))
         return keys
 
-    def canon(self, e: exp.Expression, scope: Scope) -> str:
+    def canon(self, e: exp.Expr, scope: Scope) -> str:
         """A canonical form of an expression for matching against GROUP BY keys."""
-        def transform(node: exp.Expression) -> exp.Expression:
+        def transform(node: exp.Expr) -> exp.Expr:
             if isinstance(node, exp.Column) and not isinstance(node.this, exp.Star):
                 parts = _parts(node)
                 where = self.locate_name(parts, scope)
@@ -612,7 +611,7 @@ class Analyzer:
                 return (_key(src.alias), name)
         return None
 
-    def check_grouped(self, e: exp.Expression, keys: list[str] | None, scope: Scope, item: exp.Expression,
+    def check_grouped(self, e: exp.Expr, keys: list[str] | None, scope: Scope, item: exp.Expr,
                       *, aliases: bool = False) -> None:
         if keys is None:
             return
@@ -662,9 +661,8 @@ class Analyzer:
                        hint=f"add {shown} to GROUP BY, or wrap it in an aggregate such as first({shown}) or "
                             f"max({shown})")
             return
-        if isinstance(e, exp.Dot) or isinstance(e, exp.Bracket):
-            if self.canon(e.this, scope) in keys:
-                return
+        if isinstance(e, (exp.Dot, exp.Bracket)) and self.canon(e.this, scope) in keys:
+            return
         for child in e.iter_expressions():
             if isinstance(child, (exp.DataType, exp.Var)):
                 continue
@@ -679,7 +677,7 @@ class Analyzer:
             scope = scope.outer
         return None
 
-    def resolve_name(self, parts: list[str], node: exp.Expression, scope: Scope, *, report: bool = True,
+    def resolve_name(self, parts: list[str], node: exp.Expr, scope: Scope, *, report: bool = True,
                      prefer_aliases: bool = False) -> Col | None:
         """Resolve a (possibly qualified, possibly struct-field) column reference through the scopes.
 
@@ -699,9 +697,10 @@ class Analyzer:
                 return current.aliases[_key(first)]
             # qualified by a source alias
             if len(parts) >= 2:
-                src = next((s for s in current.sources if s.alias and _key(s.alias) == _key(first)
-                            and not s.hidden), None)
-                if src is not None:
+                qualifier = next((s for s in current.sources if s.alias and _key(s.alias) == _key(first)
+                                  and not s.hidden), None)
+                if qualifier is not None:
+                    src = qualifier
                     if src.cols is None:
                         return Col(parts[1])
                     col = next((c for c in src.cols if _key(c.name) == _key(parts[1])), None)
@@ -749,7 +748,7 @@ class Analyzer:
             names.extend(c.name for c in src.cols or [])
         return names
 
-    def fields(self, col: Col, fields: list[str], node: exp.Expression, report: bool) -> Col | None:
+    def fields(self, col: Col, fields: list[str], node: exp.Expr, report: bool) -> Col | None:
         current = col
         for f in fields:
             sf = st.struct_fields(current.type)
@@ -769,17 +768,17 @@ class Analyzer:
         return current
 
     # -- expressions ---------------------------------------------------------------------------------------
-    def expr(self, e: exp.Expression, scope: Scope, ctx: _Ctx) -> Typed:
+    def expr(self, e: exp.Expr, scope: Scope, ctx: _Ctx) -> Typed:
         try:
             return self._expr(e, scope, ctx)
         except RecursionError:  # pragma: no cover
             return UNKNOWN
 
-    def _children(self, e: exp.Expression, scope: Scope, ctx: _Ctx) -> list[Typed]:
+    def _children(self, e: exp.Expr, scope: Scope, ctx: _Ctx) -> list[Typed]:
         return [self.expr(c, scope, ctx) for c in e.iter_expressions()
                 if not isinstance(c, (exp.DataType, exp.Var, exp.Identifier))]
 
-    def _expr(self, e: exp.Expression, scope: Scope, ctx: _Ctx) -> Typed:  # noqa: C901 — one dispatch
+    def _expr(self, e: exp.Expr, scope: Scope, ctx: _Ctx) -> Typed:
         if isinstance(e, exp.Alias):
             return self.expr(e.this, scope, ctx)
         if isinstance(e, exp.Paren):
@@ -851,21 +850,21 @@ class Analyzer:
         if isinstance(e, exp.If):
             cond = self.expr(e.this, scope, ctx)
             del cond
-            t = self.expr(e.args["true"], scope, ctx)
-            f = self.expr(e.args["false"], scope, ctx) if e.args.get("false") is not None else Typed("void", True)
+            yes = self.expr(e.args["true"], scope, ctx)
+            no = self.expr(e.args["false"], scope, ctx) if e.args.get("false") is not None else Typed("void", True)
             self.check_call(e, "if", 3 if e.args.get("false") is not None else 2)
-            return Typed(st.wider(t.type, f.type), _any_nullable([t.nullable, f.nullable]))
+            return Typed(st.wider(yes.type, no.type), _any_nullable([yes.nullable, no.nullable]))
         if isinstance(e, exp.Coalesce):
             args = _call_args(e)
             name = func_name(e)
             self.check_call(e, name, len(args))
             typed = [self.expr(a, scope, ctx) for a in args]
-            t = typed[0].type if typed else None
+            common = typed[0].type if typed else None
             for other in typed[1:]:
-                t = st.wider(t, other.type)
+                common = st.wider(common, other.type)
             if name == "nvl2" or name == "nullif":
-                return Typed(t, None)
-            return Typed(t, _all_nullable([x.nullable for x in typed]))
+                return Typed(common, None)
+            return Typed(common, _all_nullable([x.nullable for x in typed]))
         if isinstance(e, exp.Bracket):
             return self.bracket(e, scope, ctx)
         if isinstance(e, exp.Struct):
@@ -908,11 +907,11 @@ class Analyzer:
             a = self.expr(e.left, scope, ctx)
             b = self.expr(e.right, scope, ctx)
             op = _ARITH[type(e)]
-            t = st.arithmetic(op, a.type, b.type, lit_a=_int_literal(e.left), lit_b=_int_literal(e.right))
+            result = st.arithmetic(op, a.type, b.type, lit_a=_int_literal(e.left), lit_b=_int_literal(e.right))
             nullable = _any_nullable([a.nullable, b.nullable])
-            if op in "/%" or (t is not None and st.decimal(t) is not None):
-                nullable = True if t is not None else None
-            return Typed(t, nullable)
+            if op in "/%" or (result is not None and st.decimal(result) is not None):
+                nullable = True if result is not None else None
+            return Typed(result, nullable)
         if isinstance(e, exp.IntDiv):
             a, b = self.expr(e.left, scope, ctx), self.expr(e.right, scope, ctx)
             return Typed("bigint", True)
@@ -922,14 +921,14 @@ class Analyzer:
         if isinstance(e, exp.DPipe):
             kids = [self.expr(e.left, scope, ctx), self.expr(e.right, scope, ctx)]
             types = {k.type for k in kids}
-            t: str | None = "string"
+            joined: str | None = "string"
             if None in types:
-                t = "string" if "string" in types else None
+                joined = "string" if "string" in types else None
             elif all(x is not None and x.startswith("array<") for x in types):
-                t = None
+                joined = None
             elif types == {"binary"}:
-                t = "binary"
-            return Typed(t, _any_nullable([k.nullable for k in kids]))
+                joined = "binary"
+            return Typed(joined, _any_nullable([k.nullable for k in kids]))
         if isinstance(e, (exp.BitwiseAnd, exp.BitwiseOr, exp.BitwiseXor)):
             a, b = self.expr(e.left, scope, ctx), self.expr(e.right, scope, ctx)
             return Typed(st.tightest(a.type, b.type) if a.type in st.INTEGRAL else None,
@@ -980,14 +979,14 @@ class Analyzer:
             self.error(f"window functions are not allowed in {ctx.clause}", e,
                        hint="compute it in a subquery or CTE and filter on the result")
         spec = e.args.get("alias")
-        if isinstance(spec, exp.Identifier) or (spec is not None and not isinstance(spec, exp.Expression)):
+        if isinstance(spec, exp.Identifier) or (spec is not None and not isinstance(spec, exp.Expr)):
             pass
         named = e.args.get("alias")
-        if named is not None and isinstance(named, exp.Identifier) and ctx.windows is not None:
-            if _key(named.name) not in ctx.windows:
-                self.error(f"unknown window '{named.name}'", named,
-                           hint=_did_you_mean(named.name, list(ctx.windows)) or "define it with WINDOW "
-                                f"{named.name} AS (...)")
+        if named is not None and isinstance(named, exp.Identifier) and ctx.windows is not None and \
+                _key(named.name) not in ctx.windows:
+            self.error(f"unknown window '{named.name}'", named,
+                       hint=_did_you_mean(named.name, list(ctx.windows)) or f"define it with WINDOW {named.name} "
+                                                                            "AS (...)")
         inner_ctx = _Ctx(clause="SELECT", allow_aggregate=ctx.allow_aggregate, windows=ctx.windows, in_window=True,
                          ctes=ctx.ctes)
         for part in e.args.get("partition_by") or []:
@@ -1001,7 +1000,7 @@ class Analyzer:
             return self.function(inner, scope, inner_ctx, windowed=True)
         return self.expr(inner, scope, inner_ctx)
 
-    def check_call(self, node: exp.Expression, name: str, nargs: int) -> bool:
+    def check_call(self, node: exp.Expr, name: str, nargs: int) -> bool:
         registry = self.functions
         if registry is None:
             return True
@@ -1061,7 +1060,7 @@ class Analyzer:
             return self.higher_order(e, name, args, typed, scope, arg_ctx)
         return self.function_type(e, name, typed)
 
-    def higher_order(self, e: exp.Func, name: str, args: list[exp.Expression], typed: list[Typed], scope: Scope,
+    def higher_order(self, e: exp.Func, name: str, args: list[exp.Expr], typed: list[Typed], scope: Scope,
                      ctx: _Ctx) -> Typed:
         def run(lam: exp.Lambda, types: list[Col]) -> Typed:
             inner = Scope(sources=scope.sources, outer=scope.outer, aliases=scope.aliases,
@@ -1093,8 +1092,7 @@ class Analyzer:
             result = merged
             if len(lams) > 1:
                 result = run(lams[1], [Col("acc", zero.type, None)])
-            return Typed(result.type if len(lams) > 1 else (zero.type if zero.type == merged.type or
-                                                           merged.type is None else zero.type), None)
+            return Typed(result.type if len(lams) > 1 else zero.type, None)
         if name in ("transform_keys", "transform_values", "map_filter"):
             kv = st.map_types(arr.type)
             k = Col("k", kv[0] if kv else None, False)
@@ -1168,10 +1166,10 @@ class Analyzer:
         if name == "struct":
             args = _call_args(e)
             fields = []
-            for i, (a, t) in enumerate(zip(args, typed, strict=False)):
+            for i, (a, at) in enumerate(zip(args, typed, strict=False)):
                 fname = a.alias if isinstance(a, exp.Alias) else a.name if isinstance(a, exp.Column) \
                     else f"col{i + 1}"
-                fields.append((fname, t.type))
+                fields.append((fname, at.type))
             return Typed(st.struct_of(fields), False)
         if name in ("map",):
             ks = [t.type for t in typed[0::2]]
@@ -1215,14 +1213,14 @@ class Analyzer:
 class _Ctx:
     clause: str = "SELECT"
     allow_aggregate: bool = False
-    windows: dict[str, exp.Expression] | None = None
+    windows: dict[str, exp.Expr] | None = None
     in_aggregate: bool = False
     in_window: bool = False
     prefer_aliases: bool = False
     ctes: dict[str, list[Col] | None] = field(default_factory=dict)
 
 
-_ARITH: dict[type[exp.Expression], str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
+_ARITH: dict[type[exp.Expr], str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
 
 
 def _literal(e: exp.Literal) -> Typed:
@@ -1250,7 +1248,7 @@ def _literal(e: exp.Literal) -> Typed:
     return Typed(None, False)
 
 
-def _int_literal(e: exp.Expression) -> int | None:
+def _int_literal(e: exp.Expr) -> int | None:
     if isinstance(e, exp.Literal) and not e.is_string and e.name.isdigit():
         return int(e.name)
     return None
@@ -1275,7 +1273,7 @@ def _parts(col: exp.Column) -> list[str]:
     return parts
 
 
-def _star_of(item: exp.Expression) -> exp.Expression | None:
+def _star_of(item: exp.Expr) -> exp.Expr | None:
     if isinstance(item, exp.Star):
         return item
     if isinstance(item, exp.Column) and isinstance(item.this, exp.Star):
@@ -1283,7 +1281,7 @@ def _star_of(item: exp.Expression) -> exp.Expression | None:
     return None
 
 
-def _alias_names(item: exp.Expression) -> list[str]:
+def _alias_names(item: exp.Expr) -> list[str]:
     if isinstance(item, exp.Aliases):
         return [a.name for a in item.expressions]
     if isinstance(item, exp.Alias):
@@ -1291,7 +1289,7 @@ def _alias_names(item: exp.Expression) -> list[str]:
     return []
 
 
-def _output_name(item: exp.Expression) -> str:
+def _output_name(item: exp.Expr) -> str:
     """The column name Spark gives a select item (aliases and columns exactly; other expressions best effort)."""
     if isinstance(item, exp.Alias):
         return item.alias
@@ -1302,7 +1300,7 @@ def _output_name(item: exp.Expression) -> str:
     return spark_auto_name(item)
 
 
-def spark_auto_name(e: exp.Expression) -> str:
+def spark_auto_name(e: exp.Expr) -> str:
     """Spark's name for an un-aliased expression (``upper(name)``, ``(a + b)``, ``count(1)``), best effort."""
     if isinstance(e, exp.Column):
         return e.name
@@ -1318,7 +1316,7 @@ def spark_auto_name(e: exp.Expression) -> str:
     return e.sql(dialect="spark")
 
 
-def _call_args(fn: exp.Expression) -> list[exp.Expression]:
+def _call_args(fn: exp.Expr) -> list[exp.Expr]:
     try:
         from sqlingest.validate.functions import call_arguments
 
@@ -1327,19 +1325,19 @@ def _call_args(fn: exp.Expression) -> list[exp.Expression]:
         pass
     if isinstance(fn, exp.Anonymous):
         return list(fn.expressions)
-    args = []
+    args: list[exp.Expr] = []
     for key in fn.arg_types:
         value = fn.args.get(key)
         if value is None or isinstance(value, bool):
             continue
         if isinstance(value, list):
-            args.extend(v for v in value if isinstance(v, exp.Expression))
-        elif isinstance(value, exp.Expression):
+            args.extend(v for v in value if isinstance(v, exp.Expr))
+        elif isinstance(value, exp.Expr):
             args.append(value)
     return args
 
 
-def _is_aggregate(e: exp.Expression | None) -> bool:
+def _is_aggregate(e: exp.Expr | None) -> bool:
     if e is None:
         return False
     if isinstance(e, exp.AggFunc):
@@ -1347,7 +1345,7 @@ def _is_aggregate(e: exp.Expression | None) -> bool:
     return isinstance(e, exp.Func) and func_name(e) in AGGREGATES
 
 
-def _has_aggregate(e: exp.Expression) -> bool:
+def _has_aggregate(e: exp.Expr) -> bool:
     """An aggregate function outside any window and any subquery."""
     stack = [e]
     while stack:
@@ -1362,11 +1360,11 @@ def _has_aggregate(e: exp.Expression) -> bool:
     return False
 
 
-def _refers_to_alias(e: exp.Expression, scope: Scope) -> bool:
+def _refers_to_alias(e: exp.Expr, scope: Scope) -> bool:
     return isinstance(e, exp.Column) and not e.table and _key(e.name) in scope.aliases
 
 
-def _first_select(q: exp.Expression) -> exp.Expression | None:
+def _first_select(q: exp.Expr) -> exp.Expr | None:
     while isinstance(q, (exp.SetOperation, exp.Subquery)):
         q = q.left if isinstance(q, exp.SetOperation) else q.this
     if isinstance(q, exp.Select) and q.expressions:
@@ -1405,7 +1403,7 @@ def _list(names: Iterable[str]) -> str:
     return shown + (f", … ({len(names)} in all)" if len(names) > 12 else "")
 
 
-def first_offset(node: exp.Expression | None) -> int | None:
+def first_offset(node: exp.Expr | None) -> int | None:
     """The offset in the SQL text of the first token of ``node`` (sqlglot keeps ``start`` on tokens' nodes)."""
     if node is None:
         return None

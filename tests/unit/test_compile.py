@@ -90,10 +90,10 @@ def test_missing_and_extra_contract_columns(make_project):
         "{{ config(materialized='merge') }}\nSELECT id, status, 1 AS bonus FROM {{ ref('bronze.orders') }}\n")})
     # the missing column is blamed at its line in the contract, the extra one at its select item
     assert errs == [
-        "contracts/shop/orders.silver.yml:6:5: output is missing contract column 'amount' (contract shop.orders)\n"
-        "  hint: select it (decimal(10,2)), or change the contract contracts/shop/orders.silver.yml",
-        "models/silver/orders.sql:2:20: output has column 'bonus' not in contract shop.orders\n"
-        "  hint: declare it in contracts/shop/orders.silver.yml or drop it from the SELECT (silver is strict)"]
+        ("contracts/shop/orders.silver.yml:6:5: output is missing contract column 'amount' (contract shop.orders)\n"
+         "  hint: select it (decimal(10,2)), or change the contract contracts/shop/orders.silver.yml"),
+        ("models/silver/orders.sql:2:20: output has column 'bonus' not in contract shop.orders\n"
+         "  hint: declare it in contracts/shop/orders.silver.yml or drop it from the SELECT (silver is strict)")]
 
 
 def test_type_family_mismatch(make_project):
