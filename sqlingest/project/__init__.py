@@ -10,11 +10,11 @@ from typing import Any
 import jinja2
 import yaml
 
-from sqlingest.errors import CompileErrors, ConfigError, Location, UserError
+from sqlingest.errors import CompileErrors, ConfigError, ContractError, Location, UserError
 from sqlingest.project.config import LAYERS, ProjectConfig, TargetConfig
 from sqlingest.project.contract import Contract
 from sqlingest.project.files import read_text
-from sqlingest.project.yaml_loader import load_yaml, validate_model
+from sqlingest.project.yaml_loader import LocatedDict, LocatedList, load_yaml, validate_model
 from sqlingest.secrets import Secrets
 
 PROJECT_FILE = "sqlingest.yml"
@@ -164,51 +164,171 @@ def load_project(project_dir: Path | str = ".", *, target: str | None = None,
         raise ConfigError(f"unknown target '{target_name}'", location=Location(str(cfg_path), 1, 1),
                           hint=f"targets: {', '.join(sorted(config.targets))}")
     tgt = config.targets[target_name]
+    variables = {**config.vars, **tgt.vars, **(cli_vars or {})}
     load_errors: list[UserError] = []
-    contracts = load_contracts(root, errors=load_errors if tolerant else None)
+    contracts = load_contracts(root, variables=variables, errors=load_errors if tolerant else None)
     models = discover_models(root)
     macros = sorted((root / "macros").rglob("*.sql")) if (root / "macros").is_dir() else []
-    variables = {**config.vars, **tgt.vars, **(cli_vars or {})}
     return Project(root, config, target_name, tgt, contracts, models, macros, secrets, variables, load_errors)
 
 
-def load_contracts(root: Path, *, errors: list[UserError] | None = None) -> dict[str, Contract]:
+def load_contracts(root: Path, *, variables: dict[str, Any] | None = None, semantics: bool = True,
+                   errors: list[UserError] | None = None) -> dict[str, Contract]:
     """Every contract under ``contracts/`` keyed by ``layer:domain.dataset``.
+
+    ``{{ env_var(…) }}`` and ``{{ var(…) }}`` in the values of a ``source:`` section are rendered with
+    ``variables`` (``None``: outside a project load, so an undefined ``var()`` keeps its text). With ``semantics``
+    every check is also validated against its contract and the project (:mod:`sqlingest.validate.contracts`).
 
     Args:
         errors: collect the problems here and return the valid contracts (else raise them all at once).
+
+    Raises:
+        UserError: every problem of every contract at once (located at its YAML entry), unless ``errors`` is given.
     """
+    from sqlingest.project.templates import render_source_templates
+
     folder = root / "contracts"
     out: dict[str, Contract] = {}
     collect = errors is not None
     errors = errors if errors is not None else []
+    broken: set[str] = set()  # layer:name of files that did not load (references to them are not reported again)
     if not folder.is_dir():
         return out
     for path in sorted([*folder.rglob("*.yml"), *folder.rglob("*.yaml")]):
         rel = path.relative_to(root)
+        data: Any = None
         try:
             data = load_yaml(rel, read_text(path, rel))
             if not isinstance(data, dict):
                 raise UserError("a contract file must be a YAML mapping", location=Location(str(rel), 1, 1))
-            contract = validate_model(Contract, data, rel)
-        except CompileErrors as exc:
-            errors.extend(exc.errors)
-            continue
+            render_source_templates(data, variables)
+            contract = validate_model(Contract, data, rel, collect_problems=True)
         except UserError as exc:
-            errors.append(exc)
+            errors.extend(exc.errors if isinstance(exc, CompileErrors) else [exc])
+            broken.add(f"{data.get('layer')}:{data.get('name')}" if isinstance(data, dict) else "")
+            # the other checks of the file are still validated: all its independent problems at once
+            salvaged = _without_invalid_checks(data, rel)
+            if salvaged is None:
+                continue
+            contract, data = salvaged
+            errors.extend(_cross_field_problems(contract, data, rel))
+            _locate(contract, data, rel)
+            if semantics:
+                from sqlingest.validate.contracts import check_contract_file
+
+                errors.extend(check_contract_file(contract, {}, references=False))
             continue
-        contract.path = rel
-        contract.location = Location(str(rel), 1, 1)
-        for col, loc in zip(contract.columns, getattr(data.get("columns"), "item_locations", [])):
-            col.location = Location(str(rel), loc.line, loc.col)
+        problems = _cross_field_problems(contract, data, rel)
+        errors.extend(problems)
+        _locate(contract, data, rel)
+        if problems and collect:  # an inconsistent contract is not handed to the compiler (as before)
+            broken.add(contract.key)
+            from sqlingest.validate.contracts import check_contract_file
+
+            errors.extend(check_contract_file(contract, {}, references=False) if semantics else [])
+            continue
         if contract.key in out:
             errors.append(UserError(f"contract {contract.layer} {contract.name} is declared twice "
                                     f"(also in {out[contract.key].path})", location=Location(str(rel), 1, 1)))
             continue
         out[contract.key] = contract
+    if semantics:
+        from sqlingest.validate.contracts import check_contract_file
+
+        for contract in out.values():
+            errors.extend(check_contract_file(contract, out, unloaded=broken))
     if not collect:
         CompileErrors.raise_if_any(errors)
     return out
+
+
+def _locate(contract: Contract, data: Any, rel: Path) -> None:
+    """Set the YAML locations of the contract, its columns and checks, and keep its located source section."""
+    contract.path = rel
+    contract.location = Location(str(rel), 1, 1)
+    raw_columns = data.get("columns")
+    for i, (col, loc) in enumerate(zip(contract.columns, getattr(raw_columns, "item_locations", []))):
+        col.location = Location(str(rel), loc.line, loc.col)
+        raw = raw_columns[i]
+        _locate_checks(col.checks, raw.get("checks") if isinstance(raw, dict) else None)
+    _locate_checks(contract.checks, data.get("checks"))
+    if contract.source is not None:
+        contract.source._raw = data.get("source")
+
+
+def _cross_field_problems(contract: Contract, data: Any, rel: Path) -> list[UserError]:
+    """The contract's cross-field problems (undeclared key columns…), each at its YAML entry."""
+    from sqlingest.project.yaml_loader import locate
+
+    default = Location(str(rel), 1, 1)
+    return [ContractError(message, location=locate(data, loc, default)) for loc, message in contract._problems]
+
+
+def _without_invalid_checks(data: Any, rel: Path) -> tuple[Contract, Any] | None:
+    """When only check entries are invalid: the contract without them (to validate everything else), else None."""
+    import copy
+
+    from pydantic import ValidationError
+
+    try:
+        Contract.model_validate(data, context={"collect_problems": True})
+        return None
+    except ValidationError as exc:
+        locs = [tuple(e["loc"]) for e in exc.errors()]
+    bad: dict[Any, set[int]] = {}
+    for loc in locs:
+        if len(loc) >= 4 and loc[0] == "columns" and loc[2] == "checks" and isinstance(loc[3], int):
+            bad.setdefault(("columns", loc[1]), set()).add(loc[3])
+        elif len(loc) >= 2 and loc[0] == "checks" and isinstance(loc[1], int):
+            bad.setdefault(("checks",), set()).add(loc[1])
+        else:
+            return None
+    pruned = copy.deepcopy(data)
+    for where, indexes in bad.items():
+        node = pruned["columns"][where[1]]["checks"] if where[0] == "columns" else pruned["checks"]
+        for i in sorted(indexes, reverse=True):
+            del node[i]
+            del node.item_locations[i]
+    try:
+        return Contract.model_validate(pruned, context={"collect_problems": True}), pruned
+    except ValidationError:
+        return None
+
+
+_IMPLIED = {"accepted_values": "values", "regex": "pattern", "expression": "expression", "relationships": "to",
+            "sodacl": "sodacl"}
+
+
+def _add_locations(params: dict[str, Location], mapping: LocatedDict) -> None:
+    """Each key's location, and each list item's as ``key.index`` (``columns.1``, ``values.0``)."""
+    params.update(mapping.key_locations)
+    for key, value in mapping.items():
+        if isinstance(value, LocatedList):
+            params.update({f"{key}.{i}": at for i, at in enumerate(value.item_locations)})
+
+
+def _locate_checks(checks: list[Any], raw: Any) -> None:
+    """Give each check the location of its YAML entry and of each parameter written in it."""
+    if not isinstance(raw, LocatedList):
+        return
+    for check, item, loc in zip(checks, raw, raw.item_locations):
+        check.location = loc
+        params: dict[str, Location] = {}
+        if isinstance(item, LocatedDict):
+            _add_locations(params, item)
+            if "type" not in item and item:
+                kind = next(iter(item))
+                params["type"] = item.key_locations[kind]
+                del params[kind]
+                inner = item[kind]
+                if isinstance(inner, LocatedDict):
+                    _add_locations(params, inner)
+                elif inner is not None and kind in _IMPLIED:
+                    params[_IMPLIED[kind]] = item.key_locations[kind]
+                    if isinstance(inner, LocatedList):
+                        params.update({f"{_IMPLIED[kind]}.{i}": at for i, at in enumerate(inner.item_locations)})
+        check.param_locations = params
 
 
 def discover_models(root: Path) -> dict[str, ModelFile]:

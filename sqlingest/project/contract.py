@@ -11,7 +11,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from sqlingest.errors import Location
 
@@ -52,18 +53,34 @@ class Check(_Strict):
     sodacl: Any = None
     warn_after: str | None = None
     error_after: str | None = None
+    #: failing rows tolerated: a count (``10``) or a percentage of the rows (``"5%"``, ``"0.5%"``)
     threshold: str | None = None
     # anomaly: which run metric, how many earlier runs, how many standard deviations
     metric: str = "rows_in"
     window: int = 10
     sigma: float = 3.0
     min_history: int = 3
+    #: where the check's entry is in its YAML file, and where each parameter the user wrote is (set by the loader)
+    location: Location | None = Field(default=None, exclude=True)
+    param_locations: dict[str, Location] = Field(default_factory=dict, exclude=True)
 
     @field_validator("type")
     @classmethod
     def _known(cls, value: str) -> str:
         if value not in CHECK_TYPES:
-            raise ValueError(f"unknown check type '{value}' (known: {', '.join(CHECK_TYPES)})")
+            import difflib
+
+            close = difflib.get_close_matches(value, CHECK_TYPES, n=1)
+            guess = f"did you mean '{close[0]}'? " if close else ""
+            raise ValueError(f"unknown check type '{value}' ({guess}known: {', '.join(CHECK_TYPES)})")
+        return value
+
+    @field_validator("threshold", mode="before")
+    @classmethod
+    def _threshold_text(cls, value: Any) -> Any:
+        """``threshold: 10`` (a YAML number) is kept as the text ``"10"``; the syntax is checked at compile time."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
         return value
 
     @property
@@ -156,6 +173,8 @@ class SourceSpec(_Strict):
     format: str
     path: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+    #: the section as loaded (a located mapping), for compile-time errors at the offending key
+    _raw: Any = PrivateAttr(default=None)
 
     @property
     def extra(self) -> dict[str, Any]:
@@ -201,24 +220,43 @@ class Contract(_Strict):
             raise ValueError(f"contract name '{value}' must be 'domain.dataset'")
         return value
 
+    #: cross-field problems kept instead of raised when validated with ``context={"collect_problems": True}``
+    #: (the project loader reports them together with every other problem of the file)
+    _problems: list[tuple[tuple[str | int, ...], str]] = PrivateAttr(default_factory=list)
+
     @model_validator(mode="after")
-    def _consistent(self) -> Contract:
-        names = [c.name for c in self.columns]
-        dupes = sorted({n for n in names if names.count(n) > 1})
-        if dupes:
-            raise ValueError(f"duplicate columns: {', '.join(dupes)}")
-        known = set(names)
-        for key in [*self.keys.business, *([self.keys.ordering] if self.keys.ordering else []),
-                    *self.partitioned_by]:
-            if key not in known:
-                raise ValueError(f"key or partition column '{key}' is not a declared column")
-        unknown = sorted(set(self.mapping) - known)
-        if unknown:
-            raise ValueError(f"mapping names undeclared column(s): {', '.join(unknown)}")
+    def _consistent(self, info: ValidationInfo) -> Contract:
+        problems: list[InitErrorDetails] = []
+
+        def problem(loc: tuple[str | int, ...], message: str, value: Any) -> None:
+            # located at the offending entry (not the file's first line); "contract" errors print without a prefix
+            problems.append(InitErrorDetails(type=PydanticCustomError("contract", message), loc=loc, input=value))
+
+        seen: set[str] = set()
+        for i, col in enumerate(self.columns):
+            if col.name in seen:
+                problem(("columns", i, "name"), f"column '{col.name}' is declared twice", col.name)
+            seen.add(col.name)
+        keyed: list[tuple[tuple[str | int, ...], str]] = [
+            *((("keys", "business", i), k) for i, k in enumerate(self.keys.business)),
+            *([(("keys", "ordering"), self.keys.ordering)] if self.keys.ordering else []),
+            *((("partitioned_by", i), k) for i, k in enumerate(self.partitioned_by)),
+        ]
+        for loc, key in keyed:
+            if key not in seen:
+                what = "partition" if loc[0] == "partitioned_by" else "key"
+                problem(loc, f"{what} column '{key}' is not a declared column", key)
+        for name in self.mapping:
+            if name not in seen:
+                problem(("mapping", name), f"mapping names undeclared column '{name}'", name)
         if self.layer == "source" and self.source is None:
-            raise ValueError("a source contract needs a 'source:' section saying how to read it")
+            problem(("layer",), "a source contract needs a 'source:' section saying how to read it", self.layer)
         if self.layer != "source" and self.source is not None:
-            raise ValueError("only contracts with layer 'source' may have a 'source:' section")
+            problem(("source",), "only contracts with layer 'source' may have a 'source:' section", self.layer)
+        if problems and (info.context or {}).get("collect_problems"):
+            self._problems = [(tuple(p["loc"]), p["type"].message()) for p in problems]  # type: ignore[union-attr]
+        elif problems:
+            raise ValidationError.from_exception_data(type(self).__name__, problems)
         return self
 
     @property

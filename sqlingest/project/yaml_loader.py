@@ -56,6 +56,16 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> LocatedList
     return out
 
 
+def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    """A YAML date or timestamp; one that does not exist (``2024-02-30``) is a located error, not a traceback."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError as exc:
+        raise yaml.constructor.ConstructorError(None, None, f"invalid date '{node.value}' ({exc})",
+                                                node.start_mark) from None
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
@@ -126,11 +136,25 @@ def validate_model(model: type[M], data: Any, path: Path, **context: Any) -> M:
                 hint = f"did you mean '{close[0]}'?" if close else (
                     f"allowed keys: {', '.join(sorted(allowed))}" if allowed else None)
                 errors.append(UserError(f"unknown key '{key}'", location=where, hint=hint))
+            elif err["type"] == "contract":  # a located cross-field rule of the model: the message says it all
+                errors.append(UserError(err["msg"], location=where))
             else:
                 msg = err["msg"].removeprefix("Value error, ")
-                errors.append(UserError(f"{dotted}: {msg}" if dotted else msg, location=where))
+                errors.append(UserError(f"{dotted}: {msg}" if dotted else msg, location=where,
+                                        hint=_literal_hint(err)))
         CompileErrors.raise_if_any(errors)
         raise  # pragma: no cover - pydantic always reports at least one error
+
+
+def _literal_hint(err: Any) -> str | None:
+    """``did you mean 'warn'?`` for a value that is not one of a ``Literal``'s choices."""
+    if err["type"] != "literal_error" or not isinstance(err.get("input"), str):
+        return None
+    import re
+
+    choices = re.findall(r"'([^']*)'", str((err.get("ctx") or {}).get("expected", "")))
+    close = difflib.get_close_matches(err["input"], choices, n=1, cutoff=0.5)
+    return f"did you mean '{close[0]}'?" if close else None
 
 
 def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:

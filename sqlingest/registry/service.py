@@ -12,7 +12,8 @@ Endpoints (paths follow the Confluent Schema Registry where it makes sense)::
 Every request needs ``Authorization: Bearer <token>``. Any known token may read (and check compatibility); a
 token may publish only to subjects of the domains it owns (``"*"`` owns all). Errors are JSON
 ``{"detail": ..., "hint": ...}``: 401 unknown or missing token, 403 foreign domain, 404 unknown subject or version,
-400 unparseable body, 409 incompatible change (with every incompatibility), 422 invalid subject, version or contract, 503 store down.
+400 unparseable body, 409 incompatible change (with every incompatibility), 413 body larger than
+``max_body_bytes`` (1 MiB by default), 422 invalid subject, version or contract, 503 store down.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from __future__ import annotations
 import hmac
 from typing import Annotated, Any
 
-from fastapi import Body, Depends, FastAPI, Path, Request
+from fastapi import Body, Depends, FastAPI, HTTPException, Path, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -39,6 +40,8 @@ from sqlingest.registry.store import (
 __all__ = ["create_app"]
 
 ALL_DOMAINS = "*"
+#: the largest request body accepted (a contract of a few thousand columns is far below it)
+MAX_BODY_BYTES = 1024 * 1024
 SUBJECT_PATTERN = r"^(source|bronze|silver|gold):[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$"
 VERSION_PATTERN = r"^(latest|[1-9][0-9]{0,8})$"
 
@@ -87,6 +90,7 @@ class CompatibilityOut(BaseModel):
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorOut, "description": "the request body is not parseable JSON"},
     401: {"model": ErrorOut, "description": "missing or unknown bearer token"},
+    413: {"model": ErrorOut, "description": "the request body is larger than the service accepts"},
     422: {"model": ErrorOut, "description": "invalid subject, version or contract"},
     503: {"model": ErrorOut, "description": "the registry store is unavailable"},
 }
@@ -116,12 +120,49 @@ class _Forbidden(Exception):
     """403."""
 
 
-def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
+def _too_large(limit: int) -> dict[str, Any]:
+    return {"detail": f"request body larger than {limit} bytes",
+            "hint": "a contract is sent as JSON of its YAML file; split or trim it"}
+
+
+class _BodyLimit:
+    """ASGI middleware: 413 for a body over ``limit`` bytes, by its ``Content-Length`` before anything is read,
+    else (chunked uploads) as soon as more than ``limit`` bytes arrived."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.limit:
+            await JSONResponse(_too_large(self.limit), status_code=413)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Any:
+            nonlocal received
+            message = await receive()
+            if message.get("type") == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:  # FastAPI passes HTTPExceptions raised while reading the body through
+                    raise HTTPException(status_code=413, detail=_too_large(self.limit))
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def create_app(store: RegistryStore, tokens: dict[str, list[str]], *,
+               max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     """Build the registry service.
 
     Args:
         store: Where subjects and versions live.
         tokens: Bearer token → domains it may publish to (``"*"`` = every domain). Every listed token may read.
+        max_body_bytes: larger request bodies get 413.
 
     Returns:
         The ASGI application.
@@ -135,6 +176,7 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
         description="Versioned, compatibility-checked data contracts. Subjects are '<layer>:<domain>.<dataset>'.",
     )
 
+    app.add_middleware(_BodyLimit, limit=max_body_bytes)
     bearer_credentials = Depends(bearer)
 
     def domains_of(credentials: HTTPAuthorizationCredentials | None = bearer_credentials) -> frozenset[str]:
@@ -173,8 +215,19 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]]) -> FastAPI:
     async def _forbidden(request: Request, exc: _Forbidden) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "hint": "ask for a token owning this domain"}, status_code=403)
 
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+        body = exc.detail if isinstance(exc.detail, dict) else {"detail": str(exc.detail)}
+        return JSONResponse(body, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
     @app.exception_handler(RequestValidationError)
     async def _invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        malformed = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+        if malformed:  # the body is not JSON at all: 400, as documented (422 is for valid JSON that is wrong)
+            where = (malformed[0].get("ctx") or {}).get("error", "")
+            return JSONResponse({"detail": f"the request body is not valid JSON{': ' + where if where else ''}",
+                                 "hint": "send the contract as JSON with Content-Type: application/json"},
+                                status_code=400)
         errors = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", ""))} for e in exc.errors()]
         detail = "; ".join(f"{'.'.join(e['loc'])}: {e['msg']}" for e in errors) or "invalid request"
         return JSONResponse({"detail": detail, "errors": errors}, status_code=422)

@@ -119,6 +119,6 @@ class DebeziumSource(JsonSource):
     """``format: debezium``: JSON lines files of Debezium envelopes, incremental by file."""
 
     def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
-        raw = spark.read.text(files).selectExpr("value AS __v", f"_metadata.file_path AS {SOURCE_FILE_COLUMN}")
+        raw = spark.read.options(**self.reader_options()).text(files).selectExpr("value AS __v", f"_metadata.file_path AS {SOURCE_FILE_COLUMN}")
         cdc = self.spec.extra.get("cdc", self.spec.options.get("cdc"))
         return decode_debezium(raw, self.contract, cdc)

@@ -42,10 +42,29 @@ class _FileSource(Source):
         full = Path(path) if Path(path).is_absolute() else self.project_dir / path
         return [str(full)]
 
+    def reader_options(self) -> dict[str, str]:
+        """Spark reader options: the ``options:`` mapping, and Spark options written as keys of ``source:``
+        (which win); compile time refused any key the format does not use (``validate/source_options.py``)."""
+        from sqlingest.validate.source_options import FILE_FORMATS, OWN_KEYS
+
+        if self.spec.format in OWN_KEYS and self.spec.format not in FILE_FORMATS:
+            return {}  # another built-in reader staging its data as files (http): its keys are not Spark's
+        own = OWN_KEYS.get(self.spec.format, set()) | {"cdc"}
+        merged = {**self.spec.options, **{k: v for k, v in self.spec.extra.items() if k not in own}}
+        return {k: _text(v) for k, v in merged.items() if k not in own}
+
+    def listing_options(self) -> dict[str, str]:
+        """The generic file options (``pathGlobFilter``, ``recursiveFileLookup``, ``modifiedBefore``…), which
+        decide which files are listed."""
+        from sqlingest.validate.source_options import FILE_GENERIC
+
+        generic = {k.lower() for k in FILE_GENERIC}
+        return {k: v for k, v in self.reader_options().items() if k.lower() in generic}
+
     def list_files(self, spark: SparkSession, exclude: set[str] | None) -> list[str]:
         """Files matching the path (globs allowed), minus those already ingested. No Spark job is run."""
         try:
-            files = spark.read.format("text").load(self.paths()).inputFiles()
+            files = spark.read.format("text").options(**self.listing_options()).load(self.paths()).inputFiles()
         except Exception as exc:  # Spark raises AnalysisException for a path that matches nothing
             if "PATH_NOT_FOUND" in str(exc) or "Path does not exist" in str(exc):
                 return []
@@ -81,7 +100,7 @@ class CsvSource(_FileSource):
     STREAMING = True
 
     def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
-        options = {"header": "true", **{k: str(v) for k, v in self.spec.options.items()}}
+        options = {"header": "true", **self.reader_options()}
         header = options.get("header", "true").lower() == "true"
         if header:
             names = _local_header(files[0], options) or spark.read.options(**options).csv(files[0]).columns
@@ -92,7 +111,7 @@ class CsvSource(_FileSource):
     def read_stream(self, spark: SparkSession) -> DataFrame:
         """New CSV files as a stream. Columns are matched by the header of the first file present at start (the
         contract's column order when there is none yet); later files must have the same header."""
-        options = {"header": "true", **{k: str(v) for k, v in self.spec.options.items()}}
+        options = {"header": "true", **self.reader_options()}
         names = [c.name for c in self.contract.columns]
         if options.get("header", "true").lower() == "true":
             present = self.list_files(spark, None)
@@ -134,13 +153,13 @@ class JsonSource(_FileSource):
     STREAMING = True
 
     def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
-        if str(self.spec.options.get("multiLine", "false")).lower() == "true":
+        if str(self.reader_options().get("multiLine", "false")).lower() == "true":
             raise UserError(f"source {self.contract.name}: multiLine JSON is not supported; use JSON lines",
                             location=self.contract.location)
-        return self._decode(spark.read.text(files))
+        return self._decode(spark.read.options(**self.reader_options()).text(files))
 
     def read_stream(self, spark: SparkSession) -> DataFrame:
-        return self._decode(self.stream_reader(spark).text(self.paths()[0]))
+        return self._decode(self.stream_reader(spark).options(**self.reader_options()).text(self.paths()[0]))
 
     def _decode(self, text: DataFrame) -> DataFrame:
         """Lines of text (``value``) → declared columns, rescue and ``_source_file``."""
@@ -160,6 +179,12 @@ class JsonSource(_FileSource):
                                undeclared_map="__undeclared")
 
 
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _lit(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
@@ -170,8 +195,7 @@ class _BinarySource(_FileSource):
     def read_files(self, spark: SparkSession, files: list[str]) -> DataFrame:
         from sqlingest.validate.conform import conform_typed
 
-        options = {k: str(v) for k, v in self.spec.options.items()}
-        raw = spark.read.format(self.SPARK_FORMAT).options(**options).load(files)
+        raw = spark.read.format(self.SPARK_FORMAT).options(**self.reader_options()).load(files)
         raw = raw.selectExpr("*", f"_metadata.file_path AS {SOURCE_FILE_COLUMN}")
         return conform_typed(raw, self.contract)
 

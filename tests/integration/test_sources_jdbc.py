@@ -128,6 +128,6 @@ def test_query_source_full_refresh_and_partitions(lakehouse, pg, crm):
 def test_password_only_from_a_secret(pg, crm):
     path = crm / "contracts/crm/customers.source.yml"
     path.write_text(path.read_text().replace("password_secret: crm_pg_password", "password: hunter2"))
-    source = load_source(load_project(crm).contracts["source:crm.customers"], crm)
-    with pytest.raises(UserError, match="literal 'password'"):
-        source.reader_options()
+    with pytest.raises(UserError, match="literal 'password'") as refused:  # refused when the project loads
+        load_project(crm)
+    assert refused.value.location is not None and refused.value.location.line == 8

@@ -261,7 +261,7 @@ def test_mapping_renders_the_contract_select_list(make_project):
     assert "CAST(UPPER(status) AS STRING) AS `status`" in sql
     bad = silver.replace("status: \"UPPER(status)\"", "nope: \"1\"")
     errs = errors_of(make_project, **{"contracts/shop/orders.silver.yml": bad, "models/silver/orders.sql": model})
-    assert any("mapping names undeclared column(s): nope" in e for e in errs)
+    assert any("mapping names undeclared column 'nope'" in e for e in errs)
 
 
 def test_model_can_pin_a_published_contract_version(make_project):

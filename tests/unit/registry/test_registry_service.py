@@ -169,11 +169,41 @@ def test_invalid_contracts_get_422_with_a_clear_message(client: TestClient, body
     assert message in response.json()["detail"]
 
 
-def test_malformed_json_and_parameters_get_422(client: TestClient) -> None:
-    response = client.post(f"/subjects/{SUBJECT}/versions", content=b"{nope",
-                           headers={**auth(RETAIL), "Content-Type": "application/json"})
-    assert response.status_code == 422
-    assert isinstance(response.json()["detail"], str)
+def test_malformed_json_gets_400(client: TestClient, store: FileStore) -> None:
+    for url in (f"/subjects/{SUBJECT}/versions", f"/compatibility/subjects/{SUBJECT}/versions/latest"):
+        response = client.post(url, content=b"{nope", headers={**auth(RETAIL), "Content-Type": "application/json"})
+        assert response.status_code == 400, response.text
+        assert response.json()["detail"].startswith("the request body is not valid JSON")
+        assert response.json()["hint"] == "send the contract as JSON with Content-Type: application/json"
+    assert store.subjects() == []
+    # valid JSON that is not a contract is still 422
+    assert client.post(f"/subjects/{SUBJECT}/versions", content=b"[1, 2]",
+                       headers={**auth(RETAIL), "Content-Type": "application/json"}).status_code == 422
+
+
+def test_bodies_over_the_limit_get_413(store: FileStore) -> None:
+    with TestClient(create_app(store, TOKENS, max_body_bytes=2000)) as small:
+        big = {**V1, "description": "x" * 3000}
+        response = publish(small, big)
+        assert response.status_code == 413, response.text
+        assert response.json() == {"detail": "request body larger than 2000 bytes",
+                                   "hint": "a contract is sent as JSON of its YAML file; split or trim it"}
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: the limit applies while the body arrives
+            yield b'{"name": "retail.orders", "description": "'
+            for _ in range(10):
+                yield b"y" * 500
+            yield b'"}'
+
+        response = small.post(f"/subjects/{SUBJECT}/versions", content=chunks(),
+                              headers={**auth(RETAIL), "Content-Type": "application/json"})
+        assert response.status_code == 413, response.text
+        assert response.json()["detail"] == "request body larger than 2000 bytes"
+        assert store.subjects() == []
+        assert publish(small, V1).status_code == 201  # a normal contract still fits
+
+
+def test_malformed_parameters_get_422(client: TestClient) -> None:
     assert client.get("/subjects/orders/versions", headers=auth(RETAIL)).status_code == 422
     assert client.get(f"/subjects/{SUBJECT}/versions/0", headers=auth(RETAIL)).status_code == 422
     assert client.get(f"/subjects/{SUBJECT}/versions/99999999999999999999", headers=auth(RETAIL)).status_code == 422
