@@ -435,6 +435,7 @@ def udf_from_config(name: str, spec: Mapping[str, Any]) -> FunctionInfo:
 # --- sqlglot nodes → Spark calls --------------------------------------------------------------------------------
 
 NAME_KEY = "spark_name"
+NARGS_KEY = "spark_nargs"
 # FUNCTION_PARSERS entries that are not function calls: join hints, and casts (syntax, not registry functions)
 _NOT_CALLS = {"BROADCAST", "BROADCASTJOIN", "MAPJOIN", "MERGE", "SHUFFLEMERGE", "MERGEJOIN", "SHUFFLE_HASH",
               "SHUFFLE_REPLICATE_NL", "CAST", "TRY_CAST", "SAFE_CAST", "CONVERT", "TRY_CONVERT"}
@@ -492,6 +493,20 @@ class SqlingestSpark(_Spark):
             name: (_named(name, parse, 1) if name in ("IF", "ANY", "TRANSFORM") else parse)
             for name, parse in _Spark.Parser.NO_PAREN_FUNCTION_PARSERS.items()
         }
+
+        def _parse_function_call(self, *args: Any, **kwargs: Any) -> Any:
+            # count the arguments as written, from the tokens, while they are at hand: sqlglot's node may have
+            # dropped some (``first(x, true)``) or added some (``date_add``'s unit)
+            index = self._index
+            result = super()._parse_function_call(*args, **kwargs)
+            if isinstance(result, exp.Expr) and index < len(self._tokens):
+                token = self._tokens[index]
+                for node in result.walk():
+                    if node.meta.get("start") == token.start and (NAME_KEY in node.meta
+                                                                   or isinstance(node, exp.Anonymous)):
+                        node.meta[NARGS_KEY] = _count_from(self._tokens, index, token.text.lower())
+                        break
+            return result
 
 
 def parse_spark(sql: str) -> list[exp.Expr]:
@@ -582,8 +597,14 @@ def call_arguments(node: exp.Expr) -> list[exp.Expr]:
         ks = keys.expressions if isinstance(keys, exp.Array) else []
         vs = values.expressions if isinstance(values, exp.Array) else []
         return [x for pair in zip(ks, vs) for x in pair]
-    args = [a for a in _flat_args(node) if _positioned(a) or _builder_is_plain(name)]
-    if not _builder_is_plain(name):
+    # sqlglot's defaults carry no position; what the user wrote does (with SqlingestSpark even NULL, TRUE and
+    # FALSE). Parsed with plain "spark", unpositioned NULLs, units and literals are kept (``extract(YEAR FROM d)``,
+    # ``trunc(d, 'MM')`` rewrites 'MM'), so that a count errs high rather than low — but initcap's added delimiter.
+    ours = NAME_KEY in node.meta
+    args = [a for a in _flat_args(node)
+            if _positioned(a) or _builder_is_plain(name) or (not ours and isinstance(a, (exp.Null, exp.Var, exp.Literal))
+                and not (isinstance(node, exp.Initcap) and a.arg_key == "expression"))]
+    if not _builder_is_plain(name) and all(_positioned(a) for a in args):
         args.sort(key=lambda a: min(n.meta["start"] for n in a.walk() if "start" in n.meta))
     return args
 
@@ -626,16 +647,20 @@ def _count_from(toks: list[_tokens.Token], i: int, name: str) -> int | None:
 def argument_count(node: exp.Expr, sql: str | None = None) -> int | None:
     """How many arguments the user wrote in this call; None when that cannot be told.
 
-    With ``sql`` (the exact text the tree was parsed from) the count comes from the tokens between the call's
-    parentheses, whatever sqlglot made of them; keyword syntax (``trim(BOTH 'x' FROM s)``, ``position(a IN b)``,
-    ``extract(year FROM d)``) gives None. Without it the tree is trusted only for calls sqlglot does not
-    rewrite."""
+    Parsed with :class:`SqlingestSpark`, or given ``sql`` (the exact text the tree was parsed from), the count
+    comes from the tokens between the call's parentheses, whatever sqlglot made of them; keyword syntax
+    (``trim(BOTH 'x' FROM s)``, ``position(a IN b)``, ``extract(year FROM d)``) gives None. Otherwise the tree is
+    trusted only for calls sqlglot does not rewrite."""
+    if NARGS_KEY in node.meta:  # parsed with SqlingestSpark: counted from the tokens then
+        return node.meta[NARGS_KEY]  # type: ignore[no-any-return]
     name = (spark_name(node, sql) or "").lower()
     if sql is not None and "start" in node.meta:
         toks, index = _tokens_of(sql)
         i = index.get(node.meta["start"])
         if i is not None:
             return _count_from(toks, i, name)
+    if isinstance(node, exp.Struct) and name != "named_struct":
+        return None  # plain "spark" parses named_struct('a', 1) and struct(1) alike
     if isinstance(node, exp.Anonymous) or _builder_is_plain(name):
         return len(call_arguments(node))
     if isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct):

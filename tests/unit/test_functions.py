@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import sqlglot
+from sqlglot import exp
 
 from sqlingest.validate.functions import (
     FunctionRegistry,
@@ -333,11 +334,15 @@ def test_spark_name_and_argument_count(call: str, name: str | None, nargs: int |
     node = calls[0]
     assert spark_name(node).lower() == name
     assert argument_count(node, sql) == nargs
-    # without the text the tree is trusted only where sqlglot keeps the arguments as written: never a wrong count
-    from_tree = argument_count(node)
-    assert from_tree in (None, nargs)
-    if from_tree is not None:
-        assert len(call_arguments(node)) == nargs
+    assert argument_count(node) == nargs  # counted while parsing
+    # parsed with plain "spark", the tree is trusted only where sqlglot keeps the arguments as written
+    plain = sqlglot.parse_one(sql, read="spark")
+    plain_calls = [n for n in plain.walk() if n.meta.get("start") == node.meta["start"]]
+    if plain_calls and isinstance(plain_calls[0], exp.Func):
+        from_tree = argument_count(plain_calls[0])
+        assert from_tree in (None, nargs)
+        if from_tree is not None:
+            assert len(call_arguments(plain_calls[0])) == nargs
 
 
 def test_table_covers_enough_functions() -> None:
@@ -388,9 +393,17 @@ def test_check_calls_finds_every_problem_with_its_position() -> None:
     ]
 
 
-def test_check_calls_without_the_text_is_conservative() -> None:
-    sql = "SELECT first(x, true), to_date(a, b), date_add(d, 1), lenght(s) FROM t"
+def test_check_calls_needs_no_text_when_parsed_with_the_dialect() -> None:
+    sql = "SELECT first(x, true, 1), to_date(a, b), date_add(d, 1), lenght(s), substr(s) FROM t"
     problems = check_calls(parse_spark(sql)[0], None)
+    assert [p.message for p in problems] == ["function 'first' takes 1 or 2 arguments, got 3",
+                                             "unknown function 'lenght'",
+                                             "function 'substr' takes 2 or 3 arguments, got 1"]
+
+
+def test_check_calls_on_a_plain_spark_tree_is_conservative() -> None:
+    sql = "SELECT first(x, true), to_date(a, b), date_add(d, 1), lenght(s), if(a, NULL, 1), nvl(NULL, 2) FROM t"
+    problems = check_calls(sqlglot.parse_one(sql, read="spark"), None)
     assert [p.message for p in problems] == ["unknown function 'lenght'"]
 
 
@@ -422,3 +435,18 @@ def test_scan_calls_skips_what_is_no_call(sql: str) -> None:
     registry = builtin_registry()
     assert [s for s in scan_calls(sql) if s.name.lower() != "count"] == []
     assert [s for s in scan_calls(sql) if registry.check_call(s.name, s.nargs)] == []
+
+
+def test_plain_spark_trees_raise_no_false_alarm() -> None:
+    """Parsed with plain "spark" (names and counts approximate), a call Spark takes is never reported."""
+    registry = builtin_registry()
+    alarms = []
+    for call, name, nargs in WELL_FORMED:
+        if name is None or nargs is None or registry.check_call(name, nargs) is not None:
+            continue
+        node = sqlglot.parse_one(f"SELECT {call} FROM t", read="spark").expressions[0].unalias()
+        node = node.this if isinstance(node, exp.Window) else node
+        written = spark_name(node) if isinstance(node, exp.Func) else None
+        if written and registry.check_call(written, len(call_arguments(node))):
+            alarms.append((call, written, len(call_arguments(node))))
+    assert alarms == []
