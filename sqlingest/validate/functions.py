@@ -577,8 +577,9 @@ def call_arguments(node: exp.Expr) -> list[exp.Expr]:
     """The arguments of a call in the order the user wrote them, as far as sqlglot's tree keeps them.
 
     Arguments sqlglot added (defaults such as ``date_add``'s unit or ``regexp_extract``'s group) are left out;
-    ones it dropped (``first(x, true)`` becomes ``IGNORE NULLS``) cannot be recovered: :func:`argument_count`
-    with the SQL text is exact."""
+    ones it dropped (``first(x, true)`` becomes ``IGNORE NULLS``) cannot be recovered. Parsed with
+    :class:`SqlingestSpark` the list is as long as the user's whenever the tree still holds that many
+    expressions; parsed with plain "spark" it errs long rather than short. Count with :func:`argument_count`."""
     if isinstance(node, exp.Anonymous):
         return list(node.expressions)
     if isinstance(node, exp.Count) and isinstance(node.this, exp.Distinct):
@@ -606,6 +607,14 @@ def call_arguments(node: exp.Expr) -> list[exp.Expr]:
                 and not (isinstance(node, exp.Initcap) and a.arg_key == "expression"))]
     if not _builder_is_plain(name) and all(_positioned(a) for a in args):
         args.sort(key=lambda a: min(n.meta["start"] for n in a.walk() if "start" in n.meta))
+    written = node.meta.get(NARGS_KEY)
+    if isinstance(written, int) and len(args) != written:
+        # the count is known from the tokens: make the list that long where the tree allows it (a rewritten
+        # 'yyyy' format has no position; sort_array's added nulls_first copies the user's FALSE)
+        if len(args) > written:
+            args = args[:written]
+        else:
+            args += [a for a in _flat_args(node) if all(a is not b for b in args)][:written - len(args)]
     return args
 
 
