@@ -18,6 +18,7 @@ from sqlingest.project.contract import Contract
 from sqlingest.project.layers import audit_columns
 from sqlingest.render import RenderedModel, Renderer
 from sqlingest.validate import ValidatedModel, build_schema, contract_columns, contract_schema, table_columns, validate
+from sqlingest.validate.functions import FunctionRegistry, udf_from_config
 from sqlingest.validate.governance import check_deprecations, check_history
 from sqlingest.validate.layers import check_layer_rules
 
@@ -164,6 +165,8 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
     schema = build_schema(list(project.contracts.values()),
                           {r.contract.key: r.relation for r in rendered.values() if r.contract})
     tables = table_columns(schema)  # the analyzer's view, kept in step with ``schema`` below
+    functions, function_errors = project_functions(project)
+    errors.extend(function_errors)
     planned: dict[str, PlannedModel] = {}
     for name in order:
         if name not in needed:
@@ -178,7 +181,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
                 f"not checked: depends on a model with errors ({', '.join(broken_parents)})",
                 location=_ref_location(r.model, broken_parents[0])))
             continue
-        result = validate(r, schema, tables=tables)
+        result = validate(r, schema, tables=tables, functions=functions)
         model_errors = list(result.errors)
         warnings.extend(result.warnings)
         if r.contract is not None:
@@ -210,6 +213,29 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
             errors.extend(failed.get(name, []))
     CompileErrors.raise_if_any(errors, notes=notes)
     return Plan(project, catalog, renderer, planned, dag, order, [n for n in order if n in selected], warnings)
+
+
+def project_functions(project: Project) -> tuple[FunctionRegistry, list[UserError]]:
+    """Spark's functions plus the project's own (``functions:`` in sqlingest.yml); bad declarations as errors."""
+    extra, errors = {}, []
+    for name, spec in project.config.functions.items():
+        try:
+            extra[name.lower()] = udf_from_config(name, spec)
+        except ValueError as exc:
+            errors.append(UserError(str(exc), location=Location("sqlingest.yml", _line_of(project, name), 1),
+                                    hint="e.g. functions: {mask_email: {args: 1, returns: string}}"))
+    return FunctionRegistry(extra=extra), errors
+
+
+def _line_of(project: Project, needle: str) -> int:
+    try:
+        text = (project.root / "sqlingest.yml").read_text(encoding="utf-8")
+    except OSError:
+        return 1
+    for i, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return i
+    return 1
 
 
 def _broken_contracts(project: Project) -> dict[tuple[str, str | None], str]:

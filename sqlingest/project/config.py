@@ -120,6 +120,9 @@ class ProjectConfig(Strict):
     layers: dict[Layer, LayerConfig] = Field(default_factory=dict)
     secrets: list[SecretProviderConfig] = Field(default_factory=list)
     alerts: list[AlertConfig] = Field(default_factory=list)
+    #: functions the project's Spark sessions know besides Spark's own (UDFs registered by an extension, Hive
+    #: functions): name → {args: 1 | [1, 2] | "1+", returns: type, kind: scalar|aggregate|window|generator}
+    functions: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
     def layer(self, layer: str) -> LayerConfig:
         """The configuration of ``layer`` with defaults filled in."""

@@ -18,6 +18,7 @@ from sqlingest.project.contract import Contract
 from sqlingest.project.layers import SOURCE_COLUMNS, audit_columns
 from sqlingest.render import RenderedModel, source_view
 from sqlingest.validate.analyzer import Analyzer, Col, first_offset
+from sqlingest.validate.functions import FunctionRegistry, builtin_registry, parse_spark, scan_calls
 from sqlingest.validate.types import widens
 
 Schema = dict[str, list[tuple[str, str]]]  # or (name, type, nullable) triples
@@ -60,8 +61,14 @@ def parse_sql(rendered: RenderedModel) -> exp.Expr:
     except TokenError as exc:
         raise _token_error(rendered, exc) from None
     try:
-        statements = [s for s in sqlglot.parse(sql, read="spark") if s is not None]
+        statements = parse_spark(sql)
     except ParseError as exc:
+        # sqlglot refuses some calls with a wrong number of arguments (upper(a, b)): say that, as Spark would
+        for site in scan_calls(sql):
+            message = builtin_registry().check_call(site.name, site.nargs)
+            if message:
+                raise ModelCompileError(message, location=locate(rendered, _offset_of(sql, site.line, site.col)),
+                                        hint=None) from None
         first = exc.errors[0] if exc.errors else {}
         desc = str(first.get("description", str(exc))).split(". Line")[0]
         start = first.get("start_context")
@@ -230,13 +237,15 @@ def table_columns(schema: Schema) -> dict[str, list[Col] | None]:
 
 
 def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dict[str, str] | None = None,
-             tables: dict[str, list[Col] | None] | None = None) -> ValidatedModel:
+             tables: dict[str, list[Col] | None] | None = None, functions: FunctionRegistry | None = None
+             ) -> ValidatedModel:
     """Parse ``rendered`` and check it as Spark's analyzer would, then its output against its contract.
 
     Args:
         rendered: the rendered model.
         schema: table identifier (as written in SQL: a relation or source view name) → columns.
         tables: ``table_columns(schema)``, when the caller keeps it (a project's models share one).
+        functions: the functions the project's sessions know (default: Spark's built-ins).
 
     Returns:
         The parsed query, its output columns (name, Spark type or None where unknown) and every error found.
@@ -247,7 +256,7 @@ def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dic
     except ModelCompileError as exc:
         return ValidatedModel(rendered, exp.select("1"), errors=[exc])
     result = ValidatedModel(rendered, expression)
-    analyzer = Analyzer(tables if tables is not None else table_columns(schema))
+    analyzer = Analyzer(tables if tables is not None else table_columns(schema), functions=functions)
     try:
         outputs = analyzer.analyze(expression)
     except Exception as exc:  # noqa: BLE001 — an analyzer bug must not hide the model: report it plainly

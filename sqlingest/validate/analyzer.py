@@ -1005,7 +1005,12 @@ class Analyzer:
         if registry is None:
             return True
         try:
-            message = registry.check_call(name, nargs)
+            from sqlingest.validate.functions import NAME_KEY, NARGS_KEY, argument_count
+
+            if NAME_KEY not in node.meta and not isinstance(node, exp.Anonymous):
+                return True  # a node sqlglot made up (not a call the user wrote)
+            counted = argument_count(node) if NARGS_KEY in node.meta or isinstance(node, exp.Anonymous) else None
+            message = registry.check_call(name, counted)
         except Exception:  # noqa: BLE001 — a registry problem must never become a user error
             return True
         if message:
@@ -1193,20 +1198,29 @@ class Analyzer:
         if name in ("current_timestamp", "now"):
             return Typed("timestamp", False)
         registry = self.functions
-        if registry is not None:
-            try:
-                rtype = registry.return_type(name, [t.type for t in typed])
-            except Exception:  # noqa: BLE001
-                rtype = None
-            nullable: bool | None = None
-            nullable_fn = getattr(registry, "nullable", None)
-            if nullable_fn is not None:
-                try:
-                    nullable = nullable_fn(name, nullables)
-                except Exception:  # noqa: BLE001
-                    nullable = None
-            return Typed(rtype, nullable)
-        return UNKNOWN
+        if registry is None:
+            return UNKNOWN
+        info = registry.lookup(name)
+        if info is None:
+            return UNKNOWN
+        arg_types = [t.type for t in typed]
+        try:
+            rtype = registry.return_type(name, arg_types) if None not in arg_types or not arg_types else None
+        except Exception:  # noqa: BLE001 — a registry problem must never become a user error
+            rtype = None
+        if rtype is not None and st.decimal(rtype) is not None and rtype not in arg_types:
+            rtype = None  # decimal results depend on precisions and literal values the snapshot only sampled
+        if rtype is not None and rtype.startswith("struct<") and info.kind == "generator":
+            rtype = None
+        rule = info.nullable
+        nullable: bool | None = None
+        if rule == "always":
+            nullable = True
+        elif rule == "never":
+            nullable = False
+        elif rule == "args":
+            nullable = _any_nullable(nullables) if nullables else False
+        return Typed(rtype, nullable)
 
 
 @dataclass
