@@ -150,6 +150,8 @@ class Analyzer:
                  unknown_tables: set[str] | None = None) -> None:
         self.tables = {k.lower(): v for k, v in tables.items()}
         self.functions = functions if functions is not None else _registry()
+        global _AGGREGATE_NAMES
+        _AGGREGATE_NAMES = _AGGREGATE_NAMES | _known_aggregates(self.functions)
         self.diagnostics: list[Diagnostic] = []
         self.unknown_tables: set[str] = unknown_tables if unknown_tables is not None else set()
         self._reported: set[int] = set()
@@ -619,7 +621,7 @@ class Analyzer:
             return
         if isinstance(e, (exp.Literal, exp.Null, exp.Boolean, exp.Star, exp.Placeholder)):
             return
-        if isinstance(e, exp.AggFunc) or (isinstance(e, exp.Func) and func_name(e) in AGGREGATES) or \
+        if isinstance(e, exp.AggFunc) or (isinstance(e, exp.Func) and func_name(e) in _AGGREGATE_NAMES) or \
                 isinstance(e, exp.Filter) and _is_aggregate(e.this):
             return
         if isinstance(e, exp.Window):
@@ -1026,7 +1028,7 @@ class Analyzer:
     def function(self, e: exp.Func, scope: Scope, ctx: _Ctx, *, windowed: bool = False) -> Typed:
         name = func_name(e)
         args = _call_args(e)
-        aggregate = name in AGGREGATES or isinstance(e, exp.AggFunc)
+        aggregate = name in _AGGREGATE_NAMES or isinstance(e, exp.AggFunc)
         if aggregate and not windowed:
             if ctx.clause in ("WHERE", "GROUP BY", "JOIN ON"):
                 self.error(f"aggregate functions are not allowed in {ctx.clause} ({name})", e,
@@ -1351,12 +1353,29 @@ def _call_args(fn: exp.Expr) -> list[exp.Expr]:
     return args
 
 
+#: aggregate function names: the hand list, Spark's registry's aggregates and the project's declared ones
+_AGGREGATE_NAMES: set[str] = set(AGGREGATES)
+
+
+def _known_aggregates(functions: Any) -> set[str]:
+    names = set(AGGREGATES)
+    if functions is not None:
+        try:
+            for name in functions.names():
+                info = functions.lookup(name)
+                if info is not None and info.kind == "aggregate":
+                    names.add(name.lower())
+        except Exception:  # noqa: BLE001 — never let a registry problem become a user error
+            pass
+    return names
+
+
 def _is_aggregate(e: exp.Expr | None) -> bool:
     if e is None:
         return False
     if isinstance(e, exp.AggFunc):
         return True
-    return isinstance(e, exp.Func) and func_name(e) in AGGREGATES
+    return isinstance(e, exp.Func) and func_name(e) in _AGGREGATE_NAMES
 
 
 def _has_aggregate(e: exp.Expr) -> bool:

@@ -53,3 +53,15 @@ def test_project_functions_are_known(make_project, capsys):
     code, text = compile_gold(make_project, capsys, "SELECT mask_email(status, 1) AS s FROM {{ ref('silver.orders') }}\n",
                               config=config)
     assert code == 2 and "function 'mask_email' takes 1 argument, got 2" in text
+
+
+def test_project_aggregates_are_aggregates(make_project, capsys):
+    config = CONFIG + "functions:\n  weighted_avg: {args: 2, returns: double, kind: aggregate}\n"
+    code, text = compile_gold(make_project, capsys,
+                              "SELECT status, weighted_avg(amount, id) AS w FROM {{ ref('silver.orders') }} "
+                              "GROUP BY status\n", config=config)
+    assert code == 0, text
+    code, text = compile_gold(make_project, capsys,
+                              "SELECT status, weighted_avg(amount, id) AS w FROM {{ ref('silver.orders') }}\n",
+                              config=config)
+    assert code == 2 and "column 'status' must be in GROUP BY or inside an aggregate function" in text
