@@ -1366,7 +1366,7 @@ def _known_aggregates(functions: Any) -> set[str]:
                 if info is not None and info.kind == "aggregate":
                     names.add(name.lower())
         except Exception:  # noqa: BLE001 — never let a registry problem become a user error
-            pass
+            return names
     return names
 
 
