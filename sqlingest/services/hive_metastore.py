@@ -12,7 +12,8 @@ on 127.0.0.1 and waits until the port answers. The schema is created by DataNucl
 Spark reaches it with ``spark.hadoop.hive.metastore.uris=thrift://127.0.0.1:PORT`` (catalog ``hive`` with
 ``uris:``), Iceberg with ``type=hive, uri=thrift://…`` (catalog ``iceberg_hive``).
 
-Command line::
+:class:`HiveMetastoreServer` is the metastore of ``python -m sqlingest.services start hive-metastore`` (on a
+``metastore`` database of the development PostgreSQL). Command line for one folder::
 
     python -m sqlingest.services.hive_metastore start --dir .services/hms [--jdbc-url jdbc:postgresql://… --user U]
     python -m sqlingest.services.hive_metastore stop --dir .services/hms
@@ -25,6 +26,7 @@ import json
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,12 +34,12 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from sqlingest.errors import ExecutionError, MissingDependency, UserError
-from sqlingest.services import _process as proc
+from sqlingest.services import base as proc
 from sqlingest.services import free_port
+from sqlingest.services.base import HOST, Service, ServiceInfo
 
-__all__ = ["HiveMetastoreService", "main", "start_hive_metastore", "stop_hive_metastore"]
+__all__ = ["HiveMetastoreServer", "HiveMetastoreService", "main", "start_hive_metastore", "stop_hive_metastore"]
 
-HOST = "127.0.0.1"
 MAIN_CLASS = "org.apache.hadoop.hive.metastore.HiveMetaStore"
 #: what Spark itself passes to its JVM on Java 17 (Hive/DataNucleus reflect into these packages)
 JAVA17_OPENS = [f"--add-opens=java.base/{p}=ALL-UNNAMED" for p in (
@@ -140,6 +142,7 @@ def start_hive_metastore(
     password: str | None = None,
     warehouse: str | None = None,
     heap: str = "384m",
+    timeout: float = START_TIMEOUT,
 ) -> HiveMetastoreService:
     """Start a metastore (or return the one already running from ``directory``).
 
@@ -153,6 +156,7 @@ def start_hive_metastore(
         password: Database password (PostgreSQL).
         warehouse: Default location of managed tables (path or URI); default ``<directory>/warehouse``.
         heap: The JVM's maximum heap.
+        timeout: Seconds to wait until the port answers.
 
     Raises:
         MissingDependency: pyspark or Java is missing.
@@ -222,7 +226,7 @@ def start_hive_metastore(
                            env={"HADOOP_USER_NAME": "sqlingest", "HIVE_CONF_DIR": str(folder / "conf")})
         service.pid = popen.pid
         proc.wait_until(lambda: proc.port_open(HOST, service.port), pid=popen.pid,
-                        what="Hive Metastore", log_file=service.log_file, timeout=START_TIMEOUT)
+                        what="Hive Metastore", log_file=service.log_file, timeout=timeout)
         proc.write_state(folder, asdict(service))
     except BaseException:
         service.stop()
@@ -239,6 +243,28 @@ def stop_hive_metastore(directory: Path | str) -> bool:
     service.stop()
     proc.write_state(Path(directory), asdict(service))
     return True
+
+
+class HiveMetastoreServer(Service):
+    """The development metastore in ``<root>/hive-metastore`` on PostgreSQL database ``metastore``, warehouse
+    ``<root>/hive-warehouse``; exports ``SQLINGEST_HMS_URI`` and ``SQLINGEST_HMS_WAREHOUSE``."""
+
+    name = "hive-metastore"
+    requires = ("postgres",)
+    start_timeout = START_TIMEOUT
+
+    def launch(self, *, wait: float) -> ServiceInfo:
+        from sqlingest.services.postgres import PostgresServer, create_database
+
+        pg = PostgresServer(self.state_dir, self.root).cluster()
+        hms = start_hive_metastore(self.data_dir, jdbc_url=create_database(pg, "metastore"), user=pg.user,
+                                   password=pg.password, warehouse=str(self.root / "hive-warehouse"),
+                                   timeout=wait)
+        return ServiceInfo(self.name, hms.pid, hms.port, time.time(), str(hms.log_file), str(self.data_dir),
+                           env={"SQLINGEST_HMS_URI": hms.uri, "SQLINGEST_HMS_WAREHOUSE": hms.warehouse})
+
+    def halt(self, info: ServiceInfo) -> None:
+        stop_hive_metastore(self.data_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

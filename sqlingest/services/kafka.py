@@ -1,15 +1,15 @@
 """A private, throw-away Apache Kafka broker (KRaft mode, no ZooKeeper) for tests and ``make services``.
 
 The broker runs in its own JVM with its own classpath — ``org.apache.kafka:kafka_2.13`` and its runtime
-dependencies, resolved from Maven Central with ``mvn dependency:copy-dependencies`` into
-``~/.cache/sqlingest/kafka/<version>/lib`` (once; later starts reuse the folder) — never on Spark's classpath.
+dependencies, fetched by :func:`sqlingest.jvm.fetch` into ``~/.cache/sqlingest/kafka/<version>/lib`` (once; later
+starts reuse the folder) — never on Spark's classpath.
 
 :func:`start_kafka` writes a combined broker+controller ``server.properties`` (one node, replication factor 1,
 listeners on 127.0.0.1 free ports), formats the log folder with ``kafka.tools.StorageTool format``, starts
 ``kafka.Kafka`` and waits until the broker answers. :class:`KafkaService` has the bootstrap address,
 :meth:`~KafkaService.create_topic`, :meth:`~KafkaService.produce` (``kafka-python``) and :meth:`~KafkaService.stop`.
 
-Command line::
+:class:`KafkaServer` is the broker of ``python -m sqlingest.services start kafka``. Command line for one folder::
 
     python -m sqlingest.services.kafka start --dir .services/kafka     # prints the bootstrap address
     python -m sqlingest.services.kafka stop --dir .services/kafka
@@ -22,8 +22,6 @@ import base64
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,25 +34,13 @@ from typing import Any
 
 from sqlingest.errors import ExecutionError, MissingDependency
 from sqlingest.services import free_port
+from sqlingest.services.base import HOST, STATE_FILE, Service, ServiceInfo, alive, port_open, spawn, tail, terminate
 
-__all__ = ["KAFKA_VERSION", "KafkaService", "kafka_classpath", "main", "start_kafka", "stop_kafka"]
+__all__ = ["KAFKA_VERSION", "KafkaServer", "KafkaService", "kafka_classpath", "main", "start_kafka", "stop_kafka"]
 
 KAFKA_VERSION = os.environ.get("SQLINGEST_KAFKA_VERSION", "3.9.1")
-HOST = "127.0.0.1"
-STATE_FILE = "service.json"
 _JVM_OPTS = ["-Xms128m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true"]
 
-_POM = """<project xmlns="http://maven.apache.org/POM/4.0.0">
-  <modelVersion>4.0.0</modelVersion>
-  <groupId>sqlingest</groupId><artifactId>kafka-broker</artifactId><version>1</version><packaging>pom</packaging>
-  <dependencies>
-    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>{version}</version>
-    </dependency>
-    <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-reload4j</artifactId><version>1.7.36</version>
-    </dependency>
-  </dependencies>
-</project>
-"""
 _LOG4J = """log4j.rootLogger=WARN, file
 log4j.appender.file=org.apache.log4j.FileAppender
 log4j.appender.file.File={log}
@@ -65,28 +51,17 @@ log4j.logger.kafka.server.KafkaRaftServer=INFO
 
 
 def kafka_classpath(version: str = KAFKA_VERSION, cache: Path | None = None) -> Path:
-    """The folder of the broker's jars, resolved with Maven on first use.
+    """The folder of the broker's jars, fetched with :func:`sqlingest.jvm.fetch` on first use.
 
     Raises:
-        MissingDependency: ``mvn`` or ``java`` is not installed.
+        MissingDependency: ``mvn`` is not installed.
         ExecutionError: Maven failed (the message holds its output's tail).
     """
-    folder = (cache or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sqlingest" / "kafka") \
-        / version
-    lib = folder / "lib"
-    if (folder / "ok").is_file() and any(lib.glob("kafka_2.13-*.jar")):
-        return lib
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise MissingDependency("Maven (mvn) is needed to fetch the Kafka broker's jars",
-                                hint="apt-get install maven")
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "pom.xml").write_text(_POM.format(version=version), encoding="utf-8")
-    proc = subprocess.run([mvn, "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={lib}",
-                           "-DincludeScope=runtime"], cwd=folder, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise ExecutionError(f"mvn could not resolve kafka_2.13 {version}: {(proc.stdout + proc.stderr)[-2000:]}")
-    (folder / "ok").write_text(version, encoding="utf-8")
+    from sqlingest.jvm import cache_dir, fetch
+
+    lib = (cache or cache_dir() / "kafka") / version / "lib"
+    fetch(lib, [f"org.apache.kafka:kafka_2.13:{version}", "org.slf4j:slf4j-reload4j:1.7.36"],
+          what=f"the Kafka broker {version}")
     return lib
 
 
@@ -117,7 +92,7 @@ class KafkaService:
 
     def stop(self) -> None:
         """Stop the broker (SIGTERM, then SIGKILL after 20 s); delete the folder when it was temporary."""
-        _terminate(self.pid)
+        terminate(self.pid)
         if self.remove_on_stop:
             shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -201,7 +176,7 @@ def start_kafka(directory: Path | str | None = None, *, port: int | None = None,
     state = folder / STATE_FILE
     if state.is_file():
         known = KafkaService(**json.loads(state.read_text(encoding="utf-8")))
-        if _alive(known.pid) and _answers(known.host, known.port):
+        if alive(known.pid) and port_open(known.host, known.port):
             return known
     port = port or free_port(HOST)
     controller = free_port(HOST)
@@ -239,21 +214,19 @@ def start_kafka(directory: Path | str | None = None, *, port: int | None = None,
                          capture_output=True, text=True, check=False)
     if fmt.returncode != 0:
         raise ExecutionError(f"kafka-storage format failed: {(fmt.stdout + fmt.stderr)[-2000:]}")
-    with (folder / "stdout.log").open("ab") as out:
-        proc = subprocess.Popen([*jvm, "kafka.Kafka", str(props)], stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+    proc = spawn([*jvm, "kafka.Kafka", str(props)], cwd=folder, log_file=folder / "stdout.log")
     service = KafkaService(HOST, port, controller, str(folder), proc.pid, version, remove_on_stop)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             break
-        if _answers(HOST, port) and _ready(service):
+        if port_open(HOST, port) and _ready(service):
             state.write_text(json.dumps(asdict(service), indent=2) + "\n", encoding="utf-8")
             return service
         time.sleep(0.5)
-    tail = _tail(folder / "stdout.log") + _tail(folder / "server.log")
+    log = tail(folder / "stdout.log", 20) + tail(folder / "server.log", 20)
     service.stop()
-    raise ExecutionError(f"the Kafka broker did not start within {timeout:.0f}s: {tail}")
+    raise ExecutionError(f"the Kafka broker did not start within {timeout:.0f}s: {log}")
 
 
 def stop_kafka(directory: Path | str) -> bool:
@@ -272,8 +245,8 @@ def _ready(service: KafkaService) -> bool:
     try:
         kafka = _kafka_python()
     except MissingDependency:
-        return "Kafka Server started" in _tail(Path(service.directory) / "server.log", 200) or \
-            "started (kafka.server.KafkaRaftServer)" in _tail(Path(service.directory) / "stdout.log", 200)
+        return "Kafka Server started" in tail(Path(service.directory) / "server.log", 200) or \
+            "started (kafka.server.KafkaRaftServer)" in tail(Path(service.directory) / "stdout.log", 200)
     try:
         admin = kafka.KafkaAdminClient(bootstrap_servers=service.bootstrap, request_timeout_ms=3000)
     except Exception:  # noqa: BLE001 - any failure means "not ready yet"
@@ -287,51 +260,19 @@ def _ready(service: KafkaService) -> bool:
         admin.close()
 
 
-def _answers(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
+class KafkaServer(Service):
+    """The development broker in ``<root>/kafka``; exports ``SQLINGEST_KAFKA_BOOTSTRAP``."""
 
+    name = "kafka"
+    start_timeout = 90.0
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        return False
-    return True
+    def launch(self, *, wait: float) -> ServiceInfo:
+        broker = start_kafka(self.data_dir, timeout=wait)
+        return ServiceInfo(self.name, broker.pid, broker.port, time.time(), str(self.data_dir / "server.log"),
+                           str(self.data_dir), env={"SQLINGEST_KAFKA_BOOTSTRAP": broker.bootstrap})
 
-
-def _terminate(pid: int, grace: float = 20.0) -> None:
-    if not _alive(pid):
-        return
-    try:
-        os.kill(pid, signal.SIGTERM)
-    except OSError:
-        return
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        try:
-            done, _ = os.waitpid(pid, os.WNOHANG)
-            if done == pid:
-                return
-        except ChildProcessError:  # not our child: poll
-            if not _alive(pid):
-                return
-        time.sleep(0.2)
-    try:
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    except (OSError, ChildProcessError):
-        pass
-
-
-def _tail(path: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
+    def halt(self, info: ServiceInfo) -> None:
+        stop_kafka(self.data_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

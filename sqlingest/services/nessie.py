@@ -10,7 +10,8 @@ The version store is in memory by default, or ``JDBC2`` on PostgreSQL. Start-up 
 Spark reaches it through Iceberg's NessieCatalog (catalog ``iceberg_nessie``): ``type=nessie``,
 ``uri=http://127.0.0.1:PORT/api/v2``, ``ref=main``, ``warehouse=file:///…``.
 
-Command line::
+:class:`NessieServer` is the server of ``python -m sqlingest.services start nessie`` (JDBC2 on a ``nessie``
+database of the development PostgreSQL). Command line for one folder::
 
     python -m sqlingest.services.nessie start --dir .services/nessie [--jdbc-url jdbc:postgresql://… --user U]
     python -m sqlingest.services.nessie stop --dir .services/nessie
@@ -26,18 +27,20 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlingest.errors import ExecutionError, MissingDependency, UserError
-from sqlingest.services import _process as proc
+from sqlingest.services import base as proc
 from sqlingest.services import free_port
+from sqlingest.services.base import HOST, Service, ServiceInfo
 
-__all__ = ["NESSIE_VERSION", "NessieService", "ensure_server_jar", "main", "start_nessie", "stop_nessie"]
+__all__ = ["NESSIE_VERSION", "NessieServer", "NessieService", "ensure_server_jar", "main", "start_nessie",
+           "stop_nessie"]
 
-HOST = "127.0.0.1"
 #: the newest nessie-quarkus runner on Maven Central at the time of writing (Java 17+)
 NESSIE_VERSION = "0.99.0"
 START_TIMEOUT = 120.0
@@ -131,33 +134,27 @@ class NessieService:
 
 
 def ensure_server_jar(version: str = NESSIE_VERSION) -> Path:
-    """The Nessie server runner jar, fetched with Maven the first time.
+    """The Nessie server runner jar (``$SQLINGEST_NESSIE_JAR``, else fetched with :func:`sqlingest.jvm.fetch` into
+    ``~/.cache/sqlingest/services/nessie-<version>/`` the first time).
 
     Raises:
         MissingDependency: Maven is missing and no jar is cached.
         ExecutionError: Maven could not resolve it.
     """
+    from sqlingest.jvm import cache_dir, fetch
+
     explicit = os.environ.get("SQLINGEST_NESSIE_JAR")
     if explicit:
         return Path(explicit)
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sqlingest" / "services"
-    folder = cache / f"nessie-{version}"
+    folder = cache_dir() / "services" / f"nessie-{version}"
     jar = folder / f"nessie-quarkus-{version}-runner.jar"
-    if jar.exists():
+    if jar.exists():  # also a jar fetched before the fetch() marker existed
         return jar
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise MissingDependency("Maven (mvn) is needed once to fetch the Nessie server",
-                                hint="apt-get install -y maven, or set SQLINGEST_NESSIE_JAR to a runner jar")
-    folder.mkdir(parents=True, exist_ok=True)
-    print(f"sqlingest: fetching nessie-quarkus {version} into {folder} …", file=sys.stderr)
-    result = subprocess.run([mvn, "-B", "-q", "dependency:copy",
-                             f"-Dartifact=org.projectnessie.nessie:nessie-quarkus:{version}:jar:runner",
-                             f"-DoutputDirectory={folder}"], cwd=str(folder), capture_output=True, text=True,
-                            check=False)
-    if result.returncode != 0 or not jar.exists():
-        raise ExecutionError("fetching the Nessie server with Maven failed:\n"
-                             + (result.stdout + result.stderr)[-3000:])
+    fetch(folder, [f"org.projectnessie.nessie:nessie-quarkus:{version}:runner"], transitive=False,
+          what=f"the Nessie server {version}",
+          hint="apt-get install -y maven, or set SQLINGEST_NESSIE_JAR to a runner jar")
+    if not jar.exists():
+        raise ExecutionError(f"Maven did not leave {jar.name} in {folder}")
     return jar
 
 
@@ -170,6 +167,7 @@ def start_nessie(
     password: str | None = None,
     version: str = NESSIE_VERSION,
     heap: str = "384m",
+    timeout: float = START_TIMEOUT,
 ) -> NessieService:
     """Start a Nessie server (or return the one already running from ``directory``).
 
@@ -182,6 +180,7 @@ def start_nessie(
         password: Database password.
         version: nessie-quarkus version.
         heap: The JVM's maximum heap.
+        timeout: Seconds to wait until the API answers.
 
     Raises:
         MissingDependency: Java or Maven is missing.
@@ -226,7 +225,7 @@ def start_nessie(
         popen = proc.spawn(cmd, cwd=folder, log_file=service.log_file)
         service.pid = popen.pid
         proc.wait_until(lambda: proc.http_ok(f"{service.api_v2}/config"), pid=popen.pid, what="Nessie",
-                        log_file=service.log_file, timeout=START_TIMEOUT)
+                        log_file=service.log_file, timeout=timeout)
         proc.write_state(folder, asdict(service))
     except BaseException:
         service.stop()
@@ -243,6 +242,27 @@ def stop_nessie(directory: Path | str) -> bool:
     service.stop()
     proc.write_state(Path(directory), asdict(service))
     return True
+
+
+class NessieServer(Service):
+    """The development server in ``<root>/nessie``, its JDBC2 version store on PostgreSQL database ``nessie``;
+    exports ``SQLINGEST_NESSIE_URI`` (the ``/api/v2`` endpoint)."""
+
+    name = "nessie"
+    requires = ("postgres",)
+    start_timeout = START_TIMEOUT
+
+    def launch(self, *, wait: float) -> ServiceInfo:
+        from sqlingest.services.postgres import PostgresServer, create_database
+
+        pg = PostgresServer(self.state_dir, self.root).cluster()
+        nessie = start_nessie(self.data_dir, jdbc_url=create_database(pg, "nessie"), user=pg.user,
+                              password=pg.password, timeout=wait)
+        return ServiceInfo(self.name, nessie.pid, nessie.port, time.time(), str(nessie.log_file),
+                           str(self.data_dir), env={"SQLINGEST_NESSIE_URI": nessie.api_v2})
+
+    def halt(self, info: ServiceInfo) -> None:
+        stop_nessie(self.data_dir)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,7 +6,8 @@ JDBC URL. The server binaries are looked up on ``PATH``, in ``/usr/local/bin`` a
 ``/usr/lib/postgresql/<version>/bin``. PostgreSQL refuses to run as root: as root, the server runs as the
 ``postgres`` user (or ``nobody``) and the folder is handed over to that user.
 
-Command line (prints the DSN; ``--json`` prints every field)::
+:class:`PostgresServer` is the same cluster as a :class:`~sqlingest.services.base.Service` (``python -m
+sqlingest.services start postgres``). Command line for one folder (prints the DSN; ``--json`` prints every field)::
 
     python -m sqlingest.services.postgres start --dir .services/postgres
     python -m sqlingest.services.postgres stop --dir .services/postgres
@@ -26,6 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,11 +35,11 @@ from typing import Any
 
 from sqlingest.errors import ExecutionError, MissingDependency, UserError
 from sqlingest.services import free_port
+from sqlingest.services.base import HOST, STATE_FILE, Service, ServiceInfo, alive, tail
 
-__all__ = ["PostgresService", "create_database", "find_binaries", "main", "start_postgres", "stop_postgres"]
+__all__ = ["PostgresServer", "PostgresService", "create_database", "find_binaries", "load_postgres", "main",
+           "start_postgres", "stop_postgres"]
 
-HOST = "127.0.0.1"
-STATE_FILE = "service.json"
 _SEARCH_DIRS = ("/usr/local/bin",)
 _VERSIONED_DIRS = "/usr/lib/postgresql/*/bin"
 _START_ATTEMPTS = 3
@@ -101,6 +103,38 @@ class PostgresService:
     def to_json(self) -> dict[str, Any]:
         """Every field plus ``dsn`` and ``jdbc_url``."""
         return {**asdict(self), "dsn": self.dsn, "jdbc_url": self.jdbc_url}
+
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's pid (first line of ``postmaster.pid``), ``None`` when it is not running."""
+        try:
+            return int((self.data_dir / "postmaster.pid").read_text(encoding="utf-8").split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+
+class PostgresServer(Service):
+    """The development cluster in ``<root>/postgres``; exports ``SQLINGEST_PG_{DSN,JDBC_URL,USER,PASSWORD}``."""
+
+    name = "postgres"
+    start_timeout = 120.0
+
+    def launch(self, *, wait: float) -> ServiceInfo:
+        pg = start_postgres(self.data_dir)
+        return ServiceInfo(self.name, pg.pid, pg.port, time.time(), str(pg.log_file), str(self.data_dir),
+                           env={"SQLINGEST_PG_DSN": pg.dsn, "SQLINGEST_PG_JDBC_URL": pg.jdbc_url,
+                                "SQLINGEST_PG_USER": pg.user, "SQLINGEST_PG_PASSWORD": pg.password})
+
+    def halt(self, info: ServiceInfo) -> None:
+        stop_postgres(self.data_dir)
+
+    def is_alive(self, info: ServiceInfo) -> bool:
+        return alive(info.pid) and (Path(info.data_dir) / "data" / "postmaster.pid").exists()
+
+    def cluster(self) -> PostgresService:
+        """The running cluster (started first when needed), for services that keep their data in it."""
+        self.start()
+        return load_postgres(self.data_dir)
 
 
 def find_binaries() -> Path:
@@ -192,16 +226,28 @@ def start_postgres(
     return service
 
 
+def load_postgres(directory: Path | str) -> PostgresService:
+    """The cluster :func:`start_postgres` made in ``directory`` (running or not).
+
+    Raises:
+        ExecutionError: There is none.
+    """
+    state = Path(directory) / STATE_FILE
+    try:
+        return PostgresService(**json.loads(state.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as exc:
+        raise ExecutionError(f"no PostgreSQL cluster in {directory}: {exc}") from None
+
+
 def stop_postgres(directory: Path | str) -> bool:
     """Stop the cluster in ``directory`` (started with :func:`start_postgres`); the folder is kept.
 
     Returns:
         Whether a cluster was found there.
     """
-    state = Path(directory) / STATE_FILE
-    if not state.exists():
+    if not (Path(directory) / STATE_FILE).exists():
         return False
-    service = PostgresService(**json.loads(state.read_text(encoding="utf-8")))
+    service = load_postgres(directory)
     service.remove_on_stop = False
     service.stop()
     return True
@@ -287,7 +333,7 @@ def _start_server(service: PostgresService, *, fixed_port: bool) -> None:
                        "-o", options, "start"], service.os_user, cwd=service.directory, check=False)
         if result.returncode == 0:
             return
-        log = _tail(service.log_file)
+        log = tail(service.log_file, 20)
         if fixed_port or attempt == _START_ATTEMPTS or "could not bind" not in log:
             raise ExecutionError(f"PostgreSQL did not start (pg_ctl exit {result.returncode}):\n"
                                  f"{result.stdout}{result.stderr}\n{log}")
@@ -298,13 +344,6 @@ def _running(service: PostgresService) -> bool:
     result = _run([str(Path(service.bin_dir) / "pg_ctl"), "-D", str(service.data_dir), "status"],
                   service.os_user, cwd=service.directory, check=False)
     return result.returncode == 0
-
-
-def _tail(path: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 def _run(cmd: Sequence[str], os_user: str | None, *, cwd: str, check: bool = True) -> subprocess.CompletedProcess[str]:

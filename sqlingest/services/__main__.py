@@ -1,0 +1,5 @@
+import sys
+
+from sqlingest.services.cli import main
+
+sys.exit(main())
