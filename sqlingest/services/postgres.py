@@ -127,6 +127,9 @@ class PostgresServer(Service):
 
     def halt(self, info: ServiceInfo) -> None:
         stop_postgres(self.data_dir)
+        deadline = time.monotonic() + 10  # pg_ctl returns when postmaster.pid is gone, just before the exit
+        while alive(info.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
 
     def is_alive(self, info: ServiceInfo) -> bool:
         return alive(info.pid) and (Path(info.data_dir) / "data" / "postmaster.pid").exists()

@@ -183,3 +183,47 @@ def test_fetch_pom_and_copy_coordinates():
         "org.projectnessie.nessie:nessie-quarkus:0.99.0:jar:runner"
     with pytest.raises(ValueError, match="'g:a' is not groupId:artifactId:version"):
         jvm._copy_coordinate("g:a")
+
+
+@pytest.mark.slow
+def test_cli_starts_and_stops_postgres(tmp_path: Path):
+    """The real PostgreSQL through the command line (`make test` installs it: a missing one fails, never skips)."""
+    import shutil
+    import tempfile
+
+    import psycopg2
+
+    root = Path(tempfile.mkdtemp(prefix="sqlingest-svc-test-", dir="/tmp"))  # the server user must reach it
+    root.chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SQLINGEST_SERVICES_DIR": str(root)}
+    env.pop("SQLINGEST_SERVICES_ENV", None)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "sqlingest.services", *args, "--project-dir", str(tmp_path)],
+                              capture_output=True, text=True, env=env, timeout=240, check=False)
+
+    try:
+        started = run("start", "postgres")
+        assert started.returncode == 0, started.stderr
+        values = dict(line.split("=", 1) for line in
+                      (tmp_path / ".sqlingest" / "services.env").read_text().splitlines())
+        assert set(values) == {"SQLINGEST_PG_DSN", "SQLINGEST_PG_JDBC_URL", "SQLINGEST_PG_USER",
+                               "SQLINGEST_PG_PASSWORD"}
+        assert f"# written to {tmp_path / '.sqlingest' / 'services.env'}" in started.stdout
+        with psycopg2.connect(values["SQLINGEST_PG_DSN"]) as conn, conn.cursor() as cur:
+            cur.execute("SELECT current_database()")
+            assert cur.fetchone() == ("sqlingest",)
+        conn.close()
+        row = run("status", "postgres").stdout.splitlines()[1].split()
+        state = json.loads((tmp_path / ".sqlingest" / "services" / "postgres.json").read_text())
+        assert row[:4] == ["postgres", "running", str(state["pid"]), str(state["port"])]
+        assert "database system is ready to accept connections" in run("logs", "postgres").stdout
+        again = run("start", "postgres")
+        assert "postgres: already running" in again.stderr
+    finally:
+        stopped = run("stop", "postgres")
+        shutil.rmtree(root, ignore_errors=True)
+    assert stopped.returncode == 0 and stopped.stdout == "postgres: stopped\n"
+    assert not (tmp_path / ".sqlingest" / "services.env").exists()
+    assert run("status", "postgres").stdout.splitlines()[1].split()[:2] == ["postgres", "stopped"]
+    assert not alive(state["pid"])
