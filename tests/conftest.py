@@ -8,6 +8,14 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+INTEGRATION = REPO / "tests" / "integration"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test under ``tests/integration`` is marked ``integration`` (``-m "not integration"`` = unit tests)."""
+    for item in items:
+        if INTEGRATION in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.integration)
 
 
 def write_files(root: Path, files: dict[str, str]) -> Path:

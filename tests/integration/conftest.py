@@ -16,8 +16,6 @@ import pytest
 
 from tests.conftest import REPO, write_files
 
-pytestmark = pytest.mark.integration
-
 METASTORE_URIS = os.environ.get("SQLINGEST_TEST_METASTORE_URIS")
 
 

@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from sqlingest.cli import main
 from tests.conftest import REPO
 from tests.integration.test_demo_project import snapshot, tables
@@ -42,6 +44,7 @@ def rewrite_customers(root) -> None:
     model.write_text(model.read_text().replace("materialized='scd2',", "materialized='scd2', scd2_strategy='rewrite',"))
 
 
+@pytest.mark.slow  # `sqlingest build` in processes (and JVMs) of their own
 def test_kill_9_at_several_points_then_rerun_converges(lakehouse, demo, project):
     import shutil
 

@@ -186,6 +186,7 @@ def _stream_until(root: Path, batches: int, delay: float) -> None:
     assert seen >= batches, "".join(lines[-30:])
 
 
+@pytest.mark.slow  # `sqlingest stream` in a process (and JVM) of its own
 def test_kill_9_mid_stream_then_restart_holds_every_record_once(lakehouse, project, kafka_broker):
     spark, broker = lakehouse.spark, kafka_broker
     root, topic, rel = make(project, broker)
