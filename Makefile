@@ -24,8 +24,9 @@ jars: $(STAMP)
 system-deps:
 	@bash scripts/system-deps.sh
 
-# PostgreSQL, a PostgreSQL-backed Hive Metastore and Nessie on loopback, for the production-like targets
-# (then: set -a; . .sqlingest/services.env; set +a; .venv/bin/sqlingest build --target nessie)
+# PostgreSQL, a PostgreSQL-backed Hive Metastore, Nessie and Kafka on loopback, for the production-like targets
+# (`python -m sqlingest.services start|stop|status|logs [names…]`;
+#  then: set -a; . .sqlingest/services.env; set +a; .venv/bin/sqlingest build --target nessie)
 services: jars system-deps
 	PYTHON=$(BIN)/python scripts/services.sh start
 

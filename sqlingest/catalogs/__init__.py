@@ -33,8 +33,6 @@ class Catalog(ABC):
     FORMATS: ClassVar[tuple[str, ...]] = ()
     #: option names this adapter accepts (beyond ``type`` and ``name``)
     OPTIONS: ClassVar[tuple[str, ...]] = ()
-    #: the JVM catalog implementation Spark loads
-    SPARK_IMPL: ClassVar[str | None] = None
 
     def __init__(self, config: CatalogConfig, project_dir: Path, state_dir: Path) -> None:
         unknown = sorted(set(config.options) - set(self.OPTIONS))

@@ -23,7 +23,7 @@ def _thrift(value: object, option: str) -> str:
     uris = str(value)
     if not all(u.strip().startswith("thrift://") for u in uris.split(",")):
         raise ConfigError(f"catalog option {option} '{uris}' must be thrift://host:port (comma-separated for several)",
-                          hint="start one with: python -m sqlingest.services.hive_metastore start --dir .services/hms")
+                          hint="start one with: python -m sqlingest.services start hive-metastore")
     return uris
 
 
@@ -67,8 +67,7 @@ class IcebergHiveCatalog(_IcebergCatalog):
         uri = self.options.get("uri")
         if not uri:
             raise ConfigError("catalog type 'iceberg_hive' needs uri: thrift://host:port",
-                              hint="start a metastore: python -m sqlingest.services.hive_metastore start --dir "
-                                   ".services/hms")
+                              hint="start a metastore: python -m sqlingest.services start hive-metastore")
         conf = self._base()
         conf[f"{prefix}.type"] = "hive"
         conf[f"{prefix}.uri"] = _thrift(uri, "uri")

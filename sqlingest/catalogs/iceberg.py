@@ -12,7 +12,6 @@ ICEBERG_CATALOG = "org.apache.iceberg.spark.SparkCatalog"
 
 class _IcebergCatalog(Catalog):
     FORMATS: ClassVar[tuple[str, ...]] = ("iceberg",)
-    SPARK_IMPL = ICEBERG_CATALOG
 
     def warehouse(self) -> str:
         value = self.options.get("warehouse")

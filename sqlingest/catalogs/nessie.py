@@ -9,7 +9,7 @@ Target configuration::
       ref: main                      # the branch (or tag) tables are read from and written to
       warehouse: .sqlingest/nessie-warehouse
 
-A server for development: ``python -m sqlingest.services.nessie start --dir .services/nessie``. Branches are
+A server for development: ``python -m sqlingest.services start nessie``. Branches are
 created, merged and dropped with :mod:`sqlingest.catalogs.wap` (Nessie REST API v2) or, with Nessie's Spark SQL
 extensions on the class path, ``CREATE BRANCH … IN lake``.
 """
@@ -33,7 +33,7 @@ class IcebergNessieCatalog(_IcebergCatalog):
         uri = self.options.get("uri")
         if not uri or not str(uri).startswith(("http://", "https://")):
             raise ConfigError(f"catalog type 'iceberg_nessie' needs uri: http://host:port/api/v2 (got {uri!r})",
-                              hint="start a server: python -m sqlingest.services.nessie start --dir .services/nessie")
+                              hint="start a server: python -m sqlingest.services start nessie")
         return str(uri).rstrip("/")
 
     @property

@@ -10,22 +10,20 @@ from sqlingest.errors import UserError
 
 @dataclass(frozen=True)
 class TableFormat:
+    """A table format: its ``USING`` name and what it supports (read by :func:`capability`)."""
+
     name: str
     using: str
     supports_merge: bool
     supports_time_travel: bool
     supports_schema_evolution: bool
-    supports_row_level_delete: bool
-    required_nullability: bool
 
 
 FORMATS: dict[str, TableFormat] = {
-    "iceberg": TableFormat("iceberg", "iceberg", True, True, True, True, False),
-    "delta": TableFormat("delta", "delta", True, True, True, True, True),
-    "parquet": TableFormat("parquet", "parquet", False, False, False, False, False),
+    "iceberg": TableFormat("iceberg", "iceberg", True, True, True),
+    "delta": TableFormat("delta", "delta", True, True, True),
+    "parquet": TableFormat("parquet", "parquet", False, False, False),
 }
-
-CAPABILITIES = ("create", "append", "overwrite", "merge", "schema_evolution", "time_travel")
 
 
 def get_format(name: str) -> TableFormat:
@@ -36,6 +34,8 @@ def get_format(name: str) -> TableFormat:
 
 
 def capability(fmt: TableFormat, name: str) -> bool:
+    """Whether ``fmt`` has capability ``name`` (the names of :data:`sqlingest.catalogs.capabilities.CAPABILITIES`,
+    but ``branches``, plus ``commits``)."""
     return {
         "create": True, "append": True, "overwrite": True, "merge": fmt.supports_merge,
         "schema_evolution": fmt.supports_schema_evolution, "time_travel": fmt.supports_time_travel,

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from sqlingest.project.layers import SOURCE_FILE_COLUMN
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 #: keys of ``source:`` this reader interprets itself (anything else in ``options:`` goes to Spark's JDBC reader)
 OWN_KEYS = {"url", "table", "query", "user", "user_secret", "password_secret", "driver", "watermark",
             "partition_column", "lower_bound", "upper_bound", "num_partitions", "undeclared", "name"}
-_NUMERIC = re.compile(r"^(tinyint|smallint|int|bigint|float|double|decimal.*)$")
 _PASSWORD_IN_URL = re.compile(r"password=", re.IGNORECASE)
 
 
@@ -113,23 +111,6 @@ class JdbcSource(StatefulSource):
                 f"AS STRING) FROM {relation} WHERE startswith({SOURCE_FILE_COLUMN}, {sql_string(prefix)})").first()
             return row[0] if row else None
         return None
-
-    def state_from_inputs(self, inputs: set[str]) -> str | None:
-        wm = self.watermark()
-        if wm is None:
-            return None
-        prefix = self.identity() + f"#{wm}="
-        values = [i[len(prefix):] for i in inputs if i.startswith(prefix) and len(i) > len(prefix)]
-        if not values:
-            return None
-        wm_type = self.contract.column(wm).type  # type: ignore[union-attr]
-        if _NUMERIC.match(wm_type):
-            try:
-                return str(max(values, key=Decimal))
-            except InvalidOperation:
-                pass
-        # dates and timestamps as Spark prints them (yyyy-MM-dd[ HH:mm:ss[.f…]]) sort as text
-        return max(values)
 
     # -- read --------------------------------------------------------------------------------------
     def read_from(self, spark: SparkSession, state: Any) -> ReadResult:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from typing import TYPE_CHECKING, Any
 
 from sqlingest.errors import ExecutionError
@@ -37,7 +36,6 @@ if TYPE_CHECKING:
 CORRUPT = "_corrupt_record"
 #: where ``bootstrap_servers`` comes from when a contract does not set it (``make services`` writes it)
 BOOTSTRAP_ENV = "SQLINGEST_KAFKA_BOOTSTRAP"
-_INPUT = re.compile(r"^kafka:(?P<topic>.+)/(?P<partition>\d+)/(?P<offset>\d+)$")
 _INPUT_SQL = r"^kafka:(.+)/([0-9]+)/([0-9]+)$"
 _META = {"key": "CAST(key AS STRING)", "timestamp": "CAST(timestamp AS STRING)", "topic": "topic",
          "partition": "CAST(partition AS STRING)", "offset": "CAST(offset AS STRING)"}
@@ -79,16 +77,6 @@ class KafkaSource(StatefulSource):
             f"CAST(regexp_extract({SOURCE_FILE_COLUMN}, {pattern}, 3) AS BIGINT) AS o FROM {relation} "
             f"WHERE startswith({SOURCE_FILE_COLUMN}, 'kafka:')) WHERE t IN ({topics}) GROUP BY t, p").collect()
         return {(r[0], int(r[1])): int(r[2]) for r in rows} or None
-
-    def state_from_inputs(self, inputs: set[str]) -> State | None:
-        topics = set(self.topics())
-        state: State = {}
-        for item in inputs:
-            match = _INPUT.match(item)
-            if match and match["topic"] in topics:
-                key = (match["topic"], int(match["partition"]))
-                state[key] = max(state.get(key, -1), int(match["offset"]))
-        return state or None
 
     # -- offsets -----------------------------------------------------------------------------------
     def offsets(self, spark: SparkSession) -> dict[tuple[str, int], tuple[int, int]]:

@@ -12,7 +12,6 @@ raw text in ``_rescued_data._corrupt_record`` and ``_kinesis_stream``, ``_kinesi
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +26,6 @@ from sqlingest.sources.stateful import StatefulSource, sql_string
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-_INPUT = re.compile(r"^kinesis:(?P<stream>[^/]+)/(?P<shard>[^/]+)/(?P<seq>\d+)$")
 _INPUT_SQL = r"^kinesis:([^/]+)/([^/]+)/([0-9]+)$"
 _META = {"partition_key": "__k", "arrival": "__t", "sequence": "__q", "shard": "__h"}
 
@@ -66,16 +64,6 @@ class KinesisSource(StatefulSource):
             f"FROM {relation} WHERE startswith({SOURCE_FILE_COLUMN}, 'kinesis:')) "
             f"WHERE s = {sql_string(self.stream())} GROUP BY h").collect()
         return {r[0]: r[1].lstrip("0") or "0" for r in rows} or None
-
-    def state_from_inputs(self, inputs: set[str]) -> State | None:
-        state: State = {}
-        for item in inputs:
-            match = _INPUT.match(item)
-            if match and match["stream"] == self.stream():
-                seq, shard = match["seq"], match["shard"]
-                if shard not in state or int(seq) > int(state[shard]):
-                    state[shard] = seq
-        return state or None
 
     # -- read --------------------------------------------------------------------------------------
     def read_from(self, spark: SparkSession, state: State | None) -> ReadResult:

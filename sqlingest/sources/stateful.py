@@ -11,13 +11,8 @@ per partition recorded in ``_source_file`` — so it advances in the same commit
   range again (nothing skipped);
 - a run that commits has, in the same snapshot, the rows and the new position (nothing read twice).
 
-Two ways for the runner to hand the state to a source (see ``docs/sources.md``):
-
-1. ``state_from_table(spark, relation)`` → an aggregate query on the target table, then ``read(spark, state=…)``
-   (what the runner should call; one small query whatever the table's size);
-2. the file protocol the runner already has: a source with ``INCREMENTAL_BY_FILE`` receives ``exclude`` = the
-   distinct ``_source_file`` values of the table and derives the state from them (``state_from_inputs``).
-   This works with no runner change, but collects one value per distinct ``_source_file`` on the driver.
+The runner hands the state to a source (see ``docs/sources.md``): ``state_from_table(spark, relation)`` → one
+aggregate query on the target table, whatever its size, then ``read(spark, state=…)``.
 """
 
 from __future__ import annotations
@@ -39,8 +34,8 @@ PROJECT_FILE = "sqlingest.yml"
 class StatefulSource(Source):
     """A source whose incremental position is derived from the target table (see the module's docstring)."""
 
-    #: today's runner hands ``exclude`` (distinct ``_source_file`` values) only to these
-    INCREMENTAL_BY_FILE: ClassVar[bool] = True
+    #: the position comes from :meth:`state_from_table`, not from ``exclude`` (distinct ``_source_file`` values)
+    INCREMENTAL_BY_FILE: ClassVar[bool] = False
     #: the runner may call :meth:`state_from_table` and pass ``state=`` to :meth:`read`
     INCREMENTAL_BY_STATE: ClassVar[bool] = True
 
@@ -70,13 +65,9 @@ class StatefulSource(Source):
         """The position already ingested into ``relation`` (None: read from the beginning)."""
         return None
 
-    def state_from_inputs(self, inputs: set[str]) -> Any | None:
-        """The same position derived from the table's distinct ``_source_file`` values (today's runner)."""
-        return None
-
     def read(self, spark: SparkSession, *, exclude: set[str] | None = None, state: Any = None) -> ReadResult:
-        if state is None and exclude:
-            state = self.state_from_inputs(exclude)
+        """Read from ``state`` (:meth:`state_from_table`'s position; None: from the beginning). ``exclude`` is
+        :class:`~sqlingest.sources.Source`'s file protocol, which these sources do not use."""
         return self.read_from(spark, state)
 
     def read_from(self, spark: SparkSession, state: Any) -> ReadResult:
