@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from sqlingest import __version__
-from sqlingest.errors import SqlingestError, UserError
+from sqlingest.errors import SqlingestError, UserError, redact
 
 
 def _console() -> Any:
@@ -96,24 +96,58 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", help="list recent runs")
     _common(p, select=False)
     p.add_argument("--limit", type=int, default=10)
+    _output_flags(parser)
+    for command in sub.choices.values():
+        _output_flags(command, default=argparse.SUPPRESS)
     return parser
 
 
+def _output_flags(parser: argparse.ArgumentParser, default: Any = False) -> None:
+    """``--verbose``/``--debug``, before or after the command (``sqlingest --debug build`` = ``build --debug``)."""
+    parser.add_argument("--verbose", "-v", action="store_true", default=default,
+                        help="also show Spark's and the libraries' log lines (always kept in .sqlingest/logs/)")
+    parser.add_argument("--debug", action="store_true", default=default,
+                        help="--verbose, plus full JVM stack traces of failed models and Python tracebacks")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Every byte it prints is redacted of secrets (:mod:`sqlingest.output`).
+
+    Called as the program (``argv`` None), an unexpected internal error prints its root cause in one line, with
+    the traceback in the run's log (and on the console with ``--debug``); called with ``argv`` (tests, scripts)
+    it propagates."""
+    from sqlingest.output import capture
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:
         parser.print_help()
         return 2
-    console = _console()
-    try:
-        return int(COMMANDS[args.command](args, console))
-    except SqlingestError as exc:
-        print(f"error: {exc.format()}", file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    with capture(verbose=args.verbose, debug=args.debug):
+        console = _console()
+        try:
+            return int(COMMANDS[args.command](args, console))
+        except SqlingestError as exc:
+            print(f"error: {exc.format()}", file=sys.stderr)
+            return exc.exit_code
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            return 130
+        except Exception as exc:
+            if argv is not None or args.debug:
+                raise
+            return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> int:
+    from sqlingest.execute.errors import root_cause
+    from sqlingest.output import log_exception, settings
+
+    log_exception("internal error", exc)
+    where = f"the traceback is in {settings.log_path}; " if settings.log_path else ""
+    print(f"error: internal error: {redact(root_cause(exc))}\n  hint: {where}rerun with --debug to see it",
+          file=sys.stderr)
+    return 1
 
 
 def cmd_init(args: argparse.Namespace, console: Any) -> int:
@@ -200,6 +234,7 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     console.print(f"sqlingest {args.command} · project [bold]{project.name}[/] · target {project.target_name} · "
                   f"{len(plan.selected)} model(s) · run {run_id}")
     publish = _start_branch(plan, getattr(args, "branch", None), console)
+    _open_log(project, run_id)
     with console.status("starting Spark…"):
         spark = build_session(project.target.spark, plan.catalog)
     from datetime import datetime
@@ -277,7 +312,10 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     try:
         write_run(spark, record, catalog=plan.catalog, fmt=project.target.format)
     except Exception as exc:  # noqa: BLE001 — the run itself is done and recorded on disk; say so and go on
-        console.print(f"[yellow]warning:[/] could not append the run to the lakehouse run tables: {exc}")
+        from sqlingest.execute.errors import root_cause
+
+        console.print(f"[yellow]warning:[/] could not append the run to the lakehouse run tables: "
+                      f"{_escape(redact(root_cause(exc)))}")
     if project.config.alerts:
         from sqlingest.runs.alerts import notify
 
@@ -286,7 +324,21 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     counts = {s: sum(1 for m in record.models if m.status == s) for s in ("success", "warn", "error", "skipped")}
     console.print(f"Done in {time.perf_counter() - started:.1f}s: {counts['success']} ok, {counts['warn']} warned, "
                   f"{counts['error']} failed, {counts['skipped']} skipped · run log {project.rel(path)}")
+    if record.status == "error":
+        console.print(f"[dim]Spark's log and full stack traces: {project.rel(_log_path(project, run_id))} "
+                      "(or rerun with --debug)[/]")
     return 1 if record.status == "error" else 0
+
+
+def _log_path(project: Any, run_id: str) -> Path:
+    return Path(project.state_dir) / "logs" / f"{run_id}.log"
+
+
+def _open_log(project: Any, run_id: str) -> None:
+    """This run's JVM and library log lines go to ``.sqlingest/logs/<run_id>.log`` (redacted)."""
+    from sqlingest.output import open_log
+
+    open_log(_log_path(project, run_id))
 
 
 def _start_branch(plan: Any, branch: str | None, console: Any) -> Any:
@@ -393,6 +445,7 @@ def cmd_replay(args: argparse.Namespace, console: Any) -> int:
     if len(names) != 1:
         raise UserError(f"replay takes one model; '{args.model}' matches {len(names)}")
     name = names.pop()
+    _open_log(plan.project, run_id)
     spark = build_session(plan.project.target.spark, plan.catalog)
     record = RunRecord(run_id, "replay", plan.project.target_name, datetime.now(UTC).isoformat())
     result = Runner(plan, spark, record).replay(name)

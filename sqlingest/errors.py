@@ -132,12 +132,30 @@ class MissingDependency(UserError):
 
 # Secret values registered here are replaced by *** in every message sqlingest formats.
 _SECRETS: set[str] = set()
+_PLAIN: set[str] = set()
 
 
 def register_secret(value: str) -> None:
-    """Never show ``value`` again: it is redacted from error messages, logs and compiled files."""
-    if value and len(value) >= 3:
-        _SECRETS.add(value)
+    """Never show ``value`` again: it is redacted from error messages, logs and compiled files — and so are its
+    base64, URL-encoded and JSON-escaped forms (as they appear in auth headers, URLs and JSON documents)."""
+    if not value or len(value) < 3:
+        return
+    import base64
+    import json
+    import urllib.parse
+
+    _SECRETS.add(value)
+    _PLAIN.add(value)
+    raw = value.encode("utf-8")
+    for form in (base64.b64encode(raw).decode().rstrip("="), base64.urlsafe_b64encode(raw).decode().rstrip("="),
+                 urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value), json.dumps(value)[1:-1]):
+        if len(form) >= 3:
+            _SECRETS.add(form)
+
+
+def secret_values() -> set[str]:
+    """The secret values registered so far (as resolved, without their encoded forms)."""
+    return set(_PLAIN)
 
 
 def _redact(text: str) -> str:

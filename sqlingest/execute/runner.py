@@ -92,15 +92,18 @@ class _Staged:
 
 
 def spark_message(exc: BaseException) -> str:
-    """The useful first line of a Spark/Py4J error, without the JVM stack trace."""
-    text = str(getattr(exc, "desc", None) or exc)
-    text = text.split("\n\tat ")[0].split("\nJVM stacktrace:")[0]
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
-    for ln in lines:
-        if "Null value appeared in non-nullable field" in ln or "NOT_NULL" in ln or "NOT NULL" in ln.upper() \
-                and "constraint" in ln.lower():
-            return "a NULL reached a NOT NULL column: " + ln[-200:]
-    return redact(" ".join(lines[:3])[:600])
+    """The root cause of a Spark/Py4J error (:func:`sqlingest.execute.errors.root_cause`), redacted; the whole
+    story (Python traceback, JVM stack) goes to the run's log, and to the console with ``--debug``."""
+    from sqlingest.execute.errors import root_cause
+    from sqlingest.output import log_exception
+
+    log_exception("model failed", exc)
+    text = root_cause(exc)
+    ln = text.splitlines()[0] if text else ""
+    if "Null value appeared in non-nullable field" in ln or "NOT_NULL" in ln or "NOT NULL" in ln.upper() \
+            and "constraint" in ln.lower():
+        return redact("a NULL reached a NOT NULL column: " + text[:300])
+    return redact(text)
 
 
 class Runner:

@@ -39,12 +39,43 @@ def session_conf(spark: SparkConfig, catalog: Catalog) -> dict[str, str]:
     # JDBC drivers must be visible to DriverManager: put every jar on the driver's own class path too.
     conf["spark.driver.extraClassPath"] = os.pathsep.join(jars)
     log4j = os.environ.get("SQLINGEST_LOG4J") or str(Path(__file__).parent.parent / "jvm" / "log4j2.properties")
-    conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}"
+    conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}" + _log_options()
     if spark.driver_memory:
         conf["spark.driver.memory"] = spark.driver_memory
     conf.update(catalog.spark_conf())
     conf.update(spark.conf)
+    conf.update(_redaction_conf(conf))
     return conf
+
+
+def _log_options() -> str:
+    """JVM log levels: errors only by default; through sqlingest's log pipe (the CLI) WARN, or INFO with --verbose,
+    failed tasks included (into ``.sqlingest/logs/<run_id>.log``, not the console)."""
+    from sqlingest.output import settings
+
+    if not settings.active:
+        return ""
+    level = settings.jvm_level.lower()
+    return f" -Dsqlingest.log.level={level} -Dsqlingest.log.tasks={level}"
+
+
+def _redaction_conf(conf: dict[str, str]) -> dict[str, str]:
+    """Spark's own redaction extended with the project's secret values: a configuration entry whose key or value
+    matches ``spark.redaction.regex`` is shown as ``*********(redacted)`` (environment page, event logs, some
+    errors); ``spark.redaction.string.regex`` masks matches in SQL plans and statements Spark prints."""
+    import re
+
+    from sqlingest.errors import secret_values
+
+    values = secret_values()
+    if not values:
+        return {}
+    # \Q…\E (Java's literal quoting) keeps each value verbatim: the entry's own value then matches and is redacted
+    quoted = "|".join(f"\\Q{v}\\E" if "\\E" not in v else re.escape(v) for v in sorted(values, key=len, reverse=True))
+    keys = conf.get("spark.redaction.regex", r"(?i)secret|password|token|access[.]key")
+    strings = conf.get("spark.redaction.string.regex")
+    return {"spark.redaction.regex": f"{keys}|{quoted}",
+            "spark.redaction.string.regex": f"{strings}|{quoted}" if strings else quoted}
 
 
 def build_session(spark: SparkConfig, catalog: Catalog) -> SparkSession:
@@ -69,8 +100,13 @@ def build_session(spark: SparkConfig, catalog: Catalog) -> SparkSession:
         builder = builder.remote(spark.remote)
     else:
         builder = builder.master(spark.master)
-    for key, value in session_conf(spark, catalog).items():
+    conf = session_conf(spark, catalog)
+    from sqlingest.output import launch_gateway, settings
+
+    if settings.active and not spark.remote:
+        launch_gateway(conf)  # the JVM's output through the redacting log pipe; secrets off its command line
+    for key, value in conf.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
-    session.sparkContext.setLogLevel("ERROR")
+    session.sparkContext.setLogLevel(settings.jvm_level)
     return session
