@@ -297,7 +297,7 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
                 console.print(f"        [{'red' if check['failed'] else 'yellow'}]{check['outcome']}[/] "
                               f"{check['name']}: {check['message']}", markup=True)
         if result.error:
-            console.print(f"        [red]{_escape(result.error)}[/]")
+            console.print("        [red]" + _escape(result.error).replace("\n", "\n        ") + "[/]")
 
     options = RunOptions(run_models=models, run_checks=checks, threads=threads,
                          full_refresh=getattr(args, "full_refresh", False),

@@ -24,7 +24,6 @@ import logging
 import subprocess
 import sys
 import threading
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -149,9 +148,7 @@ def capture(*, verbose: bool = False, debug: bool = False) -> Iterator[None]:
     _log.setLevel(logging.DEBUG)
     logging.captureWarnings(True)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("default")
-            yield
+        yield
     finally:
         logging.captureWarnings(False)
         root.removeHandler(console)
