@@ -33,7 +33,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlingest.errors import CheckFailed, ExecutionError
+from sqlingest.errors import CheckFailed, ExecutionError, SqlingestError, redact
+from sqlingest.execute.errors import root_cause
 from sqlingest.formats.commits import commit_options, last_committed
 from sqlingest.project.contract import Check
 from sqlingest.project.layers import quarantine_relation
@@ -172,8 +173,7 @@ class StreamingModel:
             raise self.failure
         error = query.exception()
         if error is not None:
-            reason = str(getattr(error, "desc", error)).splitlines()[0]
-            raise ExecutionError(f"streaming query of {self.pm.name} failed: {reason}")
+            raise ExecutionError(f"streaming query of {self.pm.name} failed: {redact(root_cause(error))}")
 
     def _frame(self) -> DataFrame:
         """The model's query over streaming reads of its sources, conformed to its contract."""
@@ -290,7 +290,8 @@ class StreamingModel:
                          rows_rescued=counts.rows_rescued, checks=counts.checks)
             self._add(counts)
         except BaseException as exc:
-            entry.update(status="error", error=str(getattr(exc, "message", None) or exc).splitlines()[0][:500])
+            entry.update(status="error", error=redact(exc.message if isinstance(exc, SqlingestError)
+                                                      else root_cause(exc))[:600])
             raise
         finally:
             entry["seconds"] = round(time.perf_counter() - started, 3)

@@ -2,8 +2,8 @@
 
 A project whose secrets are long unique canary strings — from the environment provider and from a folder of files
 — uses them in the target's Spark conf, in its catalog's properties, as a JDBC source's password against a private
-PostgreSQL that really checks it (scram), as an HTTP source's auth header against the local API fixture, and in a
-model's SQL. ``compile``, a successful ``build``, a failing ``build --debug`` (a wrong password — itself a canary —,
+PostgreSQL that really checks it (scram), as an HTTP source's auth header against the local API fixture, and in
+models' SQL (one of which fails with the secret in Spark's own error message). ``compile``, a successful ``build``, a failing ``build --debug`` (a wrong password — itself a canary —,
 HTTP 500s, a failing check), ``test``, ``report`` and ``runs`` run as subprocesses; then every byte they printed,
 every file under the project (compiled SQL, run records, logs, report, the Iceberg warehouse's data and metadata
 files, the SQLite catalog), every file created in their temp folders and every process command line seen while they
@@ -131,6 +131,9 @@ def make_project(root: Path, secrets_dir: Path, pg, api) -> Path:
         "models/bronze/customers.sql": "{{ config(materialized='table') }}\n"
                                        "SELECT * FROM {{ source('crm', 'customers') }}\n",
         "models/bronze/items.sql": "{{ config(materialized='table') }}\nSELECT * FROM {{ source('api', 'items') }}\n",
+        # a failure whose message holds the secret itself: Spark's error, its log lines and the run record carry it
+        "models/gold/echo.sql": "{{ config(materialized='table') }}\nSELECT id, IF(id > {{ var('limit', 10) }}, "
+                                "raise_error('rejected {{ secret(\"api_token\") }}'), 'fine') AS verdict FROM range(3)\n",
         "models/gold/flag.sql": "{{ config(materialized='table') }}\n"
                                 "SELECT CAST({{ var('n', 1) }} AS INT) AS n, "
                                 "length('{{ secret(\"api_token\") }}') > 0 AS ok\n",
@@ -193,9 +196,9 @@ def test_canary_secrets_appear_nowhere(tmp_path, pg, monkeypatch):
         with CommandLines() as cmdlines:
             run("compile", expect=0)
             ok = run("build", expect=0)
-            assert "3 ok, 0 warned, 0 failed" in ok, ok
+            assert "4 ok, 0 warned, 0 failed" in ok, ok
             api.failures[("/page", 1)] = [500] * 10
-            failed = run("build", "--debug", "--vars", "{n: 2}", expect=1,
+            failed = run("build", "--debug", "--vars", "{n: 2, limit: 0}", expect=1,
                          SQLINGEST_SECRET_PG_PASSWORD=secrets["wrong_pg_password"])
             run("test", expect=0)  # the failing check restored the table: what is there passes
             run("report", expect=0)
@@ -205,7 +208,8 @@ def test_canary_secrets_appear_nowhere(tmp_path, pg, monkeypatch):
     # the failures really happened, and say why without the secret
     assert 'password authentication failed for user "canary_user"' in failed, failed
     assert "HTTP 500 after 2 attempt(s)" in failed, failed
-    assert "accepted_values" in failed and "3 failed" in failed, failed
+    assert "accepted_values" in failed and "4 failed" in failed, failed
+    assert "gold.echo        table   FAIL" in failed and "\n        rejected ***\n" in failed, failed  # redacted
     assert "at org.apache" in failed  # --debug printed the JVM stacks: they were redacted too
 
     needles = {name: forms(value) for name, value in secrets.items()}
@@ -236,3 +240,5 @@ def test_canary_secrets_appear_nowhere(tmp_path, pg, monkeypatch):
     assert not found, found
     logs = list((root / ".sqlingest" / "logs").glob("*.log"))
     assert len(logs) == 3 and all(p.stat().st_size > 0 for p in logs), logs  # two builds and the test
+    assert any("rejected ***" in p.read_text() for p in logs)  # the JVM's own log lines went through redaction
+    assert any("rejected ***" in p.read_text() for p in (root / ".sqlingest" / "runs").glob("*.json"))
