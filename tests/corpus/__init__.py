@@ -1,0 +1,1 @@
+"""Test corpora (compile: tests/corpus/compile)."""

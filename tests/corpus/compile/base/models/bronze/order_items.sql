@@ -1,0 +1,2 @@
+{{ config(materialized='append') }}
+SELECT * FROM {{ source('shop', 'order_items') }}
