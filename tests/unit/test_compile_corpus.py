@@ -7,7 +7,7 @@ tests/integration/test_compile_differential.py checks the same cases against Spa
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -78,8 +78,11 @@ def compile_case(case: Case, root: Path) -> tuple[list[Reported], list[str]]:
     except CompileErrors as exc:
         reported = [_from_error(e) for e in exc.errors]
         warnings = list(getattr(exc, "warnings", None) or [])
-        reported += [_from_error(n) if isinstance(n, UserError) else _from_warning(str(n))
-                     for n in getattr(exc, "notes", None) or []]  # type: ignore[misc]
+        for note in getattr(exc, "notes", None) or []:  # what could not be checked because of the errors
+            if isinstance(note, UserError):
+                reported.append(replace(_from_error(note), severity="note"))
+            elif (parsed := _from_warning(str(note))) is not None:
+                reported.append(parsed)
     except UserError as exc:
         reported = [_from_error(exc)]
     for text in warnings:
