@@ -24,11 +24,13 @@ Two verdicts are compared:
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import shutil
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,10 +78,7 @@ class ProjectRun:
     label: str
     root: Path
     models: dict[str, ModelRun]
-    compiler_errors: list[UserError] | None = None  # None: planned cleanly
-    inferred: dict[str, list[tuple[str, str | None, bool | None]]] = field(default_factory=dict)
-    crash: str = ""  # the compiler raised something other than a UserError
-    compiler_notes: list[UserError] = field(default_factory=list)  # models not checked because of the errors
+    compiled: Compiled = field(default_factory=lambda: Compiled())
 
 
 class Analyzer:
@@ -141,6 +140,11 @@ class Analyzer:
 
     def run(self, label: str, root: Path) -> ProjectRun:
         """Analyze every model of the project at ``root`` with Spark, then plan it with the compiler."""
+        models = self.analyze(label, root)
+        return ProjectRun(label, root, models, compile_project(root))
+
+    def analyze(self, label: str, root: Path) -> dict[str, ModelRun]:
+        """Spark's verdict on every model of the project at ``root``."""
         project = load_project(root)
         rendered, relations = _render(project)
         sources = {c.key: c for c in project.contracts.values() if c.layer == "source"}
@@ -167,27 +171,49 @@ class Analyzer:
             models[name] = ModelRun(name, path, r.sql, verdict, schema, error)
             if contract is None and verdict == "accepts" and schema and name in needed:
                 built[name] = self._table(relations[name], [(n, _iceberg(t), True) for n, t, _ in schema])
-        run = ProjectRun(label, root, models)
-        started = time.perf_counter()
-        try:
-            plan = plan_project(load_project(root))
-        except CompileErrors as exc:
-            run.compiler_errors = list(exc.errors)
-            run.compiler_notes = list(getattr(exc, "notes", []))
-        except UserError as exc:
-            run.compiler_errors = [exc]
-        except Exception as exc:  # noqa: BLE001 — a crash is a compiler bug the comparison reports
-            run.crash = f"{type(exc).__name__}: {exc}"[:300]
-            run.compiler_errors = []
-        else:
-            for name, pm in plan.models.items():
-                validated = pm.validated
-                schema = getattr(validated, "schema", None)
-                if not schema and validated.columns:  # a compiler without ValidatedModel.schema
-                    schema = [(n, t, None) for n, t in validated.columns]
-                run.inferred[name] = list(schema)
-        self.compile_seconds += time.perf_counter() - started
-        return run
+        return models
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A compiler error or note, as plain data (compiles run in worker processes)."""
+
+    path: str
+    message: str
+
+
+@dataclass
+class Compiled:
+    """The compiler's verdict on one project."""
+
+    errors: list[Reported] | None = None  # None: planned cleanly
+    notes: list[Reported] = field(default_factory=list)  # models not checked because of the errors
+    inferred: dict[str, list[tuple[str, str | None, bool | None]]] = field(default_factory=dict)
+    crash: str = ""  # the compiler raised something other than a UserError
+
+
+def compile_project(root: Path) -> Compiled:
+    """Plan the project at ``root`` (no JVM): its errors and notes, or each model's inferred schema."""
+    def plain(items: list[UserError]) -> list[Reported]:
+        return [Reported(e.location.path if e.location else "", e.message) for e in items]
+
+    out = Compiled()
+    try:
+        plan = plan_project(load_project(root))
+    except CompileErrors as exc:
+        out.errors, out.notes = plain(exc.errors), plain(list(getattr(exc, "notes", [])))
+    except UserError as exc:
+        out.errors = plain([exc])
+    except Exception as exc:  # noqa: BLE001 — a crash is a compiler bug the comparison reports
+        out.crash, out.errors = f"{type(exc).__name__}: {exc}"[:300], []
+    else:
+        for name, pm in plan.models.items():
+            validated = pm.validated
+            schema = getattr(validated, "schema", None)
+            if not schema and validated.columns:  # a compiler without ValidatedModel.schema
+                schema = [(n, t, None) for n, t in validated.columns]
+            out.inferred[name] = list(schema or [])
+    return out
 
 
 def _iceberg(spark_type: str) -> str:
@@ -332,18 +358,19 @@ def spark_verdict(case: Case, run: ProjectRun) -> str:
 
 def disagreements(run: ProjectRun) -> Iterator[tuple[str, str, str, str]]:
     """(project, model, what, detail) for every point where the compiler and Spark disagree."""
-    if run.crash:
-        yield run.label, "-", "compiler crashed", run.crash
-    errors = run.compiler_errors or []
-    files_with_errors = {e.location.path for e in errors if e.location and not _NOT_SQL.search(e.message)}
-    files_with_any = {e.location.path for e in [*errors, *run.compiler_notes] if e.location}
+    compiled = run.compiled
+    if compiled.crash:
+        yield run.label, "-", "compiler crashed", compiled.crash
+    errors = compiled.errors or []
+    files_with_errors = {e.path for e in errors if not _NOT_SQL.search(e.message)}
+    files_with_any = {e.path for e in [*errors, *compiled.notes]}
     for name, m in run.models.items():
         if m.verdict == "rejects" and m.path not in files_with_any:
             yield run.label, name, "Spark rejects, compiler accepts", m.error
         if m.verdict == "accepts" and m.path in files_with_errors:
-            msgs = "; ".join(e.message for e in errors if e.location and e.location.path == m.path)
+            msgs = "; ".join(e.message for e in errors if e.path == m.path)
             yield run.label, name, "Spark accepts, compiler rejects", msgs[:300]
-        inferred = run.inferred.get(name)
+        inferred = compiled.inferred.get(name)
         if inferred is None or m.verdict != "accepts":
             continue
         names = [n for n, _, _ in inferred]
@@ -371,11 +398,15 @@ def runs(lakehouse: Any, tmp_path_factory: pytest.TempPathFactory) -> list[tuple
     namespaces = {"bronze": f"cb_{uid}", "silver": f"cs_{uid}", "gold": f"cg_{uid}"}
     analyzer = Analyzer(lakehouse.spark, namespaces)
     tmp = tmp_path_factory.mktemp("differential")
-    out = []
-    for label, root, case in projects(lakehouse, tmp, namespaces):
-        run = analyzer.run(label, root)
-        run.root = root
-        out.append((run, case))
+    todo = list(projects(lakehouse, tmp, namespaces))
+    # The compiler runs in two spawned worker processes (no JVM there) while this one drives Spark.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        futures = [pool.submit(compile_project, root) for _, root, _ in todo]
+        out = []
+        for (label, root, case), future in zip(todo, futures, strict=True):
+            models = analyzer.analyze(label, root)
+            out.append((ProjectRun(label, root, models, future.result()), case))
     return out
 
 
@@ -410,7 +441,7 @@ def test_compiler_agrees_with_spark(runs: list[tuple[ProjectRun, Case | None]]) 
     inferred = not_inferred = 0
     for run, _case in runs:
         for model, m in run.models.items():
-            cols = run.inferred.get(model)
+            cols = run.compiled.inferred.get(model)
             if cols and m.verdict == "accepts":
                 inferred += sum(t is not None for _, t, _ in cols) + sum(n is not None for _, _, n in cols)
                 not_inferred += sum(t is None for _, t, _ in cols) + sum(n is None for _, _, n in cols)
