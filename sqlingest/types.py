@@ -355,7 +355,7 @@ _KNOWN = sorted({*_SIMPLE_ALIASES, *_DECIMAL_NAMES, "char", "character", "varcha
                  "interval"})
 
 _TOKEN = re.compile(r"\s*(?:(?P<word>[A-Za-z0-9_]+)|(?P<quoted>`(?:[^`]|``)*`)|(?P<string>'(?:[^'\\]|\\.)*'|"
-                    r"\"(?:[^\"\\]|\\.)*\")|(?P<punct>[<>(),:\-.])|(?P<bad>\S))", re.S)
+                    r"\"(?:[^\"\\]|\\.)*\")|(?P<punct>[<>(),:\-.+*/;=])|(?P<bad>\S))", re.S)
 
 
 @dataclass
@@ -458,7 +458,7 @@ class _Parser:
             return self.struct()
         if name == "interval":
             return self.interval()
-        close = difflib.get_close_matches(name, _KNOWN, n=1)
+        close = difflib.get_close_matches(name, _KNOWN, n=1, cutoff=0.7)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise self.fail(f"unknown type '{tok.text}'{hint}", tok)
 
@@ -488,7 +488,7 @@ class _Parser:
             tok = self.tok
             f = self.field()
             if f.name.lower() in seen:
-                raise self.fail(f"duplicate field name '{f.name}' (Spark names are case-insensitive)", tok)
+                raise self.fail(f"duplicate name '{f.name}' (Spark names are case-insensitive)", tok)
             seen.add(f.name.lower())
             fields.append(f)
         self.take()
@@ -625,10 +625,14 @@ def parse_columns(text: str) -> list[ColumnDef]:
         tok = p.tok
         name = p.name()
         if name.lower() in seen:
-            raise p.fail(f"duplicate column name '{name}' (Spark names are case-insensitive)", tok)
+            raise p.fail(f"duplicate name '{name}' (Spark names are case-insensitive)", tok)
         seen.add(name.lower())
         ctype = p.type()
         nullable, comment, has_default, default = p.constraints(allow_default=True)
+        if p.tok.kind == "word":
+            raise p.fail(f"unsupported column constraint '{p.tok.text}' (NOT NULL, DEFAULT and COMMENT are)")
+        if has_default and not (p.tok.kind == "end" or p.at(",")):
+            raise p.fail(f"only literal defaults are supported, found {p.describe(p.tok)}")
         out.append(ColumnDef(name, ctype, nullable, comment, has_default, default))
     return out
 
