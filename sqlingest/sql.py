@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from sqlingest.types import SparkType
 
-__all__ = ["literal", "quote_identifier", "quote_relation", "string_literal", "unescape_string_literal"]
+__all__ = [
+    "literal", "quote_identifier", "quote_relation", "string_literal", "type_sql", "unescape_string_literal",
+]
 
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -28,6 +30,17 @@ def quote_identifier(name: str, *, always: bool = True) -> str:
 def quote_relation(parts: Iterable[str], *, always: bool = True) -> str:
     """A multi-part name (catalog, namespace, table) with every part quoted: ```cat`.`db`.`t```."""
     return ".".join(quote_identifier(p, always=always) for p in parts)
+
+
+def type_sql(spark_type: str) -> str:
+    """A Spark type string as SQL text for ``CAST``/DDL (``struct<myField:int>`` → ``STRUCT<myField: INT>``; field
+    names keep their case, unlike ``.upper()``). Text that is not a type is returned upper-cased, as before."""
+    from sqlingest.types import parse
+
+    try:
+        return parse(spark_type).ddl()
+    except ValueError:
+        return spark_type.upper()
 
 
 def string_literal(value: str) -> str:
@@ -64,7 +77,7 @@ def unescape_string_literal(text: str) -> str:
     return "".join(out)
 
 
-def literal(value: object, type: SparkType | str | None = None) -> str:  # noqa: A002 — Spark's word
+def literal(value: object, type: SparkType | str | None = None) -> str:
     """Spark SQL text for a Python value: ``NULL``, ``TRUE``, ``42``, ``1.5D``, ``CAST('NaN' AS DOUBLE)``,
     ``1.50BD``, ``DATE'2024-01-31'``, ``TIMESTAMP'2024-01-31 12:00:00'`` (``TIMESTAMP_NTZ`` for naive datetimes),
     ``'text'``, ``X'00FF'``. With ``type`` the literal is cast to it (``CAST(NULL AS INT)``).

@@ -54,8 +54,8 @@ __all__ = [
     "quote_field",
     "sum_type",
     "tightest",
-    "wider",
     "widens",
+    "wider",
 ]
 
 MAX_PRECISION = 38
@@ -115,8 +115,8 @@ class DecimalType(SparkType):
     scale: int = 0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.precision <= MAX_PRECISION:
-            raise ValueError(f"decimal precision {self.precision} is not between 1 and {MAX_PRECISION}")
+        if not 0 <= self.precision <= MAX_PRECISION:
+            raise ValueError(f"decimal precision {self.precision} is not between 0 and {MAX_PRECISION}")
         if not 0 <= self.scale <= self.precision:
             raise ValueError(f"decimal scale {self.scale} is not between 0 and the precision ({self.precision})")
 
@@ -337,7 +337,7 @@ class TypeParseError(ValueError):
 
 
 _SIMPLE_ALIASES = {
-    "boolean": "boolean", "bool": "boolean",
+    "boolean": "boolean",
     "tinyint": "tinyint", "byte": "tinyint",
     "smallint": "smallint", "short": "smallint",
     "int": "int", "integer": "int",
@@ -355,7 +355,7 @@ _KNOWN = sorted({*_SIMPLE_ALIASES, *_DECIMAL_NAMES, "char", "character", "varcha
                  "interval"})
 
 _TOKEN = re.compile(r"\s*(?:(?P<word>[A-Za-z0-9_]+)|(?P<quoted>`(?:[^`]|``)*`)|(?P<string>'(?:[^'\\]|\\.)*'|"
-                    r"\"(?:[^\"\\]|\\.)*\")|(?P<punct>[<>(),:\-.+*/;=])|(?P<bad>\S))", re.S)
+                    r"\"(?:[^\"\\]|\\.)*\")|(?P<punct>[<>(),:\-.+*/;=])|(?P<bad>\S))", re.DOTALL)
 
 
 @dataclass
@@ -471,8 +471,8 @@ class _Parser:
                 self.take()
                 scale = self.integer("a scale")
             self.expect(")", "')'")
-        if not 1 <= precision <= MAX_PRECISION:
-            raise self.fail(f"invalid decimal({precision},{scale}): the precision must be between 1 and "
+        if precision > MAX_PRECISION:  # Spark accepts decimal(0,0)
+            raise self.fail(f"invalid decimal({precision},{scale}): the precision cannot exceed "
                             f"{MAX_PRECISION}", start)
         if scale > precision:
             raise self.fail(f"invalid decimal({precision},{scale}): the scale cannot exceed the precision", start)
@@ -655,7 +655,7 @@ def from_spark_json(value: str | dict[str, Any] | Any) -> SparkType:
         return parse({"integer": "int", "long": "bigint", "short": "smallint", "byte": "tinyint",
                       "null": "void"}.get(value, value))
     if not isinstance(value, dict):
-        raise ValueError(f"not a Spark JSON type: {value!r}")
+        raise ValueError(f"not a Spark JSON type: {value!r}")  # noqa: TRY004 — malformed JSON, a value error
     kind = value.get("type")
     if kind == "array":
         return ArrayType(from_spark_json(value["elementType"]), bool(value.get("containsNull", True)))

@@ -146,6 +146,8 @@ def _supported(t: T.SparkType, where: str) -> T.SparkType:
     for inner in T.walk(t):
         if isinstance(inner, T.AtomicType) and (inner.name == "void" or inner.name.startswith("interval")):
             raise SchemaParseError(f"{where}: unsupported Spark type {str(inner)!r}")
+        if isinstance(inner, T.DecimalType):
+            _decimal(inner.precision, inner.scale, where)
     return t
 
 
