@@ -653,7 +653,7 @@ def from_spark_json(value: str | dict[str, Any] | Any) -> SparkType:
         value = json.loads(value)
     if isinstance(value, str):
         return parse({"integer": "int", "long": "bigint", "short": "smallint", "byte": "tinyint",
-                      "null": "void"}.get(value, value))
+                      "null": "void", "calendarinterval": "interval"}.get(value, value))
     if not isinstance(value, dict):
         raise ValueError(f"not a Spark JSON type: {value!r}")  # noqa: TRY004 — malformed JSON, a value error
     kind = value.get("type")

@@ -16,7 +16,7 @@ from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN, audit_co
 from sqlingest.sql import quote_identifier as quote
 from sqlingest.sql import string_literal as _lit
 from sqlingest.sql import type_sql
-from sqlingest.validate.types import normalize_type, widens
+from sqlingest.validate.types import spark_type_of, widens
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
@@ -86,7 +86,7 @@ def conform_typed(df: DataFrame, contract: Contract, *, keep: tuple[str, ...] = 
 
     An existing ``_rescued_data`` column is merged into the new one; columns in ``keep`` pass through.
     """
-    types = {f.name: normalize_type(f.dataType.simpleString()) for f in df.schema.fields}
+    types = {f.name: spark_type_of(f.dataType) for f in df.schema.fields}
     selects, rescue, maps = [], [], []
     for col in contract.columns:
         actual = types.get(col.name)
@@ -122,7 +122,7 @@ def conform_strict(df: DataFrame, contract: Contract, *, model: str) -> DataFram
     Raises:
         ContractViolation: naming every missing, extra or mistyped column. Nothing has been written.
     """
-    types = {f.name: normalize_type(f.dataType.simpleString()) for f in df.schema.fields}
+    types = {f.name: spark_type_of(f.dataType) for f in df.schema.fields}
     declared = {c.name for c in contract.columns}
     audit = {n for n, _ in audit_columns(contract.layer)}
     missing = [c.name for c in contract.columns if c.name not in types]

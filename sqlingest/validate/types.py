@@ -27,6 +27,12 @@ def normalize_type(text: str) -> str:
     return T.normalize(text)
 
 
+def spark_type_of(dtype: Any) -> str:
+    """A pyspark ``DataType`` (a DataFrame column's) as its normalised type string. Read from the type's JSON, not
+    ``simpleString()``, which leaves field names unquoted (``struct<b c:int>`` does not read back)."""
+    return str(T.from_pyspark(dtype).normalized())
+
+
 def widens(actual: str, declared: str) -> bool:
     """True when every value of ``actual`` fits ``declared`` exactly (a safe implicit cast)."""
     if actual == declared:

@@ -304,3 +304,18 @@ def test_quote_identifier_and_relation() -> None:
     assert quote_identifier("a`b") == "`a``b`"
     assert quote_identifier("plain", always=False) == "plain"
     assert quote_relation(["cat", "my db", "t`x"]) == "`cat`.`my db`.`t``x`"
+
+
+def test_from_pyspark_reads_real_pyspark_types_without_a_jvm() -> None:
+    from pyspark.sql import types as pt
+
+    fields = [pt.StructField(f"c{i}", pt.IntegerType()) for i in range(30)]
+    wide = pt.StructType([pt.StructField("b c", pt.StructType(fields), False),
+                          pt.StructField("m", pt.MapType(pt.StringType(), pt.DecimalType(5, 2))),
+                          pt.StructField("t", pt.TimestampNTZType()), pt.StructField("d", pt.DayTimeIntervalType()),
+                          pt.StructField("n", pt.NullType()), pt.StructField("v", pt.VarcharType(3))])
+    assert wide.simpleString().startswith("struct<b c:struct<")  # unquoted: why the JSON is read, not simpleString()
+    text = vtypes.spark_type_of(wide)
+    assert text.startswith("struct<`b c`:struct<c0:int,c1:int,") and text.endswith(
+        ",c29:int>,m:map<string,decimal(5,2)>,t:timestamp_ntz,d:interval day to second,n:void,v:string>")
+    assert T.from_pyspark(wide).fields[0].nullable is False
