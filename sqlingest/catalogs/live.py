@@ -9,28 +9,38 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote as urlquote
 
+from sqlingest import types as T
 from sqlingest.catalogs import Catalog
 from sqlingest.errors import CatalogUnavailable, MissingDependency, UserError
 
 
 def _spark_type(t: Any) -> str:
+    """A pyiceberg type as Spark's ``simpleString`` (the one model prints it: quoted field names, ``decimal(p,s)``)."""
+    return str(_to_model(t))
+
+
+def _to_model(t: Any) -> T.SparkType:
+    """A pyiceberg type as Spark reads it (Iceberg's Spark integration: ``uuid`` → string, ``fixed`` → binary,
+    ``timestamp`` → timestamp_ntz, ``timestamptz`` → timestamp; ``time`` has no Spark type)."""
     from pyiceberg import types as it
 
-    simple = {it.LongType: "bigint", it.IntegerType: "int", it.StringType: "string", it.DoubleType: "double",
-              it.FloatType: "float", it.BooleanType: "boolean", it.DateType: "date", it.BinaryType: "binary",
-              it.TimestamptzType: "timestamp", it.TimestampType: "timestamp_ntz", it.UUIDType: "string"}
-    for cls, name in simple.items():
+    simple = {it.LongType: T.BIGINT, it.IntegerType: T.INT, it.StringType: T.STRING, it.DoubleType: T.DOUBLE,
+              it.FloatType: T.FLOAT, it.BooleanType: T.BOOLEAN, it.DateType: T.DATE, it.BinaryType: T.BINARY,
+              it.TimestamptzType: T.TIMESTAMP, it.TimestampType: T.TIMESTAMP_NTZ, it.UUIDType: T.STRING,
+              it.FixedType: T.BINARY}
+    for cls, spark in simple.items():
         if isinstance(t, cls):
-            return name
+            return spark
     if isinstance(t, it.DecimalType):
-        return f"decimal({t.precision},{t.scale})"
+        return T.DecimalType(t.precision, t.scale)
     if isinstance(t, it.ListType):
-        return f"array<{_spark_type(t.element_type)}>"
+        return T.ArrayType(_to_model(t.element_type), not t.element_required)
     if isinstance(t, it.MapType):
-        return f"map<{_spark_type(t.key_type)},{_spark_type(t.value_type)}>"
+        return T.MapType(_to_model(t.key_type), _to_model(t.value_type), not t.value_required)
     if isinstance(t, it.StructType):
-        return "struct<" + ",".join(f"{f.name}:{_spark_type(f.field_type)}" for f in t.fields) + ">"
-    return str(t)
+        return T.StructType(tuple(T.StructField(f.name, _to_model(f.field_type), not f.required, f.doc)
+                                  for f in t.fields))
+    raise UserError(f"the live table has a column of Iceberg type {t}, which sqlingest cannot compare yet")
 
 
 def sqlalchemy_uri(jdbc: str, user: str | None = None, password: str | None = None) -> str:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, ClassVar
 from sqlingest.catalogs import Catalog
 from sqlingest.catalogs.capabilities import format_capabilities
 from sqlingest.errors import ConfigError
+from sqlingest.sql import quote_identifier
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -52,7 +53,7 @@ class DeltaPathCatalog(Catalog):
         return "/".join([self.warehouse(), *namespace.split("."), table])
 
     def relation(self, namespace: str, table: str) -> str:
-        return "delta.`" + self.location(namespace, table).replace("`", "``") + "`"
+        return "delta." + quote_identifier(self.location(namespace, table))
 
     def namespace(self, namespace: str) -> str | None:
         return None

@@ -7,21 +7,21 @@ value); ``expression`` fails only when the predicate is FALSE (NULL counts as pa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 from sqlingest.project.contract import Check
-
-
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
+from sqlingest.sql import literal, string_literal
+from sqlingest.sql import quote_identifier as _q
 
 
 def _lit(value: object) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, (int, float)):
+    """Finite floats as exact decimal literals (``1.5``, not the double ``1.5D``); other text as a string."""
+    if isinstance(value, float) and math.isfinite(value):
         return repr(value)
-    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+    if isinstance(value, bool | int | float):
+        return literal(value)
+    return string_literal(str(value))
 
 
 def not_null(check: Check) -> str:

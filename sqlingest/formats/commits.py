@@ -17,6 +17,7 @@ import json
 from typing import TYPE_CHECKING
 
 from sqlingest.errors import UnsupportedCombination
+from sqlingest.sql import string_literal
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -41,11 +42,11 @@ def commit_options(fmt: str, stream_id: str, batch_id: int) -> dict[str, str]:
 def last_committed(spark: SparkSession, fmt: str, relation: str, stream_id: str) -> int | None:
     """The highest micro-batch id of ``stream_id`` committed to ``relation`` (None: none yet)."""
     if fmt == "iceberg":
-        sid = stream_id.replace("'", "")
         row = spark.sql(
-            f"SELECT max(CAST(s.summary['{BATCH_KEY}'] AS BIGINT)) FROM {relation}.snapshots s "
+            f"SELECT max(CAST(s.summary[{string_literal(BATCH_KEY)}] AS BIGINT)) FROM {relation}.snapshots s "
             f"JOIN {relation}.history h ON s.snapshot_id = h.snapshot_id "
-            f"WHERE h.is_current_ancestor AND s.summary['{STREAM_KEY}'] = '{sid}'").collect()[0]
+            f"WHERE h.is_current_ancestor AND s.summary[{string_literal(STREAM_KEY)}] = {string_literal(stream_id)}"
+        ).collect()[0]
         return None if row[0] is None else int(row[0])
     if fmt == "delta":
         best: int | None = None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from sqlingest.sql import string_literal
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -26,7 +28,7 @@ def restore(spark: SparkSession, fmt: str, relation: str, version: int | None) -
             spark.sql(f"DELETE FROM {relation}")
             return True
         catalog, _, table = relation.partition(".")
-        spark.sql(f"CALL {catalog}.system.rollback_to_snapshot('{table}', {version})")
+        spark.sql(f"CALL {catalog}.system.rollback_to_snapshot({string_literal(table)}, {version})")
         return True
     if fmt == "delta":
         spark.sql(f"RESTORE TABLE {relation} TO VERSION AS OF {version}")

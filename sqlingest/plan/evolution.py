@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlingest.validate.conform import quote
+from sqlingest.sql import quote_identifier as quote
+from sqlingest.sql import type_sql
 
 
 def additions(live: list[tuple[str, str]], desired: list[tuple[str, str]]) -> list[str] | None:
@@ -15,7 +16,7 @@ def additions(live: list[tuple[str, str]], desired: list[tuple[str, str]]) -> li
     for name, dtype in desired:
         if name not in live_names:
             position = f" AFTER {quote(previous)}" if previous else " FIRST"
-            statements.append(f"ADD COLUMN {quote(name)} {dtype.upper()}{position}")
+            statements.append(f"ADD COLUMN {quote(name)} {type_sql(dtype)}{position}")
         previous = name
     return statements
 
@@ -23,9 +24,9 @@ def additions(live: list[tuple[str, str]], desired: list[tuple[str, str]]) -> li
 def evolution_plan(relation: str, live: list[tuple[str, str]], desired: list[tuple[str, str]]) -> list[str]:
     live_d, want = dict(live), dict(desired)
     steps = [f"ALTER TABLE {relation} DROP COLUMN {quote(n)}" for n in live_d if n not in want]
-    steps += [f"ALTER TABLE {relation} ALTER COLUMN {quote(n)} TYPE {want[n].upper()} (from {live_d[n]})"
+    steps += [f"ALTER TABLE {relation} ALTER COLUMN {quote(n)} TYPE {type_sql(want[n])} (from {live_d[n]})"
               for n in want if n in live_d and live_d[n] != want[n]]
-    steps += [f"ALTER TABLE {relation} ADD COLUMN {quote(n)} {want[n].upper()}" for n in want if n not in live_d]
+    steps += [f"ALTER TABLE {relation} ADD COLUMN {quote(n)} {type_sql(want[n])}" for n in want if n not in live_d]
     if not steps:
         steps.append("reorder columns to the contract's order")
     return steps

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, 
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from sqlingest.errors import Location
+from sqlingest.sql import quote_identifier, string_literal, type_sql
 
 ContractLayer = Literal["source", "bronze", "silver", "gold"]
 Severity = Literal["error", "warn"]
@@ -283,10 +284,10 @@ class Contract(_Strict):
         """``name TYPE [NOT NULL] [COMMENT '…']`` for each column."""
         parts = []
         for col in self.columns:
-            part = f"`{col.name}` {col.type.upper()}"
+            part = f"{quote_identifier(col.name)} {type_sql(col.type)}"
             if not col.nullable:
                 part += " NOT NULL"
             if col.description:
-                part += " COMMENT '" + col.description.replace("'", "\\'") + "'"
+                part += " COMMENT " + string_literal(col.description)
             parts.append(part)
         return ",\n  ".join(parts)

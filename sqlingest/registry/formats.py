@@ -6,7 +6,7 @@ Only ``name`` and ``type`` are required; ``nullable`` defaults to true; other ke
 returning columns always give ``name``, ``type`` (canonical lower-case spelling) and ``nullable``, and
 ``default``, ``doc`` and ``aliases`` only when there is one.
 
-Spark types are parsed with sqlglot (Spark dialect). Things a target format cannot express raise
+Spark types are parsed and printed by :mod:`sqlingest.types` (the one Spark type model). Things a target format cannot express raise
 :class:`~sqlingest.registry.compat.SchemaParseError`, except what is documented as dropped on each function.
 """
 
@@ -17,11 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import sqlglot
-from sqlglot import exp
-from sqlglot.dialects.spark import Spark
-from sqlglot.errors import SqlglotError
-
+from sqlingest import types as T
 from sqlingest.registry.compat import (
     ArrayType,
     AvroType,
@@ -46,28 +42,6 @@ __all__ = [
 
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 MAX_DECIMAL_PRECISION = 38  # Spark's limit
-
-_DT = exp.DataType.Type
-_SIMPLE_SPARK_TYPES: dict[Any, str] = {
-    _DT.TINYINT: "tinyint",
-    _DT.SMALLINT: "smallint",
-    _DT.INT: "int",
-    _DT.BIGINT: "bigint",
-    _DT.FLOAT: "float",
-    _DT.DOUBLE: "double",
-    _DT.TEXT: "string",
-    _DT.VARCHAR: "string",
-    _DT.CHAR: "string",
-    _DT.BINARY: "binary",
-    _DT.VARBINARY: "binary",
-    _DT.BOOLEAN: "boolean",
-    _DT.DATE: "date",
-    _DT.TIMESTAMP: "timestamp",
-    _DT.TIMESTAMPTZ: "timestamp",
-    _DT.TIMESTAMPLTZ: "timestamp",
-    _DT.TIMESTAMPNTZ: "timestamp_ntz",
-}
-_STRING_TYPES = frozenset({_DT.VARCHAR, _DT.CHAR})  # char(n)/varchar(n) become plain strings
 
 _SPARK_TO_AVRO: dict[str, Any] = {
     "tinyint": "int",
@@ -129,39 +103,17 @@ _JSON_FORMATS: dict[tuple[str, str | None], str] = {
 _JSON_DEFAULTS = {"integer": "bigint", "number": "double", "string": "string", "boolean": "boolean"}
 _JSON_DECIMAL_RE = re.compile(r"decimal\((\d+),(\d+)\)\Z")
 
-_PLAIN_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_SPARK_KEYWORDS = frozenset(k for k in Spark.Tokenizer.KEYWORDS if k.isidentifier())
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Spark type model
+# Spark types: the one model (sqlingest.types)
 # --------------------------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _SparkType:
-    """A Spark type: ``kind`` is a simple type name, ``decimal``, ``array``, ``map`` or ``struct``."""
-
-    kind: str
-    precision: int = 0
-    scale: int = 0
-    element: _SparkType | None = None  # array element or map value
-    key: _SparkType | None = None  # map key
-    fields: tuple[_StructField, ...] = ()
-
-
-@dataclass(frozen=True)
-class _StructField:
-    name: str
-    type: _SparkType
-    nullable: bool = True
-    doc: str | None = None
 
 
 @dataclass(frozen=True)
 class _Column:
     name: str
-    type: _SparkType
+    type: T.SparkType
     nullable: bool = True
     has_default: bool = False
     default: Any = None
@@ -169,7 +121,7 @@ class _Column:
     aliases: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "type": _render(self.type), "nullable": self.nullable}
+        out: dict[str, Any] = {"name": self.name, "type": self.type.full_string(), "nullable": self.nullable}
         if self.has_default:
             out["default"] = self.default
         if self.doc is not None:
@@ -179,132 +131,40 @@ class _Column:
         return out
 
 
-def _parse_spark_type(type_str: str, where: str) -> _SparkType:
+def _parse_spark_type(type_str: str, where: str) -> T.SparkType:
+    """A column's type string in the one model, checked to be one the converters can write."""
     try:
-        parsed = sqlglot.parse_one(type_str, into=exp.DataType, dialect="spark")
-    except SqlglotError as exc:
-        raise SchemaParseError(f"{where}: cannot parse Spark type {type_str!r}") from exc
-    return _from_sqlglot(parsed, where)
+        parsed = T.parse(type_str)
+    except T.TypeParseError as exc:
+        raise SchemaParseError(f"{where}: cannot parse Spark type {type_str!r}: {exc.reason} at position "
+                               f"{exc.position}") from None
+    return _supported(parsed.normalized(), where)
 
 
-def _from_sqlglot(node: exp.Expression, where: str) -> _SparkType:
-    """Convert a parsed sqlglot type, checking arities (sqlglot accepts e.g. ``map<string>``)."""
-    if not isinstance(node, exp.DataType) or not isinstance(node.this, _DT):
-        raise SchemaParseError(f"{where}: unsupported Spark type {node.sql('spark')!r}")
-    kind, args = node.this, node.expressions
-    if kind in _SIMPLE_SPARK_TYPES and (not args or kind in _STRING_TYPES):
-        return _SparkType(_SIMPLE_SPARK_TYPES[kind])
-    if kind == _DT.DECIMAL and len(args) <= 2:
-        params = [_int_param(a, where) for a in args]
-        return _decimal(params[0] if params else 10, params[1] if len(params) > 1 else 0, where)
-    if kind == _DT.ARRAY and len(args) == 1:
-        return _SparkType("array", element=_from_sqlglot(args[0], f"{where}[]"))
-    if kind == _DT.MAP and len(args) == 2:
-        key = _from_sqlglot(args[0], where)
-        return _SparkType("map", key=key, element=_from_sqlglot(args[1], f"{where}{{}}"))
-    if kind == _DT.STRUCT:
-        fields = tuple(_struct_field(a, where) for a in args)
-        _check_unique([f.name for f in fields], where)
-        return _SparkType("struct", fields=fields)
-    raise SchemaParseError(f"{where}: unsupported Spark type {node.sql('spark')!r}")
+def _supported(t: T.SparkType, where: str) -> T.SparkType:
+    """``t`` when every type in it has an Avro / JSON Schema counterpart (intervals and void have none)."""
+    for inner in T.walk(t):
+        if isinstance(inner, T.AtomicType) and (inner.name == "void" or inner.name.startswith("interval")):
+            raise SchemaParseError(f"{where}: unsupported Spark type {str(inner)!r}")
+        if isinstance(inner, T.DecimalType):
+            _decimal(inner.precision, inner.scale, where)
+    return t
 
 
-def _struct_field(node: exp.Expression, where: str) -> _StructField:
-    if not isinstance(node, exp.ColumnDef) or node.args.get("kind") is None:
-        raise SchemaParseError(f"{where}: invalid struct field {node.sql('spark')!r}")
-    field_where = f"{where}.{node.name}"
-    nullable, doc, has_default, _ = _constraints(node, field_where)
-    if has_default:
-        raise SchemaParseError(f"{field_where}: struct fields cannot have defaults")
-    return _StructField(node.name, _from_sqlglot(node.args["kind"], field_where), nullable, doc)
-
-
-def _constraints(node: exp.ColumnDef, where: str) -> tuple[bool, str | None, bool, Any]:
-    """``(nullable, doc, has_default, default)`` from ``NOT NULL``, ``COMMENT`` and ``DEFAULT`` constraints."""
-    nullable, doc, has_default, default = True, None, False, None
-    for constraint in node.constraints:
-        kind = constraint.args.get("kind")
-        if isinstance(kind, exp.NotNullColumnConstraint) and not kind.args.get("allow_null"):
-            nullable = False
-        elif isinstance(kind, exp.CommentColumnConstraint):
-            doc = kind.this.name
-        elif isinstance(kind, exp.DefaultColumnConstraint):
-            has_default, default = True, _literal_value(kind.this, where)
-        else:
-            raise SchemaParseError(f"{where}: unsupported column constraint {constraint.sql('spark')!r}")
-    return nullable, doc, has_default, default
-
-
-def _literal_value(node: exp.Expression, where: str) -> Any:
-    if isinstance(node, exp.Null):
-        return None
-    if isinstance(node, exp.Boolean):
-        return bool(node.this)
-    if isinstance(node, exp.Neg) and isinstance(node.this, exp.Literal) and not node.this.is_string:
-        return -_literal_value(node.this, where)
-    if isinstance(node, exp.Literal):
-        if node.is_string:
-            return node.this
-        return int(node.this) if node.this.isdigit() else float(node.this)
-    raise SchemaParseError(f"{where}: only literal defaults are supported, got {node.sql('spark')!r}")
-
-
-def _int_param(node: exp.Expression, where: str) -> int:
-    value = node.this if isinstance(node, exp.DataTypeParam) else node
-    if isinstance(value, exp.Literal) and not value.is_string and value.this.isdigit():
-        return int(value.this)
-    raise SchemaParseError(f"{where}: invalid decimal parameter {node.sql('spark')!r}")
-
-
-def _decimal(precision: int, scale: int, where: str) -> _SparkType:
+def _decimal(precision: int, scale: int, where: str) -> T.SparkType:
     if not 1 <= precision <= MAX_DECIMAL_PRECISION or not 0 <= scale <= precision:
         raise SchemaParseError(
             f"{where}: invalid decimal({precision},{scale}): need 1 <= precision <= "
             f"{MAX_DECIMAL_PRECISION} and 0 <= scale <= precision"
         )
-    return _SparkType("decimal", precision=precision, scale=scale)
+    return T.DecimalType(precision, scale)
 
 
-def _render(t: _SparkType, ddl: bool = False) -> str:
-    """Spark spelling of a type: canonical lower-case (``struct<a:int>``) or DDL (``STRUCT<a: INT>``)."""
-
-    def word(text: str) -> str:
-        return text.upper() if ddl else text
-
-    if t.kind == "decimal":
-        return word(f"decimal({t.precision},{t.scale})")
-    if t.kind == "array":
-        return f"{word('array')}<{_render(_element(t), ddl)}>"
-    if t.kind == "map":
-        sep = ", " if ddl else ","
-        return f"{word('map')}<{_render(_key(t), ddl)}{sep}{_render(_element(t), ddl)}>"
-    if t.kind == "struct":
-        parts = []
-        for f in t.fields:
-            part = f"{_quote(f.name)}{': ' if ddl else ':'}{_render(f.type, ddl)}"
-            if not f.nullable:
-                part += word(" not null")
-            if f.doc is not None:
-                part += f"{word(' comment')} {exp.Literal.string(f.doc).sql('spark')}"
-            parts.append(part)
-        return f"{word('struct')}<{(', ' if ddl else ',').join(parts)}>"
-    return word(t.kind)
-
-
-def _quote(name: str) -> str:
-    if _PLAIN_IDENTIFIER.match(name) and name.upper() not in _SPARK_KEYWORDS:
-        return name
-    return "`" + name.replace("`", "``") + "`"
-
-
-def _element(t: _SparkType) -> _SparkType:
-    assert t.element is not None
-    return t.element
-
-
-def _key(t: _SparkType) -> _SparkType:
-    assert t.key is not None
-    return t.key
+def _kind(t: T.SparkType) -> str:
+    """The atomic name of ``t`` (``bigint``), or ``decimal``/``array``/``map``/``struct``."""
+    if isinstance(t, T.AtomicType):
+        return t.name
+    return {T.DecimalType: "decimal", T.ArrayType: "array", T.MapType: "map", T.StructType: "struct"}[type(t)]
 
 
 def _parse_columns(columns: list[dict[str, Any]]) -> list[_Column]:
@@ -411,7 +271,7 @@ class _NameAllocator:
 
 
 def _avro_field(
-    name: str, t: _SparkType, nullable: bool, parent: str, names: _NameAllocator, doc: str | None
+    name: str, t: T.SparkType, nullable: bool, parent: str, names: _NameAllocator, doc: str | None
 ) -> dict[str, Any]:
     avro_type = _to_avro(t, f"{parent}_{name}", names, name)
     field: dict[str, Any] = {"name": name, "type": ["null", avro_type] if nullable else avro_type}
@@ -428,20 +288,21 @@ def _order_union_for_default(avro_type: Any, default: Any) -> Any:
     return avro_type
 
 
-def _to_avro(t: _SparkType, name_hint: str, names: _NameAllocator, where: str) -> Any:
-    if t.kind in _SPARK_TO_AVRO:
-        simple = _SPARK_TO_AVRO[t.kind]
+def _to_avro(t: T.SparkType, name_hint: str, names: _NameAllocator, where: str) -> Any:
+    if _kind(t) in _SPARK_TO_AVRO:
+        simple = _SPARK_TO_AVRO[_kind(t)]
         return dict(simple) if isinstance(simple, dict) else simple
-    if t.kind == "decimal":
+    if isinstance(t, T.DecimalType):
         return {"type": "bytes", "logicalType": "decimal", "precision": t.precision, "scale": t.scale}
-    if t.kind == "array":
-        return {"type": "array", "items": _to_avro(_element(t), name_hint, names, f"{where}[]")}
-    if t.kind == "map":
-        if _key(t).kind != "string":
-            raise SchemaParseError(f"{where}: Avro map keys are strings, got map key type {_render(_key(t))!r}")
-        return {"type": "map", "values": _to_avro(_element(t), name_hint, names, f"{where}{{}}")}
+    if isinstance(t, T.ArrayType):
+        return {"type": "array", "items": _to_avro(t.element, name_hint, names, f"{where}[]")}
+    if isinstance(t, T.MapType):
+        if t.key != T.STRING:
+            raise SchemaParseError(f"{where}: Avro map keys are strings, got map key type {str(t.key)!r}")
+        return {"type": "map", "values": _to_avro(t.value, name_hint, names, f"{where}{{}}")}
+    assert isinstance(t, T.StructType)
     record_name = names.allocate(name_hint)
-    fields = [_avro_field(f.name, f.type, f.nullable, record_name, names, f.doc) for f in t.fields]
+    fields = [_avro_field(f.name, f.type, f.nullable, record_name, names, f.comment) for f in t.fields]
     return {"type": "record", "name": record_name, "fields": fields}
 
 
@@ -496,25 +357,25 @@ def _split_nullable(t: AvroType, where: str) -> tuple[bool, AvroType]:
     return len(non_null) < len(t.branches), non_null[0]
 
 
-def _from_avro(t: AvroType, where: str, enclosing: tuple[str, ...]) -> _SparkType:
+def _from_avro(t: AvroType, where: str, enclosing: tuple[str, ...]) -> T.SparkType:
     if isinstance(t, PrimitiveType):
         if t.logical_type == "decimal":
             return _decimal(t.precision or 0, t.scale or 0, where)
         kind = _AVRO_TO_SPARK.get((t.name, t.logical_type))
         if kind is None:
             raise SchemaParseError(f"{where}: Avro type {t.name!r} has no Spark equivalent")
-        return _SparkType(kind)
+        return T.AtomicType(kind)
     if isinstance(t, EnumType):
-        return _SparkType("string")
+        return T.STRING
     if isinstance(t, FixedType):
         if t.logical_type == "decimal":
             return _decimal(t.precision or 0, t.scale or 0, where)
-        return _SparkType("binary")
+        return T.BINARY
     if isinstance(t, ArrayType):
-        return _SparkType("array", element=_from_avro(_split_nullable(t.items, where)[1], f"{where}[]", enclosing))
+        return T.ArrayType(_from_avro(_split_nullable(t.items, where)[1], f"{where}[]", enclosing))
     if isinstance(t, MapType):
         value = _from_avro(_split_nullable(t.values, where)[1], f"{where}{{}}", enclosing)
-        return _SparkType("map", key=_SparkType("string"), element=value)
+        return T.MapType(T.STRING, value)
     if isinstance(t, RecordType):
         if t.fullname in enclosing:
             raise SchemaParseError(f"{where}: recursive record {t.fullname!r} cannot be a Spark type")
@@ -522,8 +383,8 @@ def _from_avro(t: AvroType, where: str, enclosing: tuple[str, ...]) -> _SparkTyp
         for f in t.fields:
             nullable, inner = _split_nullable(f.type, f"{where}.{f.name}")
             field_type = _from_avro(inner, f"{where}.{f.name}", (*enclosing, t.fullname))
-            fields.append(_StructField(f.name, field_type, nullable, f.doc))
-        return _SparkType("struct", fields=tuple(fields))
+            fields.append(T.StructField(f.name, field_type, nullable, f.doc))
+        return T.StructType(tuple(fields))
     raise SchemaParseError(f"{where}: nested unions are not supported")
 
 
@@ -555,7 +416,7 @@ def columns_to_json_schema(columns: list[dict[str, Any]]) -> dict[str, Any]:
     return schema
 
 
-def _json_object(members: list[tuple[str, _SparkType, bool, str | None, bool, Any]], where: str) -> dict[str, Any]:
+def _json_object(members: list[tuple[str, T.SparkType, bool, str | None, bool, Any]], where: str) -> dict[str, Any]:
     properties: dict[str, Any] = {}
     for name, t, nullable, doc, has_default, default in members:
         prop = _to_json(t, f"{where}.{name}" if where else name)
@@ -573,18 +434,19 @@ def _json_object(members: list[tuple[str, _SparkType, bool, str | None, bool, An
     return out
 
 
-def _to_json(t: _SparkType, where: str) -> dict[str, Any]:
-    if t.kind in _SPARK_TO_JSON:
-        return dict(_SPARK_TO_JSON[t.kind])
-    if t.kind == "decimal":
+def _to_json(t: T.SparkType, where: str) -> dict[str, Any]:
+    if _kind(t) in _SPARK_TO_JSON:
+        return dict(_SPARK_TO_JSON[_kind(t)])
+    if isinstance(t, T.DecimalType):
         return {"type": "number", "format": f"decimal({t.precision},{t.scale})"}
-    if t.kind == "array":
-        return {"type": "array", "items": _to_json(_element(t), f"{where}[]")}
-    if t.kind == "map":
-        if _key(t).kind != "string":
-            raise SchemaParseError(f"{where}: JSON object keys are strings, got map key type {_render(_key(t))!r}")
-        return {"type": "object", "additionalProperties": _to_json(_element(t), f"{where}{{}}")}
-    return _json_object([(f.name, f.type, f.nullable, f.doc, False, None) for f in t.fields], where)
+    if isinstance(t, T.ArrayType):
+        return {"type": "array", "items": _to_json(t.element, f"{where}[]")}
+    if isinstance(t, T.MapType):
+        if t.key != T.STRING:
+            raise SchemaParseError(f"{where}: JSON object keys are strings, got map key type {str(t.key)!r}")
+        return {"type": "object", "additionalProperties": _to_json(t.value, f"{where}{{}}")}
+    assert isinstance(t, T.StructType)
+    return _json_object([(f.name, f.type, f.nullable, f.comment, False, None) for f in t.fields], where)
 
 
 def json_schema_to_columns(schema: dict[str, Any]) -> list[dict[str, Any]]:
@@ -659,7 +521,7 @@ class _JsonResolver:
                 raise SchemaParseError(f"{where}: $ref {ref!r} points nowhere")
         return node
 
-    def members(self, node: dict[str, Any], where: str) -> Iterator[tuple[str, bool, _SparkType, dict[str, Any]]]:
+    def members(self, node: dict[str, Any], where: str) -> Iterator[tuple[str, bool, T.SparkType, dict[str, Any]]]:
         """Yield ``(name, nullable, type, property schema)`` for each property of an object."""
         required = node.get("required", [])
         if not isinstance(required, list):
@@ -673,7 +535,7 @@ class _JsonResolver:
             accepts_null, t = self.convert(raw, prop_where)
             yield name, accepts_null or name not in required, t, prop
 
-    def convert(self, raw: Any, where: str) -> tuple[bool, _SparkType]:
+    def convert(self, raw: Any, where: str) -> tuple[bool, T.SparkType]:
         """Convert a schema node to ``(accepts null, Spark type)``."""
         ref = raw.get("$ref") if isinstance(raw, dict) else None
         node = self.resolve(raw, where)
@@ -687,7 +549,7 @@ class _JsonResolver:
             if ref:
                 self.following.pop()
 
-    def _convert(self, node: dict[str, Any], where: str) -> tuple[bool, _SparkType]:
+    def _convert(self, node: dict[str, Any], where: str) -> tuple[bool, T.SparkType]:
         for keyword in ("anyOf", "oneOf"):
             if keyword in node:
                 return self._alternatives(node[keyword], where)
@@ -700,7 +562,7 @@ class _JsonResolver:
             raise SchemaParseError(f"{where}: need exactly one non-null JSON type, got {types!r}")
         return len(non_null) < len(type_list), self._typed(non_null[0], node, where)
 
-    def _alternatives(self, branches: Any, where: str) -> tuple[bool, _SparkType]:
+    def _alternatives(self, branches: Any, where: str) -> tuple[bool, T.SparkType]:
         if not isinstance(branches, list):
             raise SchemaParseError(f"{where}: anyOf/oneOf must be a list")
         resolved = [(b, self.resolve(b, where)) for b in branches]
@@ -710,34 +572,34 @@ class _JsonResolver:
         accepts_null, t = self.convert(non_null[0], where)
         return accepts_null or len(non_null) < len(branches), t
 
-    def _typed(self, json_type: Any, node: dict[str, Any], where: str) -> _SparkType:
+    def _typed(self, json_type: Any, node: dict[str, Any], where: str) -> T.SparkType:
         fmt = node.get("format")
         if json_type == "array":
             if not isinstance(node.get("items"), dict):
                 raise SchemaParseError(f"{where}: an array needs an 'items' schema")
-            return _SparkType("array", element=self.convert(node["items"], f"{where}[]")[1])
+            return T.ArrayType(self.convert(node["items"], f"{where}[]")[1])
         if json_type == "object":
             return self._object(node, where)
         decimal = _JSON_DECIMAL_RE.match(fmt) if json_type == "number" and isinstance(fmt, str) else None
         if decimal:
             return _decimal(int(decimal[1]), int(decimal[2]), where)
         if json_type == "string" and node.get("contentEncoding") == "base64":
-            return _SparkType("binary")
+            return T.BINARY
         kind = _JSON_FORMATS.get((json_type, fmt)) or _JSON_DEFAULTS.get(json_type)
         if kind is None:
             raise SchemaParseError(f"{where}: unsupported JSON type {json_type!r}")
-        return _SparkType(kind)
+        return T.AtomicType(kind)
 
-    def _object(self, node: dict[str, Any], where: str) -> _SparkType:
+    def _object(self, node: dict[str, Any], where: str) -> T.SparkType:
         if isinstance(node.get("properties"), dict):
             fields = tuple(
-                _StructField(name, t, nullable, prop.get("description"))
+                T.StructField(name, t, nullable, prop.get("description"))
                 for name, nullable, t, prop in self.members(node, where)
             )
-            return _SparkType("struct", fields=fields)
+            return T.StructType(fields)
         if isinstance(node.get("additionalProperties"), dict):
             value = self.convert(node["additionalProperties"], f"{where}{{}}")[1]
-            return _SparkType("map", key=_SparkType("string"), element=value)
+            return T.MapType(T.STRING, value)
         raise SchemaParseError(f"{where}: an object needs 'properties' or an 'additionalProperties' schema")
 
 
@@ -771,15 +633,8 @@ def columns_to_spark_ddl(columns: list[dict[str, Any]]) -> str:
     Raises:
         SchemaParseError: A column is malformed.
     """
-    parts = []
-    for column in _parse_columns(columns):
-        part = f"{_quote(column.name)} {_render(column.type, ddl=True)}"
-        if not column.nullable:
-            part += " NOT NULL"
-        if column.doc is not None:
-            part += f" COMMENT {exp.Literal.string(column.doc).sql('spark')}"
-        parts.append(part)
-    return ", ".join(parts)
+    struct = T.StructType(tuple(T.StructField(c.name, c.type, c.nullable, c.doc) for c in _parse_columns(columns)))
+    return struct.to_ddl_columns()
 
 
 def spark_ddl_to_columns(ddl: str) -> list[dict[str, Any]]:
@@ -797,27 +652,10 @@ def spark_ddl_to_columns(ddl: str) -> list[dict[str, Any]]:
         SchemaParseError: The DDL does not parse, is not a plain column list, or uses an unsupported type or
             column constraint.
     """
-    if not ddl.strip():
-        return []
     try:
-        statements = sqlglot.parse(f"CREATE TABLE t ({ddl})", dialect="spark")
-    except SqlglotError as exc:
-        raise SchemaParseError(f"cannot parse Spark DDL {ddl!r}: {exc}") from exc
-    create = statements[0] if len(statements) == 1 else None
-    if (
-        not isinstance(create, exp.Create)
-        or not isinstance(create.this, exp.Schema)
-        or create.expression is not None
-        or create.args.get("properties") is not None
-    ):
-        raise SchemaParseError(f"not a plain Spark column list: {ddl!r}")
-    columns = []
-    for node in create.this.expressions:
-        if not isinstance(node, exp.ColumnDef) or node.args.get("kind") is None:
-            raise SchemaParseError(f"not a column definition: {node.sql('spark')!r}")
-        nullable, doc, has_default, default = _constraints(node, node.name)
-        columns.append(
-            _Column(node.name, _from_sqlglot(node.args["kind"], node.name), nullable, has_default, default, doc)
-        )
-    _check_unique([c.name for c in columns], "columns")
+        parsed = T.parse_columns(ddl)
+    except T.TypeParseError as exc:
+        raise SchemaParseError(f"cannot parse Spark DDL {ddl!r}: {exc.reason} at position {exc.position}") from None
+    columns = [_Column(c.name, _supported(c.type.normalized(), c.name), c.nullable, c.has_default, c.default,
+                       c.comment) for c in parsed]
     return [c.as_dict() for c in columns]

@@ -22,6 +22,7 @@ from sqlingest.project import ModelFile, Project, env_var
 from sqlingest.project.contract import Contract
 from sqlingest.project.files import read_text
 from sqlingest.render.sourcemap import SourceMap, SourceMapEnvironment, compile_mapped, render_mapped
+from sqlingest.sql import quote_identifier, type_sql
 
 
 class ModelConfig(BaseModel):
@@ -193,8 +194,8 @@ class Renderer:
             raise UserError("mapped_columns() needs the model's contract", hint="declare one for this model")
         parts = []
         for col in contract.columns:
-            expression = contract.mapping.get(col.name, f"`{col.name}`")
-            parts.append(f"CAST({expression} AS {col.type.upper()}) AS `{col.name}`")
+            expression = contract.mapping.get(col.name, quote_identifier(col.name))
+            parts.append(f"CAST({expression} AS {type_sql(col.type)}) AS {quote_identifier(col.name)}")
         return ",\n  ".join(parts)
 
     def _config(self, **kwargs: Any) -> str:

@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any
 from sqlingest.errors import UserError
 from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN
 from sqlingest.sources import ReadResult, Source
-from sqlingest.validate.conform import conform_strings, quote
+from sqlingest.sql import quote_identifier as quote
+from sqlingest.sql import string_literal, type_sql
+from sqlingest.validate.conform import conform_strings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -79,7 +81,7 @@ class _FileSource(Source):
         return ReadResult(self.read_files(spark, files), files)
 
     def empty(self, spark: SparkSession) -> DataFrame:
-        cols = ", ".join(f"CAST(NULL AS {c.type.upper()}) AS {quote(c.name)}" for c in self.contract.columns)
+        cols = ", ".join(f"CAST(NULL AS {type_sql(c.type)}) AS {quote(c.name)}" for c in self.contract.columns)
         return spark.sql(f"SELECT {cols}, CAST(NULL AS STRING) AS {RESCUE_COLUMN}, "
                          f"CAST(NULL AS STRING) AS {SOURCE_FILE_COLUMN} WHERE 1 = 0")
 
@@ -185,8 +187,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+_lit = string_literal
 
 
 class _BinarySource(_FileSource):

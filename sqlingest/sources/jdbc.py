@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlingest.project.layers import SOURCE_FILE_COLUMN
 from sqlingest.sources import ReadResult
 from sqlingest.sources.stateful import StatefulSource, sql_string
+from sqlingest.sql import type_sql
 from sqlingest.validate.conform import conform_typed, quote
 
 if TYPE_CHECKING:
@@ -107,7 +108,7 @@ class JdbcSource(StatefulSource):
             wm_type = self.contract.column(wm).type  # type: ignore[union-attr]
             prefix = self.identity() + f"#{wm}="
             row = spark.sql(
-                f"SELECT CAST(max(TRY_CAST(substr({SOURCE_FILE_COLUMN}, {len(prefix) + 1}) AS {wm_type.upper()})) "
+                f"SELECT CAST(max(TRY_CAST(substr({SOURCE_FILE_COLUMN}, {len(prefix) + 1}) AS {type_sql(wm_type)})) "
                 f"AS STRING) FROM {relation} WHERE startswith({SOURCE_FILE_COLUMN}, {sql_string(prefix)})").first()
             return row[0] if row else None
         return None

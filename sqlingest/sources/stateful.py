@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from sqlingest.errors import UserError
 from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN
 from sqlingest.sources import ReadResult, Source
-from sqlingest.validate.conform import quote
+from sqlingest.sql import quote_identifier as quote
+from sqlingest.sql import string_literal, type_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -75,7 +76,7 @@ class StatefulSource(Source):
 
     # -- frames ------------------------------------------------------------------------------------
     def empty(self, spark: SparkSession) -> DataFrame:
-        cols = ", ".join(f"CAST(NULL AS {c.type.upper()}) AS {quote(c.name)}" for c in self.contract.columns)
+        cols = ", ".join(f"CAST(NULL AS {type_sql(c.type)}) AS {quote(c.name)}" for c in self.contract.columns)
         return spark.sql(f"SELECT {cols}, CAST(NULL AS STRING) AS {RESCUE_COLUMN}, "
                          f"CAST(NULL AS STRING) AS {SOURCE_FILE_COLUMN} WHERE 1 = 0")
 
@@ -96,5 +97,4 @@ def project_secrets(project_dir: Path) -> Any:
     return Secrets.from_config(Path(project_dir), (raw.get("secrets") or []) if isinstance(raw, dict) else [])
 
 
-def sql_string(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+sql_string = string_literal

@@ -13,18 +13,15 @@ from typing import TYPE_CHECKING
 from sqlingest.errors import ContractViolation
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN, audit_columns
-from sqlingest.validate.types import normalize_type, widens
+from sqlingest.sql import quote_identifier as quote
+from sqlingest.sql import string_literal as _lit
+from sqlingest.sql import type_sql
+from sqlingest.validate.types import spark_type_of, widens
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-
-def quote(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+__all__ = ["conform_strict", "conform_strings", "conform_typed", "quote"]  # quote: sqlingest.sql.quote_identifier
 
 
 def _typed(raw: str, spark_type: str) -> str:
@@ -32,7 +29,7 @@ def _typed(raw: str, spark_type: str) -> str:
         return raw
     if spark_type.startswith(("array<", "map<", "struct<")):
         return f"from_json({raw}, {_lit(spark_type)})"
-    return f"TRY_CAST({raw} AS {spark_type.upper()})"
+    return f"TRY_CAST({raw} AS {type_sql(spark_type)})"
 
 
 def _rescue_expr(entries: list[tuple[str, str]], extra_maps: list[str]) -> str:
@@ -67,7 +64,7 @@ def conform_strings(df: DataFrame, contract: Contract, *, present: list[str], co
                 rescue.append((col.name, (f"CASE WHEN {quote(col.name)} IS NOT NULL AND {typed} IS NULL "
                                           f"THEN {quote(col.name)} END")))
         else:
-            selects.append(f"CAST(NULL AS {col.type.upper()}) AS {quote(col.name)}")
+            selects.append(f"CAST(NULL AS {type_sql(col.type)}) AS {quote(col.name)}")
     for name in present:
         if name not in declared and name not in (corrupt, SOURCE_FILE_COLUMN):
             rescue.append((name, quote(name)))
@@ -89,14 +86,14 @@ def conform_typed(df: DataFrame, contract: Contract, *, keep: tuple[str, ...] = 
 
     An existing ``_rescued_data`` column is merged into the new one; columns in ``keep`` pass through.
     """
-    types = {f.name: normalize_type(f.dataType.simpleString()) for f in df.schema.fields}
+    types = {f.name: spark_type_of(f.dataType) for f in df.schema.fields}
     selects, rescue, maps = [], [], []
     for col in contract.columns:
         actual = types.get(col.name)
         if actual is None:
-            selects.append(f"CAST(NULL AS {col.type.upper()}) AS {quote(col.name)}")
+            selects.append(f"CAST(NULL AS {type_sql(col.type)}) AS {quote(col.name)}")
         elif actual == col.type or widens(actual, col.type):
-            selects.append(f"CAST({quote(col.name)} AS {col.type.upper()}) AS {quote(col.name)}"
+            selects.append(f"CAST({quote(col.name)} AS {type_sql(col.type)}) AS {quote(col.name)}"
                            if actual != col.type else quote(col.name))
         else:
             source = quote(col.name) if actual == "string" else _as_string(col.name, actual)
@@ -125,7 +122,7 @@ def conform_strict(df: DataFrame, contract: Contract, *, model: str) -> DataFram
     Raises:
         ContractViolation: naming every missing, extra or mistyped column. Nothing has been written.
     """
-    types = {f.name: normalize_type(f.dataType.simpleString()) for f in df.schema.fields}
+    types = {f.name: spark_type_of(f.dataType) for f in df.schema.fields}
     declared = {c.name for c in contract.columns}
     audit = {n for n, _ in audit_columns(contract.layer)}
     missing = [c.name for c in contract.columns if c.name not in types]
@@ -145,6 +142,6 @@ def conform_strict(df: DataFrame, contract: Contract, *, model: str) -> DataFram
             + " | ".join(problems) + "; nothing was written",
             hint=f"fix the model's SELECT or the contract {contract.path}")
     selects = [quote(c.name) if types[c.name] == c.type else
-               f"CAST({quote(c.name)} AS {c.type.upper()}) AS {quote(c.name)}" for c in contract.columns]
+               f"CAST({quote(c.name)} AS {type_sql(c.type)}) AS {quote(c.name)}" for c in contract.columns]
     selects += [quote(n) for n in types if n in audit]
     return df.selectExpr(*selects)

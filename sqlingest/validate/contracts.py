@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlingest.errors import ContractError, Location, UserError
 from sqlingest.project.contract import Check, Contract
+from sqlingest.types import INTEGRAL, category, parse
 
 #: checks fused into the model's write (a predicate per row): the only ones that can quarantine or drop rows
 ROW_TYPES = ("not_null", "accepted_values", "range", "regex", "length", "expression", "decodable")
@@ -60,7 +61,7 @@ REQUIRED: dict[str, tuple[tuple[str, ...], str]] = {
 #: a Soda duration: one or more <number><unit> with units d, h, m, s (``1d``, ``6h``, ``1d12h``, ``90m``)
 DURATION = re.compile(r"^(\d+[dhms])+$")
 _THRESHOLD = re.compile(r"^(?:(\d+)|(\d+(?:\.\d+)?)%)$")
-_INTEGRAL = ("tinyint", "smallint", "int", "bigint")
+_INTEGRAL = INTEGRAL
 _INT_RANGE = {"tinyint": 2**7, "smallint": 2**15, "int": 2**31, "bigint": 2**63}
 
 
@@ -104,17 +105,11 @@ def implicit_columns(layer: str) -> dict[str, str]:
 
 def type_family(spark_type: str) -> str:
     """``numeric``, ``string``, ``boolean``, ``temporal``, ``binary`` or ``complex`` for a normalised Spark type."""
-    if spark_type in _INTEGRAL or spark_type in ("float", "double") or spark_type.startswith("decimal"):
-        return "numeric"
-    if spark_type == "string":
-        return "string"
-    if spark_type == "boolean":
-        return "boolean"
-    if spark_type in ("date", "timestamp", "timestamp_ntz"):
-        return "temporal"
-    if spark_type == "binary":
-        return "binary"
-    return "complex"
+    try:
+        family = category(parse(spark_type))
+    except ValueError:
+        return "complex"
+    return family if family in ("numeric", "string", "boolean", "temporal", "binary") else "complex"
 
 
 class _CheckRules:

@@ -302,7 +302,8 @@ def test_udf_from_config() -> None:
     ({"args": True}, "function 'f': args must be a count, a list of counts or 'N+', not True"),
     ({"args": [-1]}, "function 'f': args cannot be negative"),
     ({"kind": "table"}, "function 'f': kind must be one of scalar, aggregate, window, generator, not 'table'"),
-    ({"returns": "nosuchtype<"}, "function 'f': returns: 'nosuchtype<' is not a Spark SQL type"),
+    ({"returns": "nosuchtype<"},
+     "function 'f': returns: 'nosuchtype<' is not a Spark SQL type: unknown type 'nosuchtype' at position 0"),
     ({"arity": 1}, "function 'f': unknown field(s) arity (expected args, returns, kind, deterministic, description)"),
 ])
 def test_udf_from_config_errors(spec: dict, message: str) -> None:
