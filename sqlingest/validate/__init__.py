@@ -85,7 +85,7 @@ def parse_sql(rendered: RenderedModel) -> exp.Expr:
         raise ModelCompileError(f"a model must be a SELECT query, not {statement.key.upper()}",
                                 location=locate(rendered, first_offset(statement) or 0),
                                 hint="sqlingest writes the DDL and DML; the model only says what to select")
-    problem = spark35_syntax(statement, tokens)
+    problem = spark35_syntax(statement, tokens, sql)
     if problem is not None:
         message, offset, hint = problem
         raise ModelCompileError(f"{message} is not supported by Spark 3.5", location=locate(rendered, offset),
@@ -154,14 +154,23 @@ def _unterminated(sql: str) -> int | None:
     return None
 
 
-def spark35_syntax(statement: exp.Expr, tokens: list[Token]) -> tuple[str, int, str | None] | None:
+def spark35_syntax(statement: exp.Expr, tokens: list[Token], sql: str | None = None
+                   ) -> tuple[str, int, str | None] | None:
     """The first construct sqlglot parses that Spark 3.5's parser rejects: (what, offset, hint)."""
-    for tok, nxt in zip(tokens, [*tokens[1:], None], strict=True):
-        if tok.token_type == TokenType.DCOLON:
+    sql_text = sql
+    for i, (tok, nxt) in enumerate(zip(tokens, [*tokens[1:], None], strict=True)):
+        if tok.token_type == TokenType.DCOLON and tok.text == "::" and tok.end - tok.start == 1 and \
+                (sql_text is None or sql_text[tok.start:tok.end + 1] == "::"):
             return "the '::' cast", tok.start, "write CAST(x AS type)"
+        if tok.token_type == TokenType.LIMIT and nxt is not None and i + 2 < len(tokens) and \
+                tokens[i + 2].token_type == TokenType.COMMA:
+            return "LIMIT offset, count", tok.start, "write LIMIT count OFFSET offset"
         if tok.token_type == TokenType.COMMA and (nxt is None or nxt.token_type in _NOT_AFTER_COMMA):
             return "an empty item in a list (a comma with nothing after it)", tok.start, "remove the extra comma"
     for node in statement.walk():
+        if isinstance(node, exp.With) and node.args.get("recursive"):
+            return "WITH RECURSIVE", _keyword_offset(tokens, "RECURSIVE", node), \
+                "Spark 3.5 has no recursive queries"
         if isinstance(node, exp.Qualify):
             return "QUALIFY", _keyword_offset(tokens, "QUALIFY", node), \
                 "filter on the window function in an outer query or a CTE"
@@ -281,6 +290,31 @@ def validate(rendered: RenderedModel, schema: Schema, *, relation_of_source: dic
     return result
 
 
+def item_start(tokens: list[Token], offset: int) -> int:
+    """The offset of the first token of the select item holding ``offset``: sqlglot keeps no position for
+    keyword-led expressions (``CAST(…)``, ``CASE …``), so walk back to the comma or SELECT that opens the item."""
+    index = next((i for i, t in enumerate(tokens) if t.start <= offset <= t.end), None)
+    if index is None:
+        return offset
+    depth = 0
+    j = index - 1
+    while j >= 0:
+        tok = tokens[j]
+        if tok.token_type == TokenType.R_PAREN:
+            depth += 1
+        elif tok.token_type == TokenType.L_PAREN:
+            if depth == 0:
+                j -= 1
+                continue  # an opening parenthesis of the item itself: CAST(, (a + b)
+            depth -= 1
+        elif depth == 0 and tok.token_type in (TokenType.COMMA, TokenType.SELECT, TokenType.DISTINCT,
+                                               TokenType.ALL):
+            break
+        j -= 1
+    start = tokens[j + 1] if j + 1 <= index else tokens[index]
+    return min(start.start, offset)
+
+
 def _unquote(identifier: str) -> str:
     """``delta.`/a/b``` → ``delta./a/b`` (a doubled backtick is a literal one)."""
     return identifier.replace("``", "\0").replace("`", "").replace("\0", "`")
@@ -297,9 +331,20 @@ def check_contract(rendered: RenderedModel, outputs: list[Col] | list[tuple[str,
     cols = [c if isinstance(c, Col) else Col(c[0], c[1]) for c in outputs]
     errors: list[UserError] = []
 
+    tokens: list[Token] | None = None
+
     def at(col: Col | None) -> Location:
+        nonlocal tokens
         if col is not None and col.node is not None:
-            return locate(rendered, first_offset(col.node))
+            offset = first_offset(col.node)
+            if offset is not None:
+                if tokens is None:
+                    try:
+                        tokens = sqlglot.tokenize(rendered.sql, read="spark")
+                    except TokenError:
+                        tokens = []
+                offset = item_start(tokens, offset)
+            return locate(rendered, offset)
         return locate(rendered, None)
 
     seen: dict[str, Col] = {}

@@ -155,6 +155,7 @@ class Analyzer:
         self.diagnostics: list[Diagnostic] = []
         self.unknown_tables: set[str] = unknown_tables if unknown_tables is not None else set()
         self._reported: set[int] = set()
+        self._later_ctes: set[str] = set()  # CTEs of the WITH being analyzed that are not defined yet
 
     # -- entry ---------------------------------------------------------------------------------------------
     def analyze(self, query: exp.Expr) -> list[Col] | None:
@@ -173,7 +174,9 @@ class Analyzer:
         ctes = dict(ctes)
         with_ = q.args.get("with_") or q.args.get("with")
         if with_ is not None:
-            for cte in with_.expressions:
+            pending = [_key(c.alias) for c in with_.expressions]
+            for i, cte in enumerate(with_.expressions):
+                self._later_ctes = set(pending[i:])
                 cols = self.query(cte.this, outer, ctes)
                 alias = cte.args.get("alias")
                 names = [c.name for c in alias.columns] if alias is not None and alias.columns else None
@@ -185,6 +188,7 @@ class Analyzer:
                     else:
                         cols = [Col(n, c.type, c.nullable, c.node) for n, c in zip(names, cols, strict=True)]
                 ctes[_key(cte.alias)] = cols
+            self._later_ctes = set()
         if isinstance(q, exp.Subquery):
             return self.query(q.this, outer, ctes)
         if isinstance(q, exp.SetOperation):
@@ -262,6 +266,10 @@ class Analyzer:
                     cols = ctes[_key(node.name)]
                 elif full.lower() in self.tables:
                     cols = self.tables[full.lower()]
+                elif not node.db and _key(node.name) in self._later_ctes:
+                    self.error(f"unknown table '{node.name}': the CTE '{node.name}' is defined after its use", node,
+                               hint="a CTE can read only the CTEs defined before it in the same WITH")
+                    cols = None
                 else:
                     self.unknown_tables.add(full)
                     cols = None
@@ -640,6 +648,9 @@ class Analyzer:
             return
         if isinstance(e, exp.Lambda):
             return
+        if isinstance(e, exp.Anonymous) and self.functions is not None and \
+                self.functions.lookup(func_name(e)) is None:
+            return  # an unknown function is reported as such; whether it aggregates cannot be known
         if isinstance(e, exp.Column):
             if isinstance(e.this, exp.Star):
                 return
@@ -753,6 +764,14 @@ class Analyzer:
     def fields(self, col: Col, fields: list[str], node: exp.Expr, report: bool) -> Col | None:
         current = col
         for f in fields:
+            element = st.array_element(current.type)
+            if element is not None and st.struct_fields(element) is not None:
+                # arr.field on an array of structs: the array of that field's values
+                inner = self.fields(Col(current.name, element, True), [f], node, report)
+                if inner is None:
+                    return None
+                current = Col(inner.name, f"array<{inner.type}>" if inner.type else None, current.nullable)
+                continue
             sf = st.struct_fields(current.type)
             if sf is None:
                 if current.type is None:
@@ -1052,6 +1071,7 @@ class Analyzer:
         if aggregate and not windowed:
             arg_ctx.in_aggregate = True
         typed: list[Typed] = []
+        args = [_unwrap_synthetic(a) for a in args]
         for a in args:
             if isinstance(a, exp.Lambda):
                 typed.append(UNKNOWN)
@@ -1368,6 +1388,18 @@ def _known_aggregates(functions: Any) -> set[str]:
         except Exception:  # noqa: BLE001 — never let a registry problem become a user error
             return names
     return names
+
+
+def _unwrap_synthetic(node: exp.Expr) -> exp.Expr:
+    """An argument as the user wrote it: sqlglot wraps some in conversions of its own (``year(ts)`` →
+    ``Year(TsOrDsToDate(ts))``) that have no position and no written name; Spark applies no such function."""
+    from sqlingest.validate.functions import NAME_KEY
+
+    while (isinstance(node, exp.Func) and not isinstance(node, (exp.Anonymous, exp.Cast, exp.TryCast))
+           and NAME_KEY not in node.meta and "start" not in node.meta
+           and isinstance(node.this, exp.Expr) and len([v for v in node.args.values() if v is not None]) == 1):
+        node = node.this
+    return node
 
 
 def _is_aggregate(e: exp.Expr | None) -> bool:
