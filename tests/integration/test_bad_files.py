@@ -199,48 +199,45 @@ LOSSY = {
           - {name: amount, type: "decimal(5,2)"}
     """,
     "models/bronze/items.sql": "{{ config(materialized='append') }}\nSELECT * FROM {{ source('l', 'items') }}\n",
-    "contracts/l/narrow.silver.yml": """
+    "contracts/l/narrow.gold.yml": """
         name: l.narrow
-        layer: silver
-        keys: {business: [id]}
+        layer: gold
         columns:
           - {name: id, type: bigint}
           - {name: amount, type: "decimal(4,1)"}
     """,
-    "models/silver/narrow.sql": "SELECT id, amount FROM {{ ref('bronze.items') }}\n",
-    "contracts/l/explicit.silver.yml": """
+    "models/gold/narrow.sql": "SELECT id, amount FROM {{ ref('bronze.items') }}\n",
+    "contracts/l/explicit.gold.yml": """
         name: l.explicit
-        layer: silver
-        keys: {business: [id]}
+        layer: gold
         columns:
           - {name: id, type: bigint}
           - {name: amount, type: "decimal(4,1)"}
     """,
-    "models/silver/explicit.sql": "SELECT id, CAST(ROUND(amount, 1) AS DECIMAL(4,1)) AS amount "
+    "models/gold/explicit.sql": "SELECT id, CAST(ROUND(amount, 1) AS DECIMAL(4,1)) AS amount "
                                   "FROM {{ ref('bronze.items') }}\n",
-    "contracts/l/short.silver.yml": """
+    "contracts/l/short.gold.yml": """
         name: l.short
-        layer: silver
-        keys: {business: [id]}
+        layer: gold
         columns:
           - {name: id, type: bigint}
           - {name: name, type: "varchar(5)"}
     """,
-    "models/silver/short.sql": "SELECT id, name FROM {{ ref('bronze.items') }}\n",
+    "models/gold/short.sql": "SELECT id, name FROM {{ ref('bronze.items') }}\n",
     "data/a.csv": "id,name,amount\n1,abc,1.25\n2,abcdefg,2.50\n",
 }
 
 
-def test_lossy_silver_conversions_fail_unless_explicit(project, lakehouse):
+def test_lossy_gold_conversions_fail_unless_explicit(project, lakehouse):
     root = project(LOSSY)
     assert main(["build", "--project-dir", str(root)]) == 1
     models = {m["name"]: m for m in _records(root)[-1]["models"]}
     assert models["bronze.items"]["status"] == "success"
-    assert models["silver.narrow"]["status"] == "error"
-    assert "type mismatch: amount is decimal(5,2), contract says decimal(4,1)" in models["silver.narrow"]["error"]
-    assert models["silver.explicit"]["status"] == "success"
-    assert sorted(str(r[0]) for r in lakehouse.spark.table(models["silver.explicit"]["relation"])
+    assert models["gold.narrow"]["status"] == "error"
+    assert "type mismatch: amount is decimal(5,2), contract says decimal(4,1)" in models["gold.narrow"]["error"]
+    assert models["gold.explicit"]["status"] == "success"
+    assert sorted(str(r[0]) for r in lakehouse.spark.table(models["gold.explicit"]["relation"])
                   .select("amount").collect()) == ["1.3", "2.5"]
-    assert models["silver.short"]["status"] == "error"
-    assert "max_length(name) (1 row(s) failing)" in models["silver.short"]["error"]
-    assert lakehouse.spark.table(models["silver.short"]["relation"]).count() == 0  # nothing published
+    assert models["gold.short"]["status"] == "error"
+    assert "max_length(name) (1 row(s) failing)" in models["gold.short"]["error"]
+    assert lakehouse.spark.table(models["gold.short"]["relation"]).count() == 0  # nothing published

@@ -22,6 +22,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -217,7 +218,7 @@ def _avro_bytes(data: bytes) -> bytes:
 
 #: short type names → (Avro schema, encoder)
 def _avro_type(kind: str) -> tuple[Any, Callable[[Any], bytes]]:
-    from datetime import date, datetime, timezone
+    from datetime import date, datetime
 
     if kind in ("long", "int"):
         return kind, _zigzag
@@ -228,9 +229,9 @@ def _avro_type(kind: str) -> tuple[Any, Callable[[Any], bytes]]:
     if kind == "date":
         return {"type": "int", "logicalType": "date"}, lambda v: _zigzag((v - date(1970, 1, 1)).days)
     if kind == "ts":
-        epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
         return ({"type": "long", "logicalType": "timestamp-micros"},
-                lambda v: _zigzag((v.replace(tzinfo=timezone.utc) - epoch) // _MICRO))
+                lambda v: _zigzag((v.replace(tzinfo=UTC) - epoch) // _MICRO))
     if kind.startswith("dec("):
         precision, scale = (int(x) for x in kind[4:-1].split(","))
 
