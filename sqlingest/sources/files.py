@@ -220,11 +220,11 @@ class CsvSource(_FileSource):
             multiline = not explicit and options.get("multiLine") != "true" and _open_quote(uri, options)
             groups.setdefault((tuple(names) if names else None, multiline), []).append(uri)
         frame: DataFrame | None = None
-        for (names, multiline), group in groups.items():
+        for (header_names, multiline), group in groups.items():
             if not header:
                 columns = [c.name for c in self.contract.columns]
             else:
-                columns = list(names) if names else spark.read.options(**options).csv(group[0]).columns
+                columns = list(header_names) if header_names else spark.read.options(**options).csv(group[0]).columns
             read_options = {**options, "multiLine": "true"} if multiline else options
             part = self._decode(spark.read, group, columns, read_options, decode)
             frame = part if frame is None else frame.unionByName(part)

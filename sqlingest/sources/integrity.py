@@ -140,7 +140,7 @@ def parquet_schema(spark: SparkSession, uri: str) -> tuple[StructType | None, st
         footer = int.from_bytes(tail[:4], "little")
         if footer <= 0 or footer > size - 12:
             return None, f"corrupt Parquet footer (length {footer} in a file of {size} bytes)"
-    jvm = spark._jvm  # type: ignore[attr-defined]
+    jvm: Any = spark._jvm  # type: ignore[attr-defined]
     try:
         hadoop_path = jvm.org.apache.hadoop.fs.Path(uri)
         conf = spark._jsc.hadoopConfiguration()  # type: ignore[attr-defined]
