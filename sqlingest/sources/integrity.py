@@ -72,7 +72,7 @@ def ascii_compatible(encoding: str) -> bool:
     """True when delimiters, quotes and line breaks are the ASCII bytes and never occur inside a multi-byte character,
     so that a file can be split into rows without decoding it (UTF-8, ISO-8859-*, Windows-125x, …)."""
     name = codec_name(encoding)
-    if any(name.startswith(s) for s in _STATEFUL) or name.startswith(("utf_16", "utf-16", "utf_32", "utf-32")):
+    if name.replace("-", "_").startswith((*_STATEFUL, "utf_16", "utf_32")):
         return False
     try:
         return "\r\n,;\t|\"'{}[]:abcAZ09".encode(name) == b"\r\n,;\t|\"'{}[]:abcAZ09"
