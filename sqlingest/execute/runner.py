@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlingest.checks import CheckResult, run_checks
 from sqlingest.checks.rows import exceeds, failure_predicate, is_row_check
 from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, SqlingestError, TransientError, redact
+from sqlingest.execute import bad_inputs
 from sqlingest.formats.commits import overwrite_from
 from sqlingest.formats.versions import current_version, restore
 from sqlingest.materializations import Scd2, WriteContext
@@ -89,6 +90,9 @@ class _Staged:
     skip_write: bool = False
     #: row checks the source readers add (e.g. undecodable messages → quarantine)
     checks: list[Check] = field(default_factory=list)
+    #: inputs the readers quarantined as a unit, unread: (input, reason); and their warnings
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def spark_message(exc: BaseException) -> str:
@@ -222,8 +226,8 @@ class Runner:
             extra = {n for n, _ in pm.materialization.EXTRA_COLUMNS}
             fields = [f for f in self.spark.table(pm.relation).schema.fields if f.name not in extra]
             ddl = ", ".join(f"{quote(f.name)} {f.dataType.simpleString()}" for f in fields)
-            rows = self.spark.table(quarantine).selectExpr(f"from_json(_row, '{ddl}') AS __r", "_row") \
-                .select("__r.*", "_row")
+            rows = self.spark.table(quarantine).where(bad_inputs.NOT_A_FILE) \
+                .selectExpr(f"from_json(_row, '{ddl}') AS __r", "_row").select("__r.*", "_row")
             staged = _Staged(rows, [f.name for f in fields])
             kept = current_version(self.spark, pm.format.name, quarantine)
             self._publish(pm, staged, pm.rendered.sql, result, replay_from=quarantine)
@@ -271,9 +275,12 @@ class Runner:
         result.inputs = staged.inputs
         if staged.skip_write:
             result.rows_in = result.rows_written = 0
+            bad_inputs.record(self, pm, result, [], staged.warnings)
             return
         self._ensure_table(pm, staged.frame, exists)
         self._publish(pm, staged, rendered.sql, result)
+        if staged.rejected or staged.warnings:
+            bad_inputs.record(self, pm, result, staged.rejected, staged.warnings)
 
     def _publish(self, pm: PlannedModel, staged: _Staged, sql: str, result: ModelResult, *,
                  replay_from: str | None = None) -> None:
@@ -287,7 +294,7 @@ class Runner:
         row_checks = self.row_checks(pm, staged.checks)
         # Remember the version to restore only when a check could fail the model (a metadata query otherwise saved).
         can_fail = self.options.run_checks and contract is not None and any(
-            c.effective_action == "fail" for c in contract.all_checks())
+            c.effective_action == "fail" for c in [*contract.all_checks(), *staged.checks])
         self._before[pm.name] = current_version(spark, pm.format.name, pm.relation) if can_fail else None
         # Delta runs MERGE sources through its own query executions, which do not report the Observation:
         # cache the staged rows and count them first (the MERGE then reads the cache).
@@ -367,7 +374,7 @@ class Runner:
         contract = pm.contract
         declared = [c for c in contract.all_checks() if is_row_check(c)] \
             if contract is not None and self.options.run_checks else []
-        return [c for c in implicit if c.type not in {d.type for d in declared}] + declared
+        return [c for c in implicit if (c.type, c.column) not in {(d.type, d.column) for d in declared}] + declared
 
     def _fuse_checks(self, staged: _Staged, row_checks: list[Check], *, persist: bool | None = None
                      ) -> tuple[DataFrame, Any, bool]:
@@ -461,6 +468,8 @@ class Runner:
         spark = self.spark
         inputs: list[str] = []
         implicit: list[Check] = []
+        rejected: list[tuple[str, str]] = []
+        warnings: list[str] = []
         any_input = False
         for contract in pm.rendered.sources:
             reader = load_source(contract, self.plan.project.root)
@@ -476,13 +485,18 @@ class Runner:
                         and SOURCE_FILE_COLUMN in spark.table(pm.relation).columns:
                     exclude = {r[0] for r in spark.sql(
                         f"SELECT DISTINCT {SOURCE_FILE_COLUMN} FROM {pm.relation}").collect() if r[0]}
+                    exclude |= bad_inputs.quarantined(self, pm)
                 read = reader.read(spark, exclude=exclude)
-            any_input = any_input or bool(read.inputs)
+            any_input = any_input or bool(read.inputs) or bool(read.rejected)
             inputs.extend(read.inputs)
+            rejected.extend(read.rejected)
+            warnings.extend(read.warnings)
             read.frame.createOrReplaceTempView(source_view(contract.domain, contract.dataset))
-        skip = bool(pm.rendered.sources) and not any_input and pm.materialization.NAME == "append"
+        # an append with nothing new is skipped, but a first run creates the (empty) table
+        skip = bool(pm.rendered.sources) and not any_input and pm.materialization.NAME == "append" and exists
         frame = self._conform(pm, spark.sql(sql))
-        return _Staged(frame, list(frame.columns), inputs, skip, implicit)
+        implicit += bad_inputs.length_checks(pm.contract)
+        return _Staged(frame, list(frame.columns), inputs, skip, implicit, rejected, warnings)
 
     def _conform(self, pm: PlannedModel, frame: DataFrame) -> DataFrame:
         """The model query's rows in the contract's shape: bronze lenient (+ audit columns), others strict."""

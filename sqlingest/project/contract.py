@@ -27,6 +27,7 @@ CHECK_TYPES = (
 )
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_CHAR_LENGTH = re.compile(r"^\s*(?:var)?char\s*\(\s*(\d+)\s*\)\s*$", re.IGNORECASE)
 
 
 class _Strict(BaseModel):
@@ -136,6 +137,9 @@ class Column(_Strict):
     sunset: date | None = None
     previous_names: list[str] = Field(default_factory=list)
     checks: list[Check] = Field(default_factory=list)
+    #: the n of a declared ``varchar(n)`` / ``char(n)`` (the type itself normalises to ``string``): longer values
+    #: are rescued in bronze and fail silver/gold writes
+    max_length: int | None = None
     location: Location | None = Field(default=None, exclude=True)
 
     @model_validator(mode="before")
@@ -144,6 +148,11 @@ class Column(_Strict):
         if isinstance(data, dict) and isinstance(data.get("checks"), list):
             data = dict(data)
             data["checks"] = [_shorthand_check(c, data.get("name")) for c in data["checks"]]
+        if isinstance(data, dict) and isinstance(data.get("type"), str) and data.get("max_length") is None:
+            declared = _CHAR_LENGTH.match(data["type"])
+            if declared:
+                data = dict(data)
+                data["max_length"] = int(declared.group(1))
         return data
 
     @field_validator("name")
@@ -176,6 +185,13 @@ class SourceSpec(_Strict):
     options: dict[str, Any] = Field(default_factory=dict)
     #: the section as loaded (a located mapping), for compile-time errors at the offending key
     _raw: Any = PrivateAttr(default=None)
+    #: text files (csv, json): the character set of the bytes (a Java charset name); invalid bytes are rescued
+    encoding: str | None = None  # None: UTF-8
+    #: files: a path matching no file is an error unless this is true (then a warning)
+    allow_empty: bool | None = None
+    #: files whose bytes or schema cannot be read (truncated archive, bad footer, schema contradicting the
+    #: contract): ``quarantine`` them as a unit and read the rest, or ``fail`` the model
+    bad_files: Literal["quarantine", "fail"] | None = None  # None: quarantine
 
     @property
     def extra(self) -> dict[str, Any]:

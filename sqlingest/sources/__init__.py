@@ -26,6 +26,10 @@ class ReadResult:
 
     frame: DataFrame
     inputs: list[str] = field(default_factory=list)
+    #: inputs quarantined as a unit, unread: (input, reason) — e.g. a truncated archive, a Parquet file without footer
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    #: things the run should report as warnings (e.g. an empty source allowed by ``allow_empty``)
+    warnings: list[str] = field(default_factory=list)
 
 
 class Source(ABC):
