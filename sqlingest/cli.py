@@ -44,6 +44,8 @@ def _common(parser: argparse.ArgumentParser, *, select: bool = True) -> None:
                         help="the project folder (default: the current one or the nearest parent with sqlingest.yml)")
     parser.add_argument("--target", "-t", default=None, help="target from sqlingest.yml (default: default_target)")
     parser.add_argument("--vars", default=None, help="YAML mapping of vars, e.g. '{start: 2024-01-01}'")
+    parser.add_argument("--verbose", "-v", action="store_true",
+                        help="also show how each model was written (e.g. scd2's merge or rewrite, and why)")
     if select:
         parser.add_argument("--select", "-s", action="append", default=None,
                             help="models to run: name, layer:silver, tag:pii, +name (ancestors), name+ (descendants)")
@@ -210,6 +212,7 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     width = max((len(n) for n in plan.selected), default=10)
     status_ctx: dict[str, Any] = {}
 
+    verbose = bool(getattr(args, "verbose", False) or getattr(args, "debug", False))
     threads = getattr(args, "threads", None) or project.target.threads
     if streaming == "continuous":  # every streaming query runs at once
         threads = len(plan.selected)
@@ -250,7 +253,9 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
             parts.append(f"{result.rows_quarantined:,} quarantined")
         if result.rows_dropped:
             parts.append(f"{result.rows_dropped:,} dropped")
-        if result.write_strategy:
+        if result.rows_deduplicated:
+            parts.append(f"{result.rows_deduplicated:,} deduplicated")
+        if result.write_strategy and verbose:
             parts.append(result.write_strategy)
         if result.checks:
             passed = sum(1 for c in result.checks if c["outcome"] == "pass")
@@ -261,6 +266,10 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
             if check["outcome"] != "pass":
                 console.print(f"        [{'red' if check['failed'] else 'yellow'}]{check['outcome']}[/] "
                               f"{check['name']}: {check['message']}", markup=True)
+        if result.ties:
+            samples = ", ".join(result.ties["samples"])
+            console.print(f"        [yellow]warn[/] {_escape(result.ties['message'])}"
+                          + (f" (e.g. {_escape(samples)})" if samples else ""))
         if result.error:
             console.print(f"        [red]{_escape(result.error)}[/]")
 
@@ -373,8 +382,14 @@ def cmd_runs(args: argparse.Namespace, console: Any) -> int:
     for run in list_runs(project.state_dir, args.limit):
         models = run.get("models", [])
         bad = [m["name"] for m in models if m["status"] == "error"]
+        rows = {k: sum(m.get(f"rows_{k}") or 0 for m in models)
+                for k in ("in", "written", "quarantined", "dropped", "deduplicated")}
+        flow = f"  {rows['in']:,} rows in, {rows['written']:,} published" + "".join(
+            f", {rows[k]:,} {k}" for k in ("quarantined", "dropped", "deduplicated") if rows[k])
+        ties = sum((m.get("ties") or {}).get("count", 0) for m in models)
         console.print(f"{run['run_id']}  {run['command']:<6} {run['target']:<8} {run['status']:<8} "
-                      f"{len(models)} model(s)" + (f"  failed: {', '.join(bad)}" if bad else ""))
+                      f"{len(models)} model(s)" + flow + (f", {ties:,} ties" if ties else "")
+                      + (f"  failed: {', '.join(bad)}" if bad else ""))
     return 0
 
 
