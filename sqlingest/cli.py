@@ -39,6 +39,11 @@ def _parse_vars(text: str | None) -> dict[str, Any]:
     return value
 
 
+def _lock_timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
+                        help="wait this long for another run on the same target to finish (default 0: fail at once)")
+
+
 def _common(parser: argparse.ArgumentParser, *, select: bool = True) -> None:
     parser.add_argument("--project-dir", default=os.environ.get("SQLINGEST_PROJECT_DIR", "."),
                         help="the project folder (default: the current one or the nearest parent with sqlingest.yml)")
@@ -73,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--full-refresh", action="store_true", help="drop and rebuild the selected tables")
         p.add_argument("--fail-fast", "-x", action="store_true", help="stop at the first failure")
         p.add_argument("--threads", type=int, default=None, help="models run at once (default: the target's)")
+        _lock_timeout(p)
         if name != "test":
             p.add_argument("--branch", default=None,
                            help="write-audit-publish on Nessie: build on this branch, merge only if all checks pass")
@@ -81,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
     p.add_argument("--full-refresh", action="store_true", help="drop the tables and checkpoints, start over")
+    _lock_timeout(p)
 
     from sqlingest.registry import cli as registry_cli
 
@@ -89,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("replay", help="re-run a model's quarantined rows after a fix")
     _common(p, select=False)
     p.add_argument("model", help="the model whose <table>__quarantine rows to replay")
+    _lock_timeout(p)
 
     p = sub.add_parser("report", help="write the HTML data-health report")
     _common(p, select=False)
@@ -184,13 +192,31 @@ def _live_plan(plan: Any, console: Any) -> int:
 
 def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bool,
              streaming: str = "available_now") -> int:
-    from sqlingest.execute.runner import Runner, RunOptions
-    from sqlingest.execute.session import build_session
-    from sqlingest.runs import RunRecord, new_run_id
+    from sqlingest.runs import new_run_id
 
     run_id = new_run_id()
     started = time.perf_counter()
     plan = _plan(args, console, run_id)
+    with _target_lock(args, plan.project):
+        return _execute_plan(args, console, plan, run_id, started, models=models, checks=checks,
+                             streaming=streaming)
+
+
+def _target_lock(args: argparse.Namespace, project: Any) -> Any:
+    """The project's lock for its target (one build/run/test/stream/replay at a time; sqlingest/execute/lock.py)."""
+    from sqlingest.execute.lock import TargetLock, lock_path
+
+    return TargetLock(project.state_dir, project.target_name, args.command,
+                      timeout=float(getattr(args, "lock_timeout", 0) or 0),
+                      shown_as=project.rel(lock_path(project.state_dir, project.target_name)))
+
+
+def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str, started: float, *, models: bool,
+                  checks: bool, streaming: str) -> int:
+    from sqlingest.execute.runner import Runner, RunOptions
+    from sqlingest.execute.session import build_session
+    from sqlingest.runs import RunRecord
+
     project = plan.project
     stop: threading.Event | None = None
     if streaming == "continuous":
@@ -408,16 +434,18 @@ def cmd_replay(args: argparse.Namespace, console: Any) -> int:
     if len(names) != 1:
         raise UserError(f"replay takes one model; '{args.model}' matches {len(names)}")
     name = names.pop()
-    spark = build_session(plan.project.target.spark, plan.catalog)
-    record = RunRecord(run_id, "replay", plan.project.target_name, datetime.now(UTC).isoformat())
-    result = Runner(plan, spark, record).replay(name)
-    record.finished_at = datetime.now(UTC).isoformat()
-    record.save(plan.project.state_dir)
+    with _target_lock(args, plan.project):
+        spark = build_session(plan.project.target.spark, plan.catalog)
+        record = RunRecord(run_id, "replay", plan.project.target_name, datetime.now(UTC).isoformat())
+        result = Runner(plan, spark, record).replay(name)
+        record.finished_at = datetime.now(UTC).isoformat()
+        record.save(plan.project.state_dir)
     if result.status == "error":
         console.print(f"[red]replay of {name} failed:[/] {_escape(result.error or '')}")
         return 1
     console.print(f"replayed {name}: {result.rows_in or 0} quarantined row(s) → {result.rows_written or 0} published, "
-                  f"{result.rows_quarantined or 0} still quarantined, {result.rows_dropped or 0} dropped")
+                  f"{result.rows_quarantined or 0} still quarantined, {result.rows_dropped or 0} dropped"
+                  + (f", {result.rows_deduplicated} deduplicated" if result.rows_deduplicated else ""))
     return 0
 
 
