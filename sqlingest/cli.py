@@ -218,6 +218,8 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
     from sqlingest.runs import RunRecord
 
     project = plan.project
+    if not checks:  # `run`: models selected only for their checks have nothing to do
+        plan.selected = [n for n in plan.selected if n not in plan.checks_only]
     stop: threading.Event | None = None
     if streaming == "continuous":
         plan.selected = [n for n in plan.selected if plan.models[n].materialization.STREAMING]
@@ -249,7 +251,8 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
             _report(event, pm, result)
 
     def _report(event: str, pm: Any, result: Any) -> None:
-        prefix = f"{index[pm.name]:>3}/{total} {pm.name:<{width}} {pm.materialization.NAME:<7}"
+        kind = "checks" if pm.name in plan.checks_only else pm.materialization.NAME
+        prefix = f"{index[pm.name]:>3}/{total} {pm.name:<{width}} {kind:<7}"
         if event == "start":
             if threads == 1 and console.is_terminal:
                 status_ctx["s"] = console.status(f"{prefix} running…")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlingest.checks import CheckResult, run_checks
+from sqlingest.checks.messages import describe
 from sqlingest.checks.rows import exceeds, failure_predicate, is_row_check
 from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, SqlingestError, TransientError, redact
 from sqlingest.execute.keys import KeySpec, annotate, guard, is_null_key_error, key_spec, null_key_message, tie_report
@@ -181,10 +182,15 @@ class Runner:
         self.report("start", pm, None)
         started = time.perf_counter()
         attempt = 0
+        checks_only = pm.name in self.plan.checks_only
+        if checks_only and not self._exists(pm.relation):
+            result.status, result.error = "skipped", "not built yet (selected for its checks on a selected model)"
+            self.report("skip", pm, result)
+            return
         while True:
             attempt += 1
             try:
-                if self.options.run_models:
+                if self.options.run_models and not checks_only:
                     self._build(pm, result)
                 if self.options.run_checks:
                     self._check(pm, result)
@@ -475,9 +481,9 @@ class Runner:
             outcome = "warn"
         else:
             outcome = ("fail" if check.severity == "error" else "warn") if broken else "pass"
-        verb = {"quarantine": "quarantined", "drop": "dropped"}.get(action, "failing")
+        message = describe(check, failures, action=action) if failures else ""
         return {"name": check.label, "outcome": outcome, "severity": check.severity, "action": action,
-                "value": failures, "message": f"{failures} row(s) {verb}" if failures else "", "fused": True,
+                "value": failures, "message": message, "fused": True,
                 "failed": outcome == "fail" and action == "fail"}
 
     def _one(self, pm: PlannedModel, template: str, **context: object) -> str:

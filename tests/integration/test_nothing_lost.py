@@ -134,3 +134,22 @@ def test_run_tables_on_parquet_and_the_session_catalog(lakehouse, project, capsy
     assert len(checks) == 3
     assert main(["runs", "--project-dir", str(root)]) == 0
     assert "10 rows in, 7 published, 2 quarantined, 1 dropped" in capsys.readouterr().out
+
+
+def test_a_relationships_check_runs_after_its_reference_and_again_when_only_the_reference_is_built(
+        lakehouse, project, capsys):
+    from tests.check_edges_project import FILES
+
+    root = project(dict(FILES))
+    assert main(["build", "--project-dir", str(root)]) == 0  # a_orders sorts first, but is built after z_customers
+    checks = {m["name"]: m["checks"] for m in last_run(root)["models"]}
+    assert [(c["name"], c["outcome"]) for c in checks["gold.a_orders"]] == [("relationships(customer_id)", "pass")]
+    (root / "data/customers/a.csv").write_text("id\n10\n")  # customer 20 is gone: order 2 is orphaned
+    capsys.readouterr()
+    assert main(["build", "--project-dir", str(root), "--select", "gold.z_customers"]) == 1
+    out = capsys.readouterr().out
+    assert "2/2 gold.a_orders     checks  FAIL" in out, out
+    assert "relationships(customer_id): 1 row has customer_id not found in gold:k.z_customers.id" in out, out
+    models = {m["name"]: m for m in last_run(root)["models"]}
+    assert models["gold.z_customers"]["status"] == "success" and models["gold.a_orders"]["status"] == "error"
+    assert models["gold.a_orders"]["rows_in"] is None  # checks only: not rebuilt
