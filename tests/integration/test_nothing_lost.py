@@ -153,3 +153,75 @@ def test_a_relationships_check_runs_after_its_reference_and_again_when_only_the_
     models = {m["name"]: m for m in last_run(root)["models"]}
     assert models["gold.z_customers"]["status"] == "success" and models["gold.a_orders"]["status"] == "error"
     assert models["gold.a_orders"]["rows_in"] is None  # checks only: not rebuilt
+
+
+def _build_process(root, tmpdir):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmpdir)}
+    return subprocess.Popen([sys.executable, "-m", "sqlingest", "build", "--project-dir", str(root)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                            start_new_session=True)
+
+
+@pytest.mark.slow
+def test_a_killed_build_leaves_its_scratch_files_under_the_state_dir_and_the_next_build_removes_them(
+        lakehouse, project, tmp_path):
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    private_tmp = tmp_path / "system-tmp"
+    private_tmp.mkdir()
+    root = project(files("table"))
+    scratch = root / ".sqlingest" / "tmp"
+    proc = _build_process(root, private_tmp)
+    deadline = time.monotonic() + 300
+    java = ""
+    while time.monotonic() < deadline and proc.poll() is None:
+        if list(scratch.glob("*/blockmgr-*")) and list(scratch.glob("*/spark-*/userFiles-*")):
+            pids = [p for p in os.listdir("/proc") if p.isdigit()]
+            for pid in pids:
+                try:
+                    if os.getpgid(int(pid)) == proc.pid and b"java" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                        java = Path(f"/proc/{pid}/cmdline").read_bytes().decode().replace("\0", " ")
+                except (OSError, ProcessLookupError):
+                    continue
+            if java:
+                break
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=60)
+    assert java, "the build's JVM never started (or never used its scratch folder)"
+    (leftover,) = [p for p in scratch.iterdir()]
+    assert f"-Djava.io.tmpdir={leftover}" in java and f"spark.local.dir={leftover}" in java
+    assert list(leftover.glob("spark-*/userFiles-*/*.jar")), "Spark's copy of the jars is in the scratch folder"
+    assert not list(private_tmp.iterdir())
+    assert main(["build", "--project-dir", str(root)]) == 0
+    assert not leftover.exists()
+
+
+@pytest.mark.slow
+def test_two_builds_at_once_one_waits_for_nothing_and_says_who_holds_the_lock(lakehouse, project, tmp_path):
+    import time
+
+    root = project(files("table"))
+    first = _build_process(root, tmp_path)
+    lock = root / ".sqlingest" / "locks" / "dev.lock"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (lock.exists() and lock.read_text()):
+        time.sleep(0.05)
+    second = _build_process(root, tmp_path)
+    out2, _ = second.communicate(timeout=120)
+    out1, _ = first.communicate(timeout=600)
+    assert first.returncode == 0, out1
+    assert second.returncode == 1, out2
+    assert f"error: another sqlingest build (pid {first.pid}, started " in out2
+    assert "holds the lock for target dev: .sqlingest/locks/dev.lock" in out2
+    assert "Spark" not in out2 and "Exception" not in out2
+    assert lakehouse.spark.table(relation(root)).count() == 7
