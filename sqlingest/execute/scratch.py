@@ -27,7 +27,7 @@ def scratch_root(state_dir: Path) -> Path:
 
 def clean_leftovers(state_dir: Path) -> list[Path]:
     """Remove the scratch folders whose process is gone; returns the removed folders."""
-    removed = []
+    removed: list[Path] = []
     root = scratch_root(state_dir)
     if not root.is_dir():
         return removed

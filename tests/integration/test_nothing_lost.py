@@ -148,7 +148,7 @@ def test_a_relationships_check_runs_after_its_reference_and_again_when_only_the_
     capsys.readouterr()
     assert main(["build", "--project-dir", str(root), "--select", "gold.z_customers"]) == 1
     out = capsys.readouterr().out
-    assert "2/2 gold.a_orders     checks  FAIL" in out, out
+    assert "2/2 gold.a_orders    checks  FAIL" in out, out
     assert "relationships(customer_id): 1 row has customer_id not found in gold:k.z_customers.id" in out, out
     models = {m["name"]: m for m in last_run(root)["models"]}
     assert models["gold.z_customers"]["status"] == "success" and models["gold.a_orders"]["status"] == "error"
