@@ -184,7 +184,8 @@ def test_a_killed_build_leaves_its_scratch_files_under_the_state_dir_and_the_nex
     deadline = time.monotonic() + 300
     java = ""
     while time.monotonic() < deadline and proc.poll() is None:
-        if list(scratch.glob("*/blockmgr-*")) and list(scratch.glob("*/spark-*/userFiles-*")):
+        # the driver's copy of the jars is fetched when its first task runs
+        if list(scratch.glob("*/blockmgr-*")) and list(scratch.glob("*/spark-*/userFiles-*/*.jar")):
             pids = [p for p in os.listdir("/proc") if p.isdigit()]
             for pid in pids:
                 try:
