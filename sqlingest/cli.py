@@ -294,7 +294,7 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
         for check in result.checks:
             if check["outcome"] != "pass":
                 console.print(f"        [{'red' if check['failed'] else 'yellow'}]{check['outcome']}[/] "
-                              f"{check['name']}: {check['message']}", markup=True)
+                              f"{_escape(check['name'])}: {_escape(str(check['message'] or ''))}", markup=True)
         if result.ties:
             samples = ", ".join(result.ties["samples"])
             console.print(f"        [yellow]warn[/] {_escape(result.ties['message'])}"

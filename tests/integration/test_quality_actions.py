@@ -48,7 +48,7 @@ def assert_invariant(model):
     assert model["rows_in"] == model["rows_written"] + model["rows_quarantined"] + model["rows_dropped"]
 
 
-def test_quarantine_drop_and_warn_in_one_pass(lakehouse, project):
+def test_quarantine_drop_and_warn_in_one_pass(lakehouse, project, capsys):
     spark = lakehouse.spark
     checks = ("  - {type: accepted_values, column: kind, values: [buy, sell], action: quarantine}\n"
               "  - {type: range, column: amount, min: 0, action: drop}\n"
@@ -56,6 +56,9 @@ def test_quarantine_drop_and_warn_in_one_pass(lakehouse, project):
               "  - {type: range, column: amount, max: 1000, action: quarantine}\n")
     root = project(files(checks))
     assert main(["build", "--project-dir", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "warn accepted_values(kind): 1 row has kind outside [buy, sell] (quarantined)" in out, out
+    assert "warn range(amount): 1 row has amount below 0 (dropped)" in out, out
     gold = last_run(root)["gold.events"]
     assert (gold["rows_in"], gold["rows_written"], gold["rows_quarantined"], gold["rows_dropped"]) == (6, 3, 2, 1)
     assert_invariant(gold)
