@@ -39,6 +39,11 @@ def _parse_vars(text: str | None) -> dict[str, Any]:
     return value
 
 
+def _lock_timeout(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lock-timeout", type=float, default=0.0, metavar="SECONDS",
+                        help="wait this long for another run on the same target to finish (default 0: fail at once)")
+
+
 def _common(parser: argparse.ArgumentParser, *, select: bool = True) -> None:
     parser.add_argument("--project-dir", default=os.environ.get("SQLINGEST_PROJECT_DIR", "."),
                         help="the project folder (default: the current one or the nearest parent with sqlingest.yml)")
@@ -71,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--full-refresh", action="store_true", help="drop and rebuild the selected tables")
         p.add_argument("--fail-fast", "-x", action="store_true", help="stop at the first failure")
         p.add_argument("--threads", type=int, default=None, help="models run at once (default: the target's)")
+        _lock_timeout(p)
         if name != "test":
             p.add_argument("--branch", default=None,
                            help="write-audit-publish on Nessie: build on this branch, merge only if all checks pass")
@@ -79,6 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
     p.add_argument("--full-refresh", action="store_true", help="drop the tables and checkpoints, start over")
+    _lock_timeout(p)
 
     from sqlingest.registry import cli as registry_cli
 
@@ -87,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("replay", help="re-run a model's quarantined rows after a fix")
     _common(p, select=False)
     p.add_argument("model", help="the model whose <table>__quarantine rows to replay")
+    _lock_timeout(p)
 
     p = sub.add_parser("report", help="write the HTML data-health report")
     _common(p, select=False)
@@ -105,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _output_flags(parser: argparse.ArgumentParser, default: Any = False) -> None:
     """``--verbose``/``--debug``, before or after the command (``sqlingest --debug build`` = ``build --debug``)."""
     parser.add_argument("--verbose", "-v", action="store_true", default=default,
-                        help="also show Spark's and the libraries' log lines (always kept in .sqlingest/logs/)")
+                        help="also show Spark's and the libraries' log lines (always kept in .sqlingest/logs/) "
+                             "and how each model was written (e.g. scd2's merge or rewrite, and why)")
     parser.add_argument("--debug", action="store_true", default=default,
                         help="--verbose, plus full JVM stack traces of failed models and Python tracebacks")
 
@@ -216,14 +225,34 @@ def _live_plan(plan: Any, console: Any) -> int:
 
 def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bool,
              streaming: str = "available_now") -> int:
-    from sqlingest.execute.runner import Runner, RunOptions
-    from sqlingest.execute.session import build_session
-    from sqlingest.runs import RunRecord, new_run_id
+    from sqlingest.runs import new_run_id
 
     run_id = new_run_id()
     started = time.perf_counter()
     plan = _plan(args, console, run_id)
+    with _target_lock(args, plan.project):
+        return _execute_plan(args, console, plan, run_id, started, models=models, checks=checks,
+                             streaming=streaming)
+
+
+def _target_lock(args: argparse.Namespace, project: Any) -> Any:
+    """The project's lock for its target (one build/run/test/stream/replay at a time; sqlingest/execute/lock.py)."""
+    from sqlingest.execute.lock import TargetLock, lock_path
+
+    return TargetLock(project.state_dir, project.target_name, args.command,
+                      timeout=float(getattr(args, "lock_timeout", 0) or 0),
+                      shown_as=project.rel(lock_path(project.state_dir, project.target_name)))
+
+
+def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str, started: float, *, models: bool,
+                  checks: bool, streaming: str) -> int:
+    from sqlingest.execute.runner import Runner, RunOptions
+    from sqlingest.execute.session import build_session
+    from sqlingest.runs import RunRecord
+
     project = plan.project
+    if not checks:  # `run`: models selected only for their checks have nothing to do
+        plan.selected = [n for n in plan.selected if n not in plan.checks_only]
     stop: threading.Event | None = None
     if streaming == "continuous":
         plan.selected = [n for n in plan.selected if plan.models[n].materialization.STREAMING]
@@ -245,6 +274,7 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     width = max((len(n) for n in plan.selected), default=10)
     status_ctx: dict[str, Any] = {}
 
+    verbose = bool(getattr(args, "verbose", False) or getattr(args, "debug", False))
     threads = getattr(args, "threads", None) or project.target.threads
     if streaming == "continuous":  # every streaming query runs at once
         threads = len(plan.selected)
@@ -255,7 +285,8 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
             _report(event, pm, result)
 
     def _report(event: str, pm: Any, result: Any) -> None:
-        prefix = f"{index[pm.name]:>3}/{total} {pm.name:<{width}} {pm.materialization.NAME:<7}"
+        kind = "checks" if pm.name in plan.checks_only else pm.materialization.NAME
+        prefix = f"{index[pm.name]:>3}/{total} {pm.name:<{width}} {kind:<7}"
         if event == "start":
             if threads == 1 and console.is_terminal:
                 status_ctx["s"] = console.status(f"{prefix} running…")
@@ -285,7 +316,9 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
             parts.append(f"{result.rows_quarantined:,} quarantined")
         if result.rows_dropped:
             parts.append(f"{result.rows_dropped:,} dropped")
-        if result.write_strategy:
+        if result.rows_deduplicated:
+            parts.append(f"{result.rows_deduplicated:,} deduplicated")
+        if result.write_strategy and verbose:
             parts.append(result.write_strategy)
         if result.checks:
             passed = sum(1 for c in result.checks if c["outcome"] == "pass")
@@ -295,7 +328,11 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
         for check in result.checks:
             if check["outcome"] != "pass":
                 console.print(f"        [{'red' if check['failed'] else 'yellow'}]{check['outcome']}[/] "
-                              f"{check['name']}: {check['message']}", markup=True)
+                              f"{_escape(check['name'])}: {_escape(str(check['message'] or ''))}", markup=True)
+        if result.ties:
+            samples = ", ".join(result.ties["samples"])
+            console.print(f"        [yellow]warn[/] {_escape(result.ties['message'])}"
+                          + (f" (e.g. {_escape(samples)})" if samples else ""))
         if result.error:
             console.print("        [red]" + _escape(result.error).replace("\n", "\n        ") + "[/]")
 
@@ -425,8 +462,14 @@ def cmd_runs(args: argparse.Namespace, console: Any) -> int:
     for run in list_runs(project.state_dir, args.limit):
         models = run.get("models", [])
         bad = [m["name"] for m in models if m["status"] == "error"]
+        rows = {k: sum(m.get(f"rows_{k}") or 0 for m in models)
+                for k in ("in", "written", "quarantined", "dropped", "deduplicated")}
+        flow = f"  {rows['in']:,} rows in, {rows['written']:,} published" + "".join(
+            f", {rows[k]:,} {k}" for k in ("quarantined", "dropped", "deduplicated") if rows[k])
+        ties = sum((m.get("ties") or {}).get("count", 0) for m in models)
         console.print(f"{run['run_id']}  {run['command']:<6} {run['target']:<8} {run['status']:<8} "
-                      f"{len(models)} model(s)" + (f"  failed: {', '.join(bad)}" if bad else ""))
+                      f"{len(models)} model(s)" + flow + (f", {ties:,} ties" if ties else "")
+                      + (f"  failed: {', '.join(bad)}" if bad else ""))
     return 0
 
 
@@ -446,16 +489,18 @@ def cmd_replay(args: argparse.Namespace, console: Any) -> int:
         raise UserError(f"replay takes one model; '{args.model}' matches {len(names)}")
     name = names.pop()
     _open_log(plan.project, run_id)
-    spark = build_session(plan.project.target.spark, plan.catalog)
-    record = RunRecord(run_id, "replay", plan.project.target_name, datetime.now(UTC).isoformat())
-    result = Runner(plan, spark, record).replay(name)
-    record.finished_at = datetime.now(UTC).isoformat()
-    record.save(plan.project.state_dir)
+    with _target_lock(args, plan.project):
+        spark = build_session(plan.project.target.spark, plan.catalog)
+        record = RunRecord(run_id, "replay", plan.project.target_name, datetime.now(UTC).isoformat())
+        result = Runner(plan, spark, record).replay(name)
+        record.finished_at = datetime.now(UTC).isoformat()
+        record.save(plan.project.state_dir)
     if result.status == "error":
         console.print(f"[red]replay of {name} failed:[/] {_escape(result.error or '')}")
         return 1
     console.print(f"replayed {name}: {result.rows_in or 0} quarantined row(s) → {result.rows_written or 0} published, "
-                  f"{result.rows_quarantined or 0} still quarantined, {result.rows_dropped or 0} dropped")
+                  f"{result.rows_quarantined or 0} still quarantined, {result.rows_dropped or 0} dropped"
+                  + (f", {result.rows_deduplicated} deduplicated" if result.rows_deduplicated else ""))
     return 0
 
 

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from sqlingest.checks.messages import describe
 from sqlingest.checks.sodacl import to_sodacl
 from sqlingest.project.contract import Check, Contract
 
@@ -86,6 +87,7 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
             if outcome == "fail" and check.severity == "warn":
                 outcome = "warn"
             value = (items[0].get("diagnostics") or {}).get("value")
-            message = "" if outcome == "pass" else f"measured {value}"
+            message = describe(check, value, outcome=outcome,
+                               percent=(check.threshold or "").strip().endswith("%"))
         out.append(CheckResult(check.label, outcome, check.severity, check.effective_action, value, message))
     return out

@@ -6,15 +6,18 @@ import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlingest.checks import CheckResult, run_checks
+from sqlingest.checks.messages import describe
 from sqlingest.checks.rows import exceeds, failure_predicate, is_row_check
 from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, SqlingestError, TransientError, redact
 from sqlingest.execute import bad_inputs
+from sqlingest.execute.keys import KeySpec, annotate, guard, is_null_key_error, key_spec, null_key_message, tie_report
+from sqlingest.execute.keys import reason as key_reason
 from sqlingest.formats.commits import overwrite_from
 from sqlingest.formats.versions import current_version, restore
 from sqlingest.materializations import Scd2, WriteContext
@@ -186,10 +189,15 @@ class Runner:
         self.report("start", pm, None)
         started = time.perf_counter()
         attempt = 0
+        checks_only = pm.name in self.plan.checks_only
+        if checks_only and not self._exists(pm.relation):
+            result.status, result.error = "skipped", "not built yet (selected for its checks on a selected model)"
+            self.report("skip", pm, result)
+            return
         while True:
             attempt += 1
             try:
-                if self.options.run_models:
+                if self.options.run_models and not checks_only:
                     self._build(pm, result)
                 if self.options.run_checks:
                     self._check(pm, result)
@@ -299,14 +307,20 @@ class Runner:
         # Delta runs MERGE sources through its own query executions, which do not report the Observation:
         # cache the staged rows and count them first (the MERGE then reads the cache).
         delta_merge = pm.format.name == "delta" and pm.materialization.NAME not in ("table", "append")
+        spec = key_spec(pm)
         frame, observation, persisted = self._fuse_checks(
-            staged, row_checks, persist=replay_from is not None or delta_merge)
+            staged, row_checks, persist=replay_from is not None or delta_merge, keys=spec)
         staged_rows = frame.count() if delta_merge else None
         quarantine = any(c.effective_action == "quarantine" for c in row_checks) and replay_from is None
         config = pm.rendered.config
         stage = "__sqlingest_stage__" + re.sub(r"\W", "_", pm.name)
-        published = frame.where("NOT __q AND NOT __d").select(*[quote(c) for c in staged.columns]) \
-            if row_checks else frame
+        # a NULL business key no check sets aside fails the write before anything is committed (keys.guard)
+        from pyspark.sql import functions as F
+
+        selected = [(g.alias(c) if spec and (g := guard(spec, row_checks, pm.relation, c)) is not None
+                     else F.col(quote(c))) for c in staged.columns]
+        published = frame.where("NOT __q AND NOT __d").select(*selected) if row_checks else \
+            frame.select(*selected) if spec else frame
         published.createOrReplaceTempView(stage)
         compare = [c for c in staged.columns if c not in pm.unique_key and c not in _VOLATILE]
         extra_cols = [n for n, _ in pm.materialization.EXTRA_COLUMNS]
@@ -347,11 +361,19 @@ class Runner:
                 (frame.where("NOT __q") if row_checks else frame).select("_row").createOrReplaceTempView(resolved)
                 spark.sql(f"DELETE FROM {replay_from} WHERE _row IN (SELECT _row FROM {resolved})")
                 spark.catalog.dropTempView(resolved)
+        except Exception as exc:
+            if spec is None or not is_null_key_error(exc):
+                raise
+            if quarantine and self._exists(quarantine_relation(pm.relation)):
+                spark.sql(f"DELETE FROM {quarantine_relation(pm.relation)} WHERE _run_id = '{self.record.run_id}'")
+            message, hint = null_key_message(frame, spec, "NOT __q AND NOT __d" if row_checks else "TRUE")
+            raise CheckFailed(f"{pm.relation}: {message}", hint=hint) from None
         finally:
             spark.catalog.dropTempView(stage)
             if persisted:
                 frame.unpersist()
         self._counts(observation.get, row_checks, result)
+        result.ties = tie_report(observation.get, spec) if spec else None
         if result.rows_quarantined:
             result.samples = [{"failed_checks": list(r[0]), "row": json.loads(r[1])} for r in spark.sql(
                 f"SELECT _failed_checks, _row FROM {quarantine_relation(pm.relation)} "
@@ -363,7 +385,8 @@ class Runner:
         result.rows_in = rows
         result.rows_quarantined = int(values.get("quarantined") or 0)
         result.rows_dropped = int(values.get("dropped") or 0)
-        result.rows_written = rows - result.rows_quarantined - result.rows_dropped
+        result.rows_deduplicated = int(values.get("deduplicated") or 0)
+        result.rows_written = rows - result.rows_quarantined - result.rows_dropped - result.rows_deduplicated
         if "rescued" in values:
             result.rows_rescued = int(values.get("rescued") or 0)
         result.checks = [self._fused_result(check, int(values.get(f"f{i}") or 0), rows)
@@ -376,12 +399,13 @@ class Runner:
             if contract is not None and self.options.run_checks else []
         return [c for c in implicit if (c.type, c.column) not in {(d.type, d.column) for d in declared}] + declared
 
-    def _fuse_checks(self, staged: _Staged, row_checks: list[Check], *, persist: bool | None = None
-                     ) -> tuple[DataFrame, Any, bool]:
+    def _fuse_checks(self, staged: _Staged, row_checks: list[Check], *, persist: bool | None = None,
+                     keys: KeySpec | None = None) -> tuple[DataFrame, Any, bool]:
         """Add one failure flag per row check and the quarantine/drop decisions; observe every count in the
         same pass as the write. Returns (frame, observation, whether the frame was persisted).
 
-        ``persist``: cache the frame (True), never (False), or when rows may go to quarantine too (None)."""
+        ``persist``: cache the frame (True), never (False), or when rows may go to quarantine too (None).
+        ``keys``: the model's business key use; the rows it deduplicates and its ties are counted too."""
         from pyspark.sql import Observation
         from pyspark.sql import functions as F
 
@@ -390,7 +414,11 @@ class Runner:
         if RESCUE_COLUMN in staged.columns:
             metrics.append(F.sum(F.when(F.col(RESCUE_COLUMN).isNotNull(), 1).otherwise(0)).alias("rescued"))
         if not row_checks:
-            frame = staged.frame.observe(observation, *metrics)
+            frame = staged.frame
+            if keys is not None:
+                frame, extra = annotate(frame, keys, staged.columns, F.lit(True))
+                metrics += extra
+            frame = frame.observe(observation, *metrics)
             return (frame.persist(), observation, True) if persist else (frame, observation, False)
         flags = [F.expr(failure_predicate(c)).alias(f"__f{i}") for i, c in enumerate(row_checks)]
 
@@ -406,6 +434,9 @@ class Runner:
         metrics += [F.sum(F.col(f"__f{i}").cast("int")).alias(f"f{i}") for i in range(len(row_checks))]
         metrics += [F.sum(F.col("__q").cast("int")).alias("quarantined"),
                     F.sum(F.col("__d").cast("int")).alias("dropped")]
+        if keys is not None:
+            frame, extra = annotate(frame, keys, staged.columns, ~F.col("__q") & ~F.col("__d"))
+            metrics += extra
         frame = frame.observe(observation, *metrics)
         if persist or (persist is None and any(c.effective_action == "quarantine" for c in row_checks)):
             # two writes (quarantine then table, or table then quarantine clean-up) from one computation
@@ -415,7 +446,8 @@ class Runner:
     def _write_quarantine(self, pm: PlannedModel, frame: DataFrame, columns: list[str],
                           row_checks: list[Check]) -> None:
         relation = self._quarantine_table(pm)
-        rows = self._quarantine_rows(frame, columns, row_checks)
+        spec = key_spec(pm)
+        rows = self._quarantine_rows(frame, columns, row_checks, spec.keys if spec else ())
         # A row already waiting in quarantine is not added twice (reruns and retries stay idempotent).
         view = "__sqlingest_quarantine__" + re.sub(r"\W", "_", pm.name)
         rows.createOrReplaceTempView(view)
@@ -434,12 +466,15 @@ class Runner:
             columns_ddl=",\n  ".join(f"{quote(n)} {t.upper()}" for n, t in QUARANTINE_COLUMNS)))
         return relation
 
-    def _quarantine_rows(self, frame: DataFrame, columns: list[str], row_checks: list[Check]) -> DataFrame:
-        """The rows of a fused ``frame`` flagged for quarantine, in the quarantine table's shape."""
+    def _quarantine_rows(self, frame: DataFrame, columns: list[str], row_checks: list[Check],
+                         keys: Sequence[str] = ()) -> DataFrame:
+        """The rows of a fused ``frame`` flagged for quarantine, in the quarantine table's shape (a NULL in one of
+        the business ``keys`` is recorded as ``business key <col> is NULL``)."""
         from pyspark.sql import functions as F
 
-        names = [F.when(F.col(f"__f{i}"), F.lit(c.label)) for i, c in enumerate(row_checks)
-                 if c.effective_action == "quarantine"]
+        names = [F.when(F.col(f"__f{i}"), F.lit(key_reason(c.column or "") if c.type == "not_null" and c.column
+                                                in keys else c.label))
+                 for i, c in enumerate(row_checks) if c.effective_action == "quarantine"]
         return frame.where("__q").select(
             F.filter(F.array(*names), lambda x: x.isNotNull()).alias("_failed_checks"),
             F.lit(self.record.run_id).alias("_run_id"),
@@ -456,9 +491,9 @@ class Runner:
             outcome = "warn"
         else:
             outcome = ("fail" if check.severity == "error" else "warn") if broken else "pass"
-        verb = {"quarantine": "quarantined", "drop": "dropped"}.get(action, "failing")
+        message = describe(check, failures, action=action) if failures else ""
         return {"name": check.label, "outcome": outcome, "severity": check.severity, "action": action,
-                "value": failures, "message": f"{failures} row(s) {verb}" if failures else "", "fused": True,
+                "value": failures, "message": message, "fused": True,
                 "failed": outcome == "fail" and action == "fail"}
 
     def _one(self, pm: PlannedModel, template: str, **context: object) -> str:

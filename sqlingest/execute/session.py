@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlingest.catalogs import Catalog
+from sqlingest.execute.scratch import clean_leftovers, java_options, scratch_conf, scratch_dir
 from sqlingest.jvm import ensure_jars
 from sqlingest.project.config import SparkConfig
 
@@ -31,8 +32,9 @@ BASE_CONF = {
 }
 
 
-def session_conf(spark: SparkConfig, catalog: Catalog) -> dict[str, str]:
-    """Every configuration value the session is built with (the target's own ``conf`` wins)."""
+def session_conf(spark: SparkConfig, catalog: Catalog, *, scratch: Path | None = None) -> dict[str, str]:
+    """Every configuration value the session is built with (the target's own ``conf`` wins). ``scratch``: the
+    folder for Spark's local files (jar copies, block manager, Hive scratch; ``execute/scratch.py``)."""
     jars = [str(j) for j in ensure_jars()]
     conf = dict(BASE_CONF)
     conf["spark.jars"] = ",".join(jars)
@@ -40,6 +42,9 @@ def session_conf(spark: SparkConfig, catalog: Catalog) -> dict[str, str]:
     conf["spark.driver.extraClassPath"] = os.pathsep.join(jars)
     log4j = os.environ.get("SQLINGEST_LOG4J") or str(Path(__file__).parent.parent / "jvm" / "log4j2.properties")
     conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}" + _log_options()
+    if scratch is not None:
+        conf.update(scratch_conf(scratch))
+        conf["spark.driver.extraJavaOptions"] += " " + java_options(scratch)
     if spark.driver_memory:
         conf["spark.driver.memory"] = spark.driver_memory
     conf.update(catalog.spark_conf())
@@ -82,6 +87,9 @@ def build_session(spark: SparkConfig, catalog: Catalog) -> SparkSession:
     """Get (or create) the SparkSession for a target. An existing active session is reused as it is."""
     from pyspark.sql import SparkSession
 
+    local = spark.master.startswith("local") and not spark.remote
+    if local:  # the scratch folders of killed runs (execute/scratch.py)
+        clean_leftovers(catalog.state_dir)
     active = SparkSession.getActiveSession()
     if active is not None:
         # Catalog plugins load lazily by name: a catalog this session has not seen yet can still be added.
@@ -100,7 +108,9 @@ def build_session(spark: SparkConfig, catalog: Catalog) -> SparkSession:
         builder = builder.remote(spark.remote)
     else:
         builder = builder.master(spark.master)
-    conf = session_conf(spark, catalog)
+    # a local driver's scratch files live under the state folder, not the system temp dir
+    scratch = scratch_dir(catalog.state_dir) if local else None
+    conf = session_conf(spark, catalog, scratch=scratch)
     from sqlingest.output import launch_gateway, settings
 
     if settings.active and not spark.remote:

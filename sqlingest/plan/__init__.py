@@ -12,7 +12,7 @@ from sqlingest.catalogs import Catalog, load_catalog
 from sqlingest.errors import CompileErrors, Location, ModelCompileError, UnsupportedCombination, UserError
 from sqlingest.formats import TableFormat, get_format
 from sqlingest.materializations import MATERIALIZATIONS, REBUILDS, Materialization
-from sqlingest.plan.dag import Dag
+from sqlingest.plan.dag import Dag, check_references
 from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import audit_columns
@@ -78,6 +78,8 @@ class Plan:
     order: list[str]
     selected: list[str]
     warnings: list[str] = field(default_factory=list)
+    #: selected only for their checks: models whose checks read a selected model (``relationships`` …), not built
+    checks_only: list[str] = field(default_factory=list)
 
     @property
     def fallbacks(self) -> list[str]:
@@ -144,8 +146,16 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
 
     # The graph over every model (one that did not render has no known parents), so that a selection compiles only
     # what it needs: the selected models and their ancestors.
-    dag = Dag({n: [d for d in r.refs if d in rendered or d in failed] for n, r in rendered.items()} |
-              {n: [] for n in failed})
+    refs = Dag({n: [d for d in r.refs if d in rendered or d in failed] for n, r in rendered.items()} |
+               {n: [] for n in failed})
+    # A check reading another model's table (relationships, a query naming it) runs after that model is built:
+    # an edge too, unless the other model reads this one (the check then keeps running after this model only).
+    model_of = {r.contract.key: n for n, r in rendered.items() if r.contract}
+    model_of.update({r.relation.lower(): n for n, r in rendered.items()})
+    check_edges = {n: {d for d in check_references(r.contract.all_checks(), model_of)
+                       if d != n and n not in refs.ancestors(d) | {d}}
+                   for n, r in rendered.items() if r.contract}
+    dag = Dag({n: [*refs.parents[n], *check_edges.get(n, ())] for n in refs.parents})
     for name, r in rendered.items():
         for dep in r.refs:
             if dep not in rendered and dep not in failed:
@@ -161,6 +171,11 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
     needed = set(selected)
     for name in selected:
         needed |= dag.ancestors(name)
+    # models outside the selection whose checks read a selected model: their checks run again (checks only)
+    checks_only = {n for n, deps in check_edges.items() if n not in selected and deps & selected}
+    compiled = set(needed)
+    for name in checks_only:
+        compiled |= {name} | dag.ancestors(name)
 
     schema = build_schema(list(project.contracts.values()),
                           {r.contract.key: r.relation for r in rendered.values() if r.contract})
@@ -169,7 +184,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
     errors.extend(function_errors)
     planned: dict[str, PlannedModel] = {}
     for name in order:
-        if name not in needed:
+        if name not in compiled:
             continue
         if name in failed:
             continue
@@ -212,7 +227,10 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         if name in needed or not select:
             errors.extend(failed.get(name, []))
     CompileErrors.raise_if_any(errors, notes=notes)
-    return Plan(project, catalog, renderer, planned, dag, order, [n for n in order if n in selected], warnings)
+    # a dependant that does not compile is not checked again (its own build reports its errors)
+    checks_only = {n for n in checks_only if n in planned and not any(a in failed for a in dag.ancestors(n))}
+    return Plan(project, catalog, renderer, planned, dag, order, [n for n in order if n in selected | checks_only],
+                warnings, [n for n in order if n in checks_only])
 
 
 def project_functions(project: Project) -> tuple[FunctionRegistry, list[UserError]]:

@@ -112,3 +112,31 @@ class Dag:
             return {n for n in self.parents if tag in set(tags.get(n, ()))}
         return {n for n in self.parents
                 if fnmatch.fnmatchcase(n, core) or fnmatch.fnmatchcase(n.split(".", 1)[1], core)}
+
+
+def check_references(checks: Iterable[object], model_of: Mapping[str, str]) -> set[str]:
+    """The models a contract's checks read besides its own table: ``relationships`` ``to:`` (a contract key
+    ``layer:domain.dataset`` or a relation), and relations named in ``sql_metric`` queries, ``expression``
+    predicates and raw ``sodacl``. ``model_of`` maps contract keys and relations (lower case) to model names."""
+    import json
+    import re
+
+    out: set[str] = set()
+    relations = [k for k in model_of if ":" not in k]
+    for check in checks:
+        kind = getattr(check, "type", None)
+        if kind == "relationships" and getattr(check, "to", None):
+            to = str(check.to)  # type: ignore[attr-defined]
+            name = model_of.get(to) or model_of.get(to.lower())
+            if name:
+                out.add(name)
+            continue
+        text = {"sql_metric": getattr(check, "query", None), "expression": getattr(check, "expression", None),
+                "sodacl": json.dumps(getattr(check, "sodacl", None), default=str)}.get(str(kind))
+        if not text:
+            continue
+        lowered = text.lower()
+        for relation in relations:
+            if re.search(r"(?<![\w.`])" + re.escape(relation) + r"(?![\w`])", lowered):
+                out.add(model_of[relation])
+    return out

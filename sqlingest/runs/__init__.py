@@ -29,6 +29,10 @@ class ModelResult:
     rows_rescued: int | None = None
     rows_quarantined: int | None = None
     rows_dropped: int | None = None
+    #: rows the materialization collapsed (merge/scd1: several rows of one key; scd2: of one key and instant)
+    rows_deduplicated: int | None = None
+    #: keyed materializations: rows of one key with the same ordering value but other values (count, samples)
+    ties: dict[str, Any] | None = None
     inputs: list[str] = field(default_factory=list)
     seconds: float = 0.0
     attempts: int = 0

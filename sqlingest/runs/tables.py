@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlingest.runs import RunRecord
 
 if TYPE_CHECKING:
-    from pyspark.sql import SparkSession
+    from pyspark.sql import DataFrame, SparkSession
 
     from sqlingest.catalogs import Catalog
 
@@ -20,10 +20,11 @@ MODEL_RUNS = """
   run_id STRING, command STRING, target STRING, started_at TIMESTAMP, finished_at TIMESTAMP,
   model STRING, relation STRING, materialization STRING, status STRING,
   rows_in BIGINT, rows_written BIGINT, rows_rescued BIGINT, rows_quarantined BIGINT, rows_dropped BIGINT,
-  seconds DOUBLE, sql_hash STRING, error STRING, write_strategy STRING
+  seconds DOUBLE, sql_hash STRING, error STRING, write_strategy STRING, rows_deduplicated BIGINT
 """
-#: columns added to a run table after its first release: added to an older table before a run is appended
-ADDED_COLUMNS = {"model_runs": [("write_strategy", "STRING")]}
+#: columns added to a run table after its first release: added to an older table before a run is appended (in
+#: this order, at the end: rows are appended by position where the format has no by-name writes)
+ADDED_COLUMNS = {"model_runs": [("write_strategy", "STRING"), ("rows_deduplicated", "BIGINT")]}
 CHECK_RESULTS = """
   run_id STRING, finished_at TIMESTAMP, model STRING, relation STRING, check_name STRING, outcome STRING,
   severity STRING, action STRING, value DOUBLE, message STRING
@@ -69,7 +70,8 @@ def write_run(spark: SparkSession, record: RunRecord, *, catalog: Catalog, fmt: 
     finished = datetime.fromisoformat(record.finished_at) if record.finished_at else None
     runs = [(record.run_id, record.command, record.target, started, finished, m.name, m.relation,
              m.materialization, m.status, m.rows_in, m.rows_written, m.rows_rescued, m.rows_quarantined,
-             m.rows_dropped, float(m.seconds), m.sql_hash, redact(m.error) if m.error else None, m.write_strategy)
+             m.rows_dropped, float(m.seconds), m.sql_hash, redact(m.error) if m.error else None, m.write_strategy,
+             m.rows_deduplicated)
             for m in record.models]
     checks = [(record.run_id, finished, m.name, m.relation, c["name"], c["outcome"], c["severity"],
                c["action"], _value(c.get("value")), redact(str(c.get("message") or "")))
@@ -80,9 +82,17 @@ def write_run(spark: SparkSession, record: RunRecord, *, catalog: Catalog, fmt: 
                 json.dumps(b.get("checks") or []), float(b.get("seconds") or 0.0),
                 redact(b["error"]) if b.get("error") else b.get("message"))
                for m in record.models for b in m.batches]
-    if runs:
-        spark.createDataFrame(runs, MODEL_RUNS).writeTo(run_table(catalog, "model_runs")).append()
-    if batches:
-        spark.createDataFrame(batches, STREAM_BATCHES).writeTo(run_table(catalog, "stream_batches")).append()
-    if checks:
-        spark.createDataFrame(checks, CHECK_RESULTS).writeTo(run_table(catalog, "check_results")).append()
+    for table, rows, ddl in (("model_runs", runs, MODEL_RUNS), ("stream_batches", batches, STREAM_BATCHES),
+                             ("check_results", checks, CHECK_RESULTS)):
+        if rows:
+            _append(spark, spark.createDataFrame(rows, ddl), run_table(catalog, table), fmt)
+
+
+def _append(spark: SparkSession, frame: DataFrame, table: str, fmt: str) -> None:
+    """Append ``frame`` to run table ``table``: by name through the V2 writer on Iceberg and Delta; by position
+    (``insertInto``, columns in the DDL's order) on formats the session catalog serves as V1 tables (Parquet),
+    which the V2 writer refuses ("Cannot write into v1 table")."""
+    if fmt in ("iceberg", "delta"):
+        frame.writeTo(table).append()
+    else:
+        frame.write.insertInto(table)

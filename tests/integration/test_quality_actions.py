@@ -48,7 +48,7 @@ def assert_invariant(model):
     assert model["rows_in"] == model["rows_written"] + model["rows_quarantined"] + model["rows_dropped"]
 
 
-def test_quarantine_drop_and_warn_in_one_pass(lakehouse, project):
+def test_quarantine_drop_and_warn_in_one_pass(lakehouse, project, capsys):
     spark = lakehouse.spark
     checks = ("  - {type: accepted_values, column: kind, values: [buy, sell], action: quarantine}\n"
               "  - {type: range, column: amount, min: 0, action: drop}\n"
@@ -56,6 +56,9 @@ def test_quarantine_drop_and_warn_in_one_pass(lakehouse, project):
               "  - {type: range, column: amount, max: 1000, action: quarantine}\n")
     root = project(files(checks))
     assert main(["build", "--project-dir", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "warn accepted_values(kind): 1 row has kind outside [buy, sell] (quarantined)" in out, out
+    assert "warn range(amount): 1 row has amount below 0 (dropped)" in out, out
     gold = last_run(root)["gold.events"]
     assert (gold["rows_in"], gold["rows_written"], gold["rows_quarantined"], gold["rows_dropped"]) == (6, 3, 2, 1)
     assert_invariant(gold)
@@ -116,7 +119,8 @@ def test_runs_and_check_results_are_recorded_in_the_lakehouse(lakehouse, project
 
 
 def test_a_run_table_of_an_older_release_gains_the_new_columns(lakehouse, monkeypatch):
-    """model_runs as an older sqlingest created it (no write_strategy): the column is added, then the run appended."""
+    """model_runs as an older sqlingest created it (no write_strategy, no rows_deduplicated): the columns are added,
+    then the run appended."""
     from sqlingest.catalogs.iceberg import IcebergJdbcCatalog
     from sqlingest.project.config import CatalogConfig
     from sqlingest.runs import ModelResult, RunRecord, tables
@@ -124,14 +128,17 @@ def test_a_run_table_of_an_older_release_gains_the_new_columns(lakehouse, monkey
     spark = lakehouse.spark
     monkeypatch.setattr(tables, "META_NAMESPACE", "meta_" + uuid.uuid4().hex[:8])
     catalog = IcebergJdbcCatalog(CatalogConfig(type="iceberg_jdbc", name="lake"), lakehouse.root, lakehouse.root)
-    old = tables.MODEL_RUNS.replace(", write_strategy STRING", "")
+    old = tables.MODEL_RUNS.replace(", write_strategy STRING, rows_deduplicated BIGINT", "")
+    assert "write_strategy" not in old and "rows_deduplicated" not in old
     spark.sql(f"CREATE NAMESPACE IF NOT EXISTS lake.{tables.META_NAMESPACE}")
     spark.sql(f"CREATE TABLE {tables.run_table(catalog, 'model_runs')} ({old}) USING iceberg")
     record = RunRecord("r1", "build", "dev", "2026-11-30T00:00:00", "2026-11-30T00:00:01", "success",
-                       [ModelResult("silver.c", "lake.s.c", "scd2", "success", write_strategy="rewrite (why)")])
+                       [ModelResult("silver.c", "lake.s.c", "scd2", "success", write_strategy="rewrite (why)",
+                                    rows_deduplicated=2)])
     tables.write_run(spark, record, catalog=catalog, fmt="iceberg")
-    rows = spark.sql(f"SELECT model, write_strategy FROM {tables.run_table(catalog, 'model_runs')}").collect()
-    assert [tuple(r) for r in rows] == [("silver.c", "rewrite (why)")]
+    rows = spark.sql(f"SELECT model, write_strategy, rows_deduplicated FROM "
+                     f"{tables.run_table(catalog, 'model_runs')}").collect()
+    assert [tuple(r) for r in rows] == [("silver.c", "rewrite (why)", 2)]
 
 
 def test_anomaly_check_fires_on_a_volume_drop(lakehouse, project):

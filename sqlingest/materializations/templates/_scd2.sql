@@ -77,14 +77,14 @@ batch AS (
     SELECT {{ cols(columns) }}, __sqlingest_ts, __sqlingest_del, __sqlingest_src FROM batch
     UNION ALL
     {#- one pass over history for both kinds of event: its upsert, and its delete when nothing starts at valid_to #}
-    SELECT {{ cols(columns) }}, __sqlingest_e.ts, __sqlingest_e.del, 1
+    SELECT {{ cols(columns) }}, __sqlingest_e.__sqlingest_ets, __sqlingest_e.__sqlingest_edel, 1
     FROM history
     LATERAL VIEW inline(array(
       named_struct('ts', valid_from, 'del', false),
       named_struct('ts', CASE WHEN valid_to IS NOT NULL AND (__sqlingest_next IS NULL OR __sqlingest_next <> valid_to)
                          THEN valid_to END, 'del', true)
-    )) __sqlingest_e AS ts, del
-    WHERE __sqlingest_e.ts IS NOT NULL
+    )) __sqlingest_e AS __sqlingest_ets, __sqlingest_edel
+    WHERE __sqlingest_e.__sqlingest_ets IS NOT NULL
   ),
   deduped AS (
     {#- the first event of each (key, timestamp), and with `stored` whether the table holds a version starting there
