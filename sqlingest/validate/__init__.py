@@ -41,8 +41,11 @@ def contract_schema(contract: Contract) -> list[tuple[str, str]]:
 
 
 def contract_columns(contract: Contract) -> list[tuple[str, str, bool]]:
-    """:func:`contract_schema` with each column's nullability (audit columns are nullable)."""
-    cols = [(c.name, c.type, c.nullable) for c in contract.columns]
+    """:func:`contract_schema` with each column's nullability as the tables hold it: sources are read with
+    TRY_CAST and bronze is lenient, so their columns are nullable; silver and gold tables are created NOT NULL where
+    the contract says ``nullable: false``; audit columns are nullable."""
+    lenient = contract.layer in ("source", "bronze")
+    cols = [(c.name, c.type, c.nullable or lenient) for c in contract.columns]
     extra = SOURCE_COLUMNS if contract.layer == "source" else audit_columns(contract.layer)
     names = {c[0] for c in cols}
     return cols + [(n, t, True) for n, t in extra if n not in names]
