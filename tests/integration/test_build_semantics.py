@@ -131,7 +131,7 @@ def test_strict_layer_type_mismatch_fails_before_writing(lakehouse, project, cap
     # the compiler proves it before anything runs: decimal(12,4) does not fit decimal(6,2) without loss
     assert main(["build", "--project-dir", str(root)]) == 2
     err = capsys.readouterr().err
-    assert "models/silver/items.sql:2:13: column 'price' is decimal(12,4) but contract s.items declares decimal(6,2)" \
+    assert "models/silver/items.sql:2:17: column 'price' is decimal(12,4) but contract s.items declares decimal(6,2)" \
         in err
     assert not lakehouse.spark.catalog.tableExists(f"{ns(root, 'silver')}.items")
 
