@@ -10,6 +10,7 @@ carries the syntax node it is about, so the caller can locate it in the template
 from __future__ import annotations
 
 import difflib
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -1375,6 +1376,7 @@ def _call_args(fn: exp.Expr) -> list[exp.Expr]:
 
 #: aggregate function names: the hand list, Spark's registry's aggregates and the project's declared ones
 _AGGREGATE_NAMES: set[str] = set(AGGREGATES)
+_SEEN_REGISTRIES: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 def _known_aggregates(functions: Any) -> set[str]:
