@@ -216,10 +216,10 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
             planned[name] = pm
             if pm.table_schema() is not None and r.contract is not None:
                 # downstream models see the materialization's columns too (SCD2's valid_from, …)
-                cols = contract_columns(r.contract)
-                known = {c[0] for c in cols}
-                schema[r.relation] = cols + [(n, t, True) for n, t in pm.materialization.EXTRA_COLUMNS  # type: ignore
-                                             if n not in known]
+                table_cols: list[tuple[str, str, bool]] = contract_columns(r.contract)
+                known = {c[0] for c in table_cols}
+                schema[r.relation] = table_cols + [(n, t, True)  # type: ignore[assignment]
+                                                   for n, t in pm.materialization.EXTRA_COLUMNS if n not in known]
                 tables.update(table_columns({r.relation: schema[r.relation]}))
             # governance rules do not change what dependants read: reported, but they do not stop checking them
             errors.extend(check_layer_rules(name, str(r.model.path), r.model.layer,

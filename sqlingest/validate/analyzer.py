@@ -829,6 +829,14 @@ class Analyzer:
             to = _datatype(e.to)
             if to is None:
                 return UNKNOWN
+            from sqlingest.validate.functions import NAME_KEY
+
+            written = str(e.meta.get(NAME_KEY, "")).lower()
+            if written and written not in ("cast", "try_cast"):  # to_timestamp(s), int(x): a function sqlglot casts
+                if written in _ALWAYS_NULLABLE:
+                    return Typed(to, True)
+                force = st.cast_forces_null(inner.type, to)
+                return Typed(to, None if inner.nullable is None or force is None else inner.nullable or force)
             typed_literal = isinstance(e, exp.Cast) and isinstance(e.this, exp.Literal) and e.this.is_string
             if typed_literal:
                 return Typed(to, False)
@@ -844,7 +852,7 @@ class Analyzer:
                 self.error(f"a scalar subquery must return one column, this one returns {len(cols)}", e)
                 return UNKNOWN
             return Typed(cols[0].type, True) if cols else UNKNOWN
-        if isinstance(e, exp.Exists):
+        if isinstance(e, exp.Exists) and isinstance(e.this, (exp.Query, exp.Subquery)):
             self.query(e.this, scope, ctx.ctes)
             return Typed("boolean", False)
         if isinstance(e, exp.In):
@@ -910,6 +918,13 @@ class Analyzer:
             for v in values[1:]:
                 vt = st.wider(vt, v.type)
             return Typed(f"map<{kt},{vt}>" if kt and vt else None, False)
+        if isinstance(e, exp.Dot) and isinstance(e.this, exp.Struct):
+            # a field of a struct built here: its value's type and nullability
+            self.expr(e.this, scope, ctx)
+            for part in e.this.expressions:
+                if isinstance(part, exp.PropertyEQ) and _key(part.this.name) == _key(e.name):
+                    return self.expr(part.expression, scope, ctx)
+            return UNKNOWN
         if isinstance(e, exp.Dot):
             base = self.expr(e.this, scope, ctx)
             field_name = e.name
@@ -1237,6 +1252,12 @@ class Analyzer:
             rtype = None
         rule = info.nullable
         nullable: bool | None = None
+        if name in _ALWAYS_NULLABLE:
+            rule = "always"
+        elif name in _NEVER_NULL:
+            rule = "never"
+        elif name == "nvl2" and len(nullables) == 3:
+            return Typed(rtype, _any_nullable(nullables[1:]))
         if rule == "always":
             nullable = True
         elif rule == "never":
@@ -1256,6 +1277,15 @@ class _Ctx:
     prefer_aliases: bool = False
     ctes: dict[str, list[Col] | None] = field(default_factory=dict)
 
+
+#: Spark's static nullability where the snapshot's probes (valid, non-null inputs) cannot show it: parsers of
+#: strings may return NULL for any input; concat_ws skips NULLs and is never NULL
+_ALWAYS_NULLABLE = {"to_timestamp", "to_timestamp_ntz", "to_timestamp_ltz", "to_unix_timestamp", "unix_timestamp",
+                    "to_date", "from_json", "get_json_object", "json_tuple", "regexp_extract", "try_cast",
+                    "try_to_number", "try_to_timestamp", "try_divide", "try_add", "try_subtract", "try_multiply",
+                    "try_element_at", "parse_url", "str_to_map", "from_csv", "schema_of_json", "element_at"}
+_NEVER_NULL = {"concat_ws", "current_date", "current_timestamp", "now", "uuid", "rand", "randn",
+               "monotonically_increasing_id", "spark_partition_id", "input_file_name", "current_database", "current_user"}
 
 _ARITH: dict[type[exp.Expr], str] = {exp.Add: "+", exp.Sub: "-", exp.Mul: "*", exp.Div: "/", exp.Mod: "%"}
 

@@ -189,7 +189,7 @@ def test_new_contract_column_is_added_in_place_and_incompatible_change_is_refuse
     assert main(["build", "--project-dir", str(root)]) == 0
     assert spark.table(rel).columns == ["id", "qty", "price", "qty2", "seen"]
     assert spark.table(rel).where("id = 1").collect()[0]["qty2"] == 10
-    contract.write_text(contract.read_text().replace("{name: qty, type: int, checks: [{range: {min: 0, max: 3}}]}",
+    contract.write_text(contract.read_text().replace("{name: qty, type: int, checks: [{range: {min: 0, max: 9}}]}",
                                                      "{name: qty, type: string}"))
     model.write_text(model.read_text().replace("SELECT id, qty,", "SELECT id, CAST(qty AS STRING) AS qty,"))
     capsys.readouterr()
