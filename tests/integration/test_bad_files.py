@@ -246,5 +246,5 @@ def test_over_long_strings_fail_gold_and_explicit_conversions_pass(project, lake
     assert sorted(str(r[0]) for r in lakehouse.spark.table(models["gold.explicit"]["relation"])
                   .select("amount").collect()) == ["1.3", "2.5"]
     assert models["gold.short"]["status"] == "error"
-    assert "max_length(name) (1 row(s) failing)" in models["gold.short"]["error"]
+    assert "max_length(name) (1 row has name of a length above 5)" in models["gold.short"]["error"]
     assert lakehouse.spark.table(models["gold.short"]["relation"]).count() == 0  # nothing published
