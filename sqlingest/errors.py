@@ -52,6 +52,11 @@ class SqlingestError(Exception):
         head = f"{self.location}: {self.message}" if self.location else self.message
         if self.hint:
             head += f"\n  hint: {self.hint}"
+        notes = getattr(self, "notes", None)
+        if notes and not isinstance(self, CompileErrors):
+            k = len(notes)
+            head += "\n" + "\n".join(n.format() for n in notes) + \
+                f"\n1 error found; {k} model{'s' if k != 1 else ''} not checked"
         return _redact(head)
 
     def __str__(self) -> str:
@@ -100,7 +105,10 @@ class CompileErrors(UserError):
     @classmethod
     def raise_if_any(cls, errors: Iterable[UserError], *, notes: Sequence[UserError] = ()) -> None:
         errors = list(errors)
-        if len(errors) == 1 and not notes:
+        if len(errors) == 1:
+            # one error keeps its own class (callers catch UnsupportedCombination, ContractError …); what it kept
+            # from being checked is shown after it
+            errors[0].notes = list(notes)  # type: ignore[attr-defined]
             raise errors[0]
         if errors:
             raise cls(errors, notes=notes)

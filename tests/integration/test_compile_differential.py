@@ -203,7 +203,7 @@ def compile_project(root: Path) -> Compiled:
     except CompileErrors as exc:
         out.errors, out.notes = plain(exc.errors), plain(list(getattr(exc, "notes", [])))
     except UserError as exc:
-        out.errors = plain([exc])
+        out.errors, out.notes = plain([exc]), plain(list(getattr(exc, "notes", None) or []))
     except Exception as exc:  # noqa: BLE001 — a crash is a compiler bug the comparison reports
         out.crash, out.errors = f"{type(exc).__name__}: {exc}"[:300], []
     else:

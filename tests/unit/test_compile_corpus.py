@@ -83,8 +83,9 @@ def compile_case(case: Case, root: Path) -> tuple[list[Reported], list[str]]:
                 reported.append(replace(_from_error(note), severity="note"))
             elif (parsed := _from_warning(str(note))) is not None:
                 reported.append(parsed)
-    except UserError as exc:
+    except UserError as exc:  # one error (of its own class), with what it kept from being checked
         reported = [_from_error(exc)]
+        reported += [replace(_from_error(n), severity="note") for n in getattr(exc, "notes", None) or []]
     for text in warnings:
         note = _from_warning(text)
         if note is not None:
