@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlingest.errors import ExecutionError
+from sqlingest.services.base import alive
 
 
 class LockHeld(ExecutionError):
@@ -30,14 +31,7 @@ def lock_path(state_dir: Path, target: str) -> Path:
     return state_dir / "locks" / f"{target}.lock"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+_alive = alive  # one definition of "that process still runs": sqlingest.services.base.alive
 
 
 class TargetLock:

@@ -16,6 +16,8 @@ import shutil
 import uuid
 from pathlib import Path
 
+from sqlingest.services.base import alive
+
 OWNER = ".owner"
 #: the folder of this process, and the open file holding its lock (kept for the life of the process)
 _mine: tuple[Path, int] | None = None
@@ -53,14 +55,7 @@ def clean_leftovers(state_dir: Path) -> list[Path]:
     return removed
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+_alive = alive  # one definition of "that process still runs": sqlingest.services.base.alive
 
 
 def scratch_dir(state_dir: Path) -> Path:
