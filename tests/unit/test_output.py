@@ -32,6 +32,10 @@ def test_encoded_forms_are_redacted_too():
 def test_console_logging_and_warnings_are_redacted(tmp_path, capfd):
     value = secret()
     log = tmp_path / "logs" / "run.log"
+    # a Soda scan earlier in the same process (the integration suite) reconfigures Soda's logger: start clean
+    soda = logging.getLogger("soda")
+    soda.disabled, soda.propagate, soda.handlers = False, True, []
+    soda.setLevel(logging.NOTSET)
     with output.capture():
         print(f"stdout {value}")
         print(f"stderr {value}", file=sys.stderr)
