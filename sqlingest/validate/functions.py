@@ -37,92 +37,24 @@ Kind = Literal["scalar", "aggregate", "window", "generator"]
 KINDS: tuple[str, ...] = ("scalar", "aggregate", "window", "generator")
 
 
+from sqlingest.validate import spark_types as _st
+
 # --- Spark simpleString type algebra ---------------------------------------------------------------------------
-
-def split_top(text: str, sep: str = ",") -> list[str]:
-    """Split ``text`` at ``sep`` outside ``<>``/``()`` (``'string,array<int>'`` → ``['string', 'array<int>']``)."""
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "<(":
-            depth += 1
-        elif ch in ">)":
-            depth -= 1
-        elif ch == sep and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
-
-
-def _inner(dtype: str, prefix: str) -> str | None:
-    if dtype.startswith(prefix + "<") and dtype.endswith(">"):
-        return dtype[len(prefix) + 1:-1]
-    return None
-
 
 def element_type(dtype: str | None) -> str | None:
     """``array<int>`` → ``int``; anything else → None."""
-    return _inner(dtype, "array") if dtype else None
+    return _st.array_element(dtype)
 
 
 def map_types(dtype: str | None) -> tuple[str, str] | None:
     """``map<string,int>`` → ``('string', 'int')``; anything else → None."""
-    inner = _inner(dtype, "map") if dtype else None
-    if inner is None:
-        return None
-    parts = split_top(inner)
-    return (parts[0], parts[1]) if len(parts) == 2 else None
-
-
-_NUMERIC = ["tinyint", "smallint", "int", "bigint", "float", "double"]
-_INT_DECIMAL = {"tinyint": (3, 0), "smallint": (5, 0), "int": (10, 0), "bigint": (20, 0)}
-_DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
-_STRING_PROMOTES = set(_NUMERIC) | {"date", "timestamp", "timestamp_ntz"}
-
-
-def _decimal(dtype: str) -> tuple[int, int] | None:
-    m = _DECIMAL.match(dtype)
-    if m:
-        return int(m.group(1)), int(m.group(2))
-    return _INT_DECIMAL.get(dtype)
+    return _st.map_types(dtype)
 
 
 def wider_type(left: str | None, right: str | None) -> str | None:
-    """The type Spark coerces two types to (its ``findWiderCommonType``, string promotion included), or None.
-
-    ``void`` (an untyped NULL) gives way to anything. Only the common cases are modelled; None means "not sure"."""
-    if left is None or right is None:
-        return None
-    if left == right or right == "void":
-        return left
-    if left == "void":
-        return right
-    if left in _NUMERIC and right in _NUMERIC:
-        return _NUMERIC[max(_NUMERIC.index(left), _NUMERIC.index(right))]
-    ldec, rdec = _decimal(left), _decimal(right)
-    if ldec and rdec and (left.startswith("decimal") or right.startswith("decimal")):
-        scale = max(ldec[1], rdec[1])
-        whole = max(ldec[0] - ldec[1], rdec[0] - rdec[1])
-        return f"decimal({min(whole + scale, 38)},{min(scale, 38)})"
-    if (ldec and right in ("float", "double")) or (rdec and left in ("float", "double")):
-        return "double"
-    dates = {"date", "timestamp", "timestamp_ntz"}
-    if left in dates and right in dates:
-        return "timestamp" if "timestamp" in (left, right) else "timestamp_ntz"
-    if left == "string" and (right in _STRING_PROMOTES or _decimal(right)):
-        return "string"
-    if right == "string" and (left in _STRING_PROMOTES or _decimal(left)):
-        return "string"
-    for outer in ("array",):
-        le, re_ = _inner(left, outer), _inner(right, outer)
-        if le is not None and re_ is not None:
-            inner = wider_type(le, re_)
-            return f"array<{inner}>" if inner else None
-    lm, rm = map_types(left), map_types(right)
-    if lm and rm:
-        key, value = wider_type(lm[0], rm[0]), wider_type(lm[1], rm[1])
-        return f"map<{key},{value}>" if key and value else None
-    return None
+    """The type Spark coerces two types to (its ``findWiderTypeForTwo``, string promotion included), or None: the
+    one type model's rule (:mod:`sqlingest.types`)."""
+    return _st.wider(left, right)
 
 
 def common_type(types: Sequence[str | None]) -> str | None:
