@@ -151,8 +151,8 @@ class Analyzer:
                  unknown_tables: set[str] | None = None) -> None:
         self.tables = {k.lower(): v for k, v in tables.items()}
         self.functions = functions if functions is not None else _registry()
-        global _AGGREGATE_NAMES
-        _AGGREGATE_NAMES = _AGGREGATE_NAMES | _known_aggregates(self.functions)
+        #: aggregate function names: the hand list plus the registry's (built-in and declared) aggregates
+        self.aggregates = _aggregates_of(self.functions)
         self.diagnostics: list[Diagnostic] = []
         self.unknown_tables: set[str] = unknown_tables if unknown_tables is not None else set()
         self._reported: set[int] = set()
@@ -468,8 +468,8 @@ class Analyzer:
                        generators[1], hint="use LATERAL VIEW for the second one")
 
         # grouping
-        aggregated = bool(group) or any(_has_aggregate(e) for e in items) or \
-            (having is not None and _has_aggregate(having.this))
+        aggregated = bool(group) or any(_has_aggregate(e, self.aggregates) for e in items) or \
+            (having is not None and _has_aggregate(having.this, self.aggregates))
         keys: list[str] | None = None
         if aggregated:
             before = len(self.diagnostics)
@@ -509,7 +509,7 @@ class Analyzer:
         if group is not None and (group.args.get("rollup") or group.args.get("cube") or any(
                 isinstance(e, (exp.GroupingSets, exp.Rollup, exp.Cube)) for e in group.expressions)):
             # grouping sets: the grouping columns are NULL in the rows of the sets that leave them out
-            outputs = [Col(c.name, c.type, True if not _has_aggregate(c.node.unalias()) else c.nullable, c.node)
+            outputs = [Col(c.name, c.type, True if not _has_aggregate(c.node.unalias(), self.aggregates) else c.nullable, c.node)
                        if c.node is not None else c for c in outputs]
         return outputs
 
@@ -554,7 +554,7 @@ class Analyzer:
         if group is None:
             return []
         if group.args.get("all"):
-            return [self.canon(i.unalias(), scope) for i in items if not _has_aggregate(i)]
+            return [self.canon(i.unalias(), scope) for i in items if not _has_aggregate(i, self.aggregates)]
         exprs: list[exp.Expr] = []
         for e in group.expressions:
             if isinstance(e, (exp.GroupingSets, exp.Rollup, exp.Cube)):
@@ -570,7 +570,7 @@ class Analyzer:
                 n = int(e.name)
                 if 1 <= n <= len(items):
                     target = items[n - 1].unalias()
-                    if _has_aggregate(target):
+                    if _has_aggregate(target, self.aggregates):
                         self.error(f"GROUP BY position {n} refers to an aggregate function", e)
                     keys.append(self.canon(target, scope))
                 else:
@@ -630,8 +630,8 @@ class Analyzer:
             return
         if isinstance(e, (exp.Literal, exp.Null, exp.Boolean, exp.Star, exp.Placeholder)):
             return
-        if isinstance(e, exp.AggFunc) or (isinstance(e, exp.Func) and func_name(e) in _AGGREGATE_NAMES) or \
-                isinstance(e, exp.Filter) and _is_aggregate(e.this):
+        if isinstance(e, exp.AggFunc) or (isinstance(e, exp.Func) and func_name(e) in self.aggregates) or \
+                isinstance(e, exp.Filter) and _is_aggregate(e.this, self.aggregates):
             return
         if isinstance(e, exp.Window):
             for part in (e.args.get("partition_by") or []):
@@ -641,7 +641,7 @@ class Analyzer:
                 for o in order.expressions:
                     self.check_grouped(o.this, keys, scope, item, aliases=aliases)
             inner = e.this
-            if not _is_aggregate(inner):
+            if not _is_aggregate(inner, self.aggregates):
                 for arg in _call_args(inner) if isinstance(inner, exp.Func) else []:
                     self.check_grouped(arg, keys, scope, item, aliases=aliases)
             return
@@ -1063,7 +1063,7 @@ class Analyzer:
     def function(self, e: exp.Func, scope: Scope, ctx: _Ctx, *, windowed: bool = False) -> Typed:
         name = func_name(e)
         args = _call_args(e)
-        aggregate = name in _AGGREGATE_NAMES or isinstance(e, exp.AggFunc)
+        aggregate = name in self.aggregates or isinstance(e, exp.AggFunc)
         if aggregate and not windowed:
             if ctx.clause in ("WHERE", "GROUP BY", "JOIN ON"):
                 self.error(f"aggregate functions are not allowed in {ctx.clause} ({name})", e,
@@ -1405,8 +1405,17 @@ def _call_args(fn: exp.Expr) -> list[exp.Expr]:
 
 
 #: aggregate function names: the hand list, Spark's registry's aggregates and the project's declared ones
-_AGGREGATE_NAMES: set[str] = set(AGGREGATES)
-_SEEN_REGISTRIES: weakref.WeakSet[Any] = weakref.WeakSet()
+_AGGREGATES_BY_REGISTRY: weakref.WeakKeyDictionary[Any, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _aggregates_of(functions: Any) -> frozenset[str]:
+    """The aggregate names a registry knows, computed once per registry (a project's models share one)."""
+    if functions is None:
+        return frozenset(AGGREGATES)
+    found = _AGGREGATES_BY_REGISTRY.get(functions)
+    if found is None:
+        found = _AGGREGATES_BY_REGISTRY[functions] = frozenset(_known_aggregates(functions))
+    return found
 
 
 def _known_aggregates(functions: Any) -> set[str]:
@@ -1434,15 +1443,15 @@ def _unwrap_synthetic(node: exp.Expr) -> exp.Expr:
     return node
 
 
-def _is_aggregate(e: exp.Expr | None) -> bool:
+def _is_aggregate(e: exp.Expr | None, names: frozenset[str] | set[str] = frozenset(AGGREGATES)) -> bool:
     if e is None:
         return False
     if isinstance(e, exp.AggFunc):
         return True
-    return isinstance(e, exp.Func) and func_name(e) in _AGGREGATE_NAMES
+    return isinstance(e, exp.Func) and func_name(e) in names
 
 
-def _has_aggregate(e: exp.Expr) -> bool:
+def _has_aggregate(e: exp.Expr, names: frozenset[str] | set[str] = frozenset(AGGREGATES)) -> bool:
     """An aggregate function outside any window and any subquery."""
     stack = [e]
     while stack:
@@ -1451,7 +1460,7 @@ def _has_aggregate(e: exp.Expr) -> bool:
             continue
         if node is not e and isinstance(node, exp.Query):
             continue
-        if _is_aggregate(node):
+        if _is_aggregate(node, names):
             return True
         stack.extend(node.iter_expressions())
     return False
