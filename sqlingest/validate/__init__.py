@@ -8,17 +8,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
-from sqlglot.tokens import Token, Tokenizer, TokenType
+from sqlglot.tokens import Token, TokenType
 
 from sqlingest.errors import Location, ModelCompileError, UserError
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import SOURCE_COLUMNS, audit_columns
 from sqlingest.render import RenderedModel, source_view
 from sqlingest.validate.analyzer import Analyzer, Col, first_offset
-from sqlingest.validate.functions import FunctionRegistry, builtin_registry, parse_spark, scan_calls
+from sqlingest.validate.functions import FunctionRegistry, builtin_registry, parse_spark, scan_calls, tokenize_spark
 from sqlingest.validate.types import widens
 
 Schema = dict[str, list[tuple[str, str]]]  # or (name, type, nullable) triples
@@ -60,11 +59,11 @@ def parse_sql(rendered: RenderedModel) -> exp.Expr:
     """
     sql = rendered.sql
     try:
-        tokens = Tokenizer(dialect="spark").tokenize(sql) if False else sqlglot.tokenize(sql, read="spark")
+        tokens = tokenize_spark(sql)
     except TokenError as exc:
         raise _token_error(rendered, exc) from None
     try:
-        statements = parse_spark(sql)
+        statements = parse_spark(sql, tokens)
     except ParseError as exc:
         # sqlglot refuses some calls with a wrong number of arguments (upper(a, b)): say that, as Spark would
         for site in scan_calls(sql):
@@ -343,7 +342,7 @@ def check_contract(rendered: RenderedModel, outputs: list[Col] | list[tuple[str,
             if offset is not None:
                 if tokens is None:
                     try:
-                        tokens = sqlglot.tokenize(rendered.sql, read="spark")
+                        tokens = tokenize_spark(rendered.sql)
                     except TokenError:
                         tokens = []
                 offset = item_start(tokens, offset)

@@ -441,11 +441,24 @@ class SqlingestSpark(_Spark):
             return result
 
 
-def parse_spark(sql: str) -> list[exp.Expr]:
-    """Parse Spark SQL with :class:`SqlingestSpark` (raises sqlglot's ``ParseError`` like ``sqlglot.parse``)."""
-    import sqlglot
+def tokenize_spark(sql: str) -> list[_tokens.Token]:
+    """Spark SQL's tokens, as :func:`parse_spark` reads them (raises sqlglot's ``TokenError``)."""
+    return _dialect().tokenize(sql)
 
-    return [s for s in sqlglot.parse(sql, read=SqlingestSpark) if s is not None]
+
+def parse_spark(sql: str, tokens: list[_tokens.Token] | None = None) -> list[exp.Expr]:
+    """Parse Spark SQL with :class:`SqlingestSpark` (raises sqlglot's ``ParseError`` like ``sqlglot.parse``).
+
+    ``tokens``: :func:`tokenize_spark` of ``sql``, when the caller has them (the SQL is then not tokenized again)."""
+    dialect = _dialect()
+    if tokens is None:
+        tokens = dialect.tokenize(sql)
+    return [s for s in dialect.parser().parse(tokens, sql) if s is not None]
+
+
+@lru_cache(maxsize=1)
+def _dialect() -> SqlingestSpark:
+    return SqlingestSpark()
 
 
 def function_calls(tree: exp.Expr) -> list[exp.Expr]:
