@@ -21,7 +21,7 @@ from sqlingest.errors import Location, ModelCompileError, UserError
 from sqlingest.project import ModelFile, Project, env_var
 from sqlingest.project.contract import Contract
 from sqlingest.project.files import read_text
-from sqlingest.render.sourcemap import SourceMap, SourceMapEnvironment, compile_mapped, render_mapped
+from sqlingest.render.sourcemap import SourceMap, SourceMapEnvironment, TemplateCache, compile_mapped, render_mapped
 from sqlingest.sql import quote_identifier, type_sql
 
 
@@ -101,6 +101,8 @@ class Renderer:
         self.relation = relation
         self.run_id = run_id
         self._ctx = _Context()
+        #: compiled model templates, kept between runs (``<state_dir>/cache/templates``)
+        self.template_cache = TemplateCache(project.state_dir / "cache" / "templates")
         self.env = SourceMapEnvironment(
             undefined=jinja2.StrictUndefined,
             loader=jinja2.FileSystemLoader(str(project.root)),
@@ -113,6 +115,7 @@ class Renderer:
             target=project.target_name, incremental_predicate=self._incremental_predicate,
             mapped_columns=self._mapped_columns,
         )
+        self.env.bytecode_cache = self.template_cache.bytecode_cache(self.env)
         self._load_macros()
 
     def _load_macros(self) -> None:
@@ -222,7 +225,7 @@ class Renderer:
         rel = str(model.path)
         self.env.globals["this"] = self.relation(model.name)
         try:
-            template, builder = compile_mapped(self.env, model.text)
+            template, builder = compile_mapped(self.env, model.text, cache=self.template_cache, slot=rel)
             sql, source_map = render_mapped(template, builder)
         except jinja2.TemplateSyntaxError as exc:
             where = self.project.rel(Path(exc.filename)) if exc.filename and exc.name else rel

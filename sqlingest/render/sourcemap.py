@@ -15,15 +15,28 @@ Text that is *not* output directly is left unmarked so that markers never reach 
 bodies, ``{% filter %}`` bodies and ``{% set x %}…{% endset %}`` captures (their output maps to the construct that
 prints them). Templates other than the model (macro files, includes) are never instrumented. If instrumenting a
 template fails for any reason, the model gets the identity map (rendered positions), never an error.
+
+Compiling a template (lexing, instrumenting, Jinja's code generation, Python's ``compile``) is most of rendering's
+cost, so :func:`compile_mapped` can keep what it made in a cache folder (:class:`TemplateCache`, the project's
+``.sqlingest/cache/templates/``): the template's Python code object and the source-map state the instrumentation
+built (``origins``, ``linear``, ``template_lines``), keyed by the template's text, the environment's lexer and code
+generator options, the Jinja, Python and sqlingest versions and this module's own source. A cached template renders
+exactly what a freshly compiled one does, with the same source map.
 """
 
 from __future__ import annotations
 
 import bisect
+import hashlib
+import marshal
+import os
 import re
+import sys
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
+from types import CodeType
 
 import jinja2
 from jinja2.lexer import TokenStream, newline_re
@@ -243,24 +256,118 @@ class SourceMapEnvironment(jinja2.Environment):
         return stream
 
 
-def compile_mapped(env: jinja2.Environment, text: str) -> tuple[jinja2.Template, SourceMapBuilder | None]:
+_CACHE_FORMAT = 1
+
+
+class TemplateCache:
+    """Compiled model templates on disk, one file per model (``slot``): its key, code object and source-map state.
+
+    Reads and writes never fail a render: an unreadable, stale or corrupt entry is a miss, a write that fails is
+    skipped. Writes are atomic (a temporary file renamed into place), so concurrent compiles of one project are safe.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._salt: bytes | None = None
+
+    def key(self, env: jinja2.Environment, text: str) -> bytes:
+        if self._salt is None:
+            from sqlingest import __version__
+
+            try:
+                own = Path(__file__).read_bytes()
+            except OSError:
+                own = b""
+            options = (env.block_start_string, env.block_end_string, env.variable_start_string,
+                       env.variable_end_string, env.comment_start_string, env.comment_end_string,
+                       env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks,
+                       env.newline_sequence, env.keep_trailing_newline, env.optimized, env.autoescape,
+                       env.finalize, env.is_async, sorted(env.extensions), env.code_generator_class.__qualname__)
+            self._salt = repr((_CACHE_FORMAT, __version__, jinja2.__version__, sys.implementation.cache_tag,
+                               sys.version, options)).encode() + hashlib.sha256(own).digest()
+        return hashlib.sha256(self._salt + text.encode("utf-8", "surrogatepass")).digest()
+
+    def bytecode_cache(self, env: jinja2.Environment) -> jinja2.BytecodeCache:
+        """Jinja's own cache, for the templates ``env`` loads from files (macro files, includes), in the same
+        folder and with the same key salt (Jinja keys them by name and source)."""
+        salt = hashlib.sha256(self.key(env, "")).hexdigest()[:16]
+        return _FolderBytecodeCache(str(self.folder), f"jinja-{salt}-%s.cache")
+
+    def _path(self, slot: str) -> Path:
+        return self.folder / (hashlib.sha256(slot.encode("utf-8", "surrogatepass")).hexdigest()[:32] + ".bin")
+
+    def load(self, slot: str, key: bytes) -> tuple[CodeType, SourceMapBuilder | None] | None:
+        try:
+            data = self._path(slot).read_bytes()
+            if data[:32] != key:
+                return None
+            code, state = marshal.loads(data[32:])
+        except Exception:  # noqa: BLE001 — missing, stale or corrupt: compile afresh
+            return None
+        if not isinstance(code, CodeType):
+            return None
+        if state is None:
+            return code, None
+        builder = SourceMapBuilder()
+        builder.origins, builder.linear, builder.template_lines = state
+        return code, builder
+
+    def store(self, slot: str, key: bytes, code: CodeType, builder: SourceMapBuilder | None) -> None:
+        state = None if builder is None else (builder.origins, builder.linear, builder.template_lines)
+        path = self._path(slot)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(key + marshal.dumps((code, state)))
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+
+
+class _FolderBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache that makes its folder and never fails a render when it cannot write."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            os.makedirs(self.directory, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def compile_mapped(env: jinja2.Environment, text: str, *, cache: TemplateCache | None = None,
+                   slot: str | None = None) -> tuple[jinja2.Template, SourceMapBuilder | None]:
     """Compile a model's template, instrumented for a source map when ``env`` can (else the builder is None).
+
+    With ``cache`` and ``slot`` (the model's path), a template compiled before from the same text is taken from the
+    cache, and a freshly compiled one is put there.
 
     Raises:
         jinja2.TemplateSyntaxError: the template itself is invalid (as it would be unmapped).
     """
     if not isinstance(env, SourceMapEnvironment):
         return env.from_string(text), None
+    key = cache.key(env, text) if cache is not None and slot is not None else None
+    if key is not None:
+        assert cache is not None and slot is not None
+        hit = cache.load(slot, key)
+        if hit is not None:
+            code, cached = hit
+            return env.template_class.from_code(env, code, env.make_globals(None), None), cached
     builder = SourceMapBuilder()
     env._mapping.builder = builder
     try:
-        template = env.from_string(text)
+        code = env.compile(text)  # what from_string does, keeping the code object for the cache
         mapped = env._mapping.builder is builder
     except jinja2.TemplateSyntaxError:
         env._mapping.builder = None
         return env.from_string(text), None  # raises the template's own error; else markers were at fault
     finally:
         env._mapping.builder = None
+    template = env.template_class.from_code(env, code, env.make_globals(None), None)
+    if key is not None:
+        assert cache is not None and slot is not None
+        cache.store(slot, key, code, builder if mapped else None)
     return template, builder if mapped else None
 
 

@@ -302,3 +302,60 @@ def test_call_filter_and_include_map_to_their_tag(make_project):
     assert source_map.locate(sql.index("STATUS")) == (2, 3)
     assert source_map.locate(sql.index("id,")) == source_map.locate(sql.rindex("amount")) == (3, 3)
     assert source_map.locate(sql.index("FROM")) == (4, 1)
+
+
+# -- the compiled-template cache (.sqlingest/cache/templates): a cached template maps exactly as a fresh one --------
+
+CACHED_MODELS = [
+    "{# one #}\n{# two #}\nSELECT id,\n  stauts\nFROM " + SRC + "\n",
+    "SELECT id,\n{%- if true -%}\n   {{ 'amount' }},   stauts\n{%- endif %}\nFROM " + SRC + "\n",
+    "SELECT id\n{% for c in ['amount'] %}\n  , {{ c }} + stauts\n{% endfor %}FROM " + SRC + "\n",
+    "SELECT {{ three() }}\nFROM " + SRC + "\nWHERE id IN (1 2)\n",
+    "{% set cols %}\nid,\namount\n{% endset %}\nSELECT {{ cols }}, stauts FROM " + SRC + "\n",
+    "SELECT id,\r\n  {% raw %}{{ x }}{% endraw %} AS y, stauts\r\nFROM " + SRC + "\r\n",
+    "SELECT {{ nope }} FROM " + SRC + "\n",
+    "SELECT \U000f0001 AS x, stauts FROM " + SRC + "\n",  # falls back to the identity map: cached as unmapped
+    "SELECT {{ three() }} FROM " + SRC + "\n",  # compiles clean
+]
+
+
+@pytest.mark.parametrize("model", CACHED_MODELS, ids=range(len(CACHED_MODELS)))
+def test_a_cached_template_reports_the_same_errors_and_sql(make_project, capsys, monkeypatch, model):
+    code, err, root = compile_project(make_project, capsys, model)
+    compiled = (root / "target" / "compiled" / "bronze" / "x.sql").read_text() if code == 0 else None
+    cached = sorted((root / ".sqlingest" / "cache" / "templates").glob("*.bin"))
+    assert len(list((root / ".sqlingest" / "cache" / "templates").glob("jinja-*.cache"))) == 2  # the macro files
+    assert len(cached) == 1  # a render error (an undefined name) happens after the template compiled
+
+    def no_compile(self, *args, **kwargs):
+        raise AssertionError("the template was compiled again")
+
+    monkeypatch.setattr(SourceMapEnvironment, "compile", no_compile)  # neither the model nor a macro file
+    assert main(["compile", "--project-dir", str(root)]) == code
+    assert capsys.readouterr().err == err
+    if code == 0:
+        assert (root / "target" / "compiled" / "bronze" / "x.sql").read_text() == compiled
+
+
+def test_a_cached_template_has_the_same_source_map(make_project):
+    model = ("SELECT id\n{% for c in ['amount', 'status'] %}\n  , {{ c }} + x\n{% endfor %}"
+             "{# c #}, {{ three() }}\nFROM " + SRC + "\n")
+    fresh = rendered(make_project, model)
+    project_root = make_project({**BASE, MODEL: model})
+    project = load_project(project_root)
+    first = Renderer(project, lambda n: f"lake.{n}").render(project.models["bronze.x"])
+    second = Renderer(project, lambda n: f"lake.{n}").render(project.models["bronze.x"])
+    assert (first.sql, first.source_map) == (second.sql, second.source_map) == fresh
+
+
+def test_the_cache_recompiles_a_changed_or_corrupt_template(make_project, capsys):
+    _, err, root = compile_project(make_project, capsys, "SELECT id, stauts FROM " + SRC + "\n")
+    assert f"{MODEL}:1:12: unknown column 'stauts'" in err
+    (root / MODEL).write_text("SELECT id,\n  amount, stauts FROM " + SRC + "\n")
+    assert main(["compile", "--project-dir", str(root)]) == 2
+    assert f"{MODEL}:2:11: unknown column 'stauts'" in capsys.readouterr().err
+    (entry,) = (root / ".sqlingest" / "cache" / "templates").glob("*.bin")
+    entry.write_bytes(entry.read_bytes()[:40])  # truncated: a miss, compiled afresh and rewritten
+    assert main(["compile", "--project-dir", str(root)]) == 2
+    assert f"{MODEL}:2:11: unknown column 'stauts'" in capsys.readouterr().err
+    assert len(entry.read_bytes()) > 40
