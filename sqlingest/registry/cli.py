@@ -14,18 +14,14 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlingest.errors import ContractError, UserError
-from sqlingest.registry.compat import Incompatibility, Mode, SchemaParseError, check, parse_avro
-from sqlingest.registry.store import (
-    IncompatibleSchemaChange,
-    RegistryStore,
-    SubjectNotFound,
-    contract_to_avro,
-    parse_mode,
-    parse_subject,
-)
+from sqlingest.registry.modes import Mode
+
+if TYPE_CHECKING:  # the commands import the checks and the stores when they run (`compile` never loads them)
+    from sqlingest.registry.compat import Incompatibility
+    from sqlingest.registry.store import RegistryStore
 
 __all__ = ["COMMANDS", "add_subcommands", "diff_contracts"]
 
@@ -130,6 +126,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Any], int]] = {
 
 
 def _list(args: argparse.Namespace, console: Any) -> int:
+    from sqlingest.registry.store import SubjectNotFound
+
     store = _store(args)
     local = _local_contracts(args, required=not args.store_dsn)
     subjects = sorted(set(store.subjects()) | set(local or {}))
@@ -157,6 +155,8 @@ def _list(args: argparse.Namespace, console: Any) -> int:
 def _show(args: argparse.Namespace, console: Any) -> int:
     import yaml
 
+    from sqlingest.registry.store import contract_to_avro
+
     found = _store(args).get(args.subject, _version_number(args.version))
     _out(console, f"# {found.subject} v{found.version} · fingerprint {found.fingerprint[:12]} · {found.created_at}")
     if args.format == "json":
@@ -169,6 +169,8 @@ def _show(args: argparse.Namespace, console: Any) -> int:
 
 
 def _diff(args: argparse.Namespace, console: Any) -> int:
+    from sqlingest.registry.store import parse_subject
+
     parse_subject(args.subject)
     old_label, old = _resolve_version(args, args.v1)
     new_label, new = _resolve_version(args, args.v2)
@@ -180,6 +182,9 @@ def _diff(args: argparse.Namespace, console: Any) -> int:
 
 
 def _compat(args: argparse.Namespace, console: Any) -> int:
+    from sqlingest.registry.compat import SchemaParseError, check
+    from sqlingest.registry.store import contract_to_avro, parse_mode
+
     if len(args.files) < 2:
         raise UserError("compat needs at least two files: OLD [OLD …] NEW",
                         hint="e.g. sqlingest contracts compat v1.avsc v2.avsc")
@@ -215,6 +220,8 @@ def _compat(args: argparse.Namespace, console: Any) -> int:
 
 
 def _publish(args: argparse.Namespace, console: Any) -> int:
+    from sqlingest.registry.store import IncompatibleSchemaChange, parse_mode
+
     local = _local_contracts(args, required=True) or {}
     store = _store(args)
     refused = invalid = 0
@@ -386,6 +393,8 @@ def _load_schema_file(path: Path) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """
     from sqlingest.project.contract import Contract
     from sqlingest.project.yaml_loader import load_yaml, validate_model
+    from sqlingest.registry.compat import SchemaParseError, parse_avro
+    from sqlingest.registry.store import contract_to_avro, parse_mode
 
     if not path.is_file():
         raise UserError(f"no such file: {path}")

@@ -18,10 +18,10 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any, TypeAlias, TypeGuard
 
 from sqlingest.errors import UserError
+from sqlingest.registry.modes import Mode
 
 __all__ = [
     "ArrayType",
@@ -84,33 +84,6 @@ _FORWARD_RULES = {
 
 class SchemaParseError(UserError, ValueError):
     """A schema (Avro, JSON Schema, Spark DDL or a column list) is invalid or cannot be converted."""
-
-
-class Mode(str, Enum):
-    """Schema Registry compatibility modes."""
-
-    BACKWARD = "BACKWARD"
-    BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
-    FORWARD = "FORWARD"
-    FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
-    FULL = "FULL"
-    FULL_TRANSITIVE = "FULL_TRANSITIVE"
-    NONE = "NONE"
-
-    @property
-    def transitive(self) -> bool:
-        """Whether the mode checks against every earlier version rather than only the latest."""
-        return self.value.endswith("_TRANSITIVE")
-
-    @property
-    def backward(self) -> bool:
-        """Whether the new schema must read data written with the old ones."""
-        return self.value.startswith(("BACKWARD", "FULL"))
-
-    @property
-    def forward(self) -> bool:
-        """Whether the old schemas must read data written with the new one."""
-        return self.value.startswith(("FORWARD", "FULL"))
 
 
 @dataclass(frozen=True)
