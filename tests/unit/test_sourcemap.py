@@ -282,10 +282,10 @@ def test_rendering_200_models_stays_fast(make_project):
              for i in range(200)}
     project = load_project(make_project({**BASE, **files}))
     renderer = Renderer(project, lambda n: f"lake.{n}")
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: a loaded machine (CI, parallel workers) must not fail it
     for model in project.models.values():
         assert renderer.render(model).source_map.locate(0) == (1, 8)
-    assert time.perf_counter() - started < 5  # ~0.8 s here on a loaded machine, of which the source map is ~10 %
+    assert time.process_time() - started < 5  # ~0.8 s of CPU here, of which the source map is ~10 %
 
 
 def test_call_filter_and_include_map_to_their_tag(make_project):
