@@ -44,8 +44,9 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
         ref_view = _view_name(target)
         refs[key] = ref_view
     for check in checks:
-        if check.type == "relationships" and check.to in (relation_of or {}):
-            spark.table(relation_of[check.to]).createOrReplaceTempView(refs[check.to])  # type: ignore[index]
+        to = check.referenced_contract
+        if relation_of and to in relation_of:
+            spark.table(relation_of[to]).createOrReplaceTempView(refs[to])
     ids = [(f"{check.label}#{i}", check) for i, check in enumerate(checks)]
     sodacl = to_sodacl(contract, view, ids, refs)
     scan = Scan()
@@ -77,6 +78,6 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
                 outcome = "warn"
             value = (items[0].get("diagnostics") or {}).get("value")
             message = describe(check, value, outcome=outcome,
-                               percent=(check.threshold or "").strip().endswith("%"))
+                               percent=(check.tolerance or "").strip().endswith("%"))
         out.append(check.result(outcome, value, message))
     return out

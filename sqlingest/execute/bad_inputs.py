@@ -14,7 +14,7 @@ import re
 from typing import TYPE_CHECKING
 
 from sqlingest.checks.results import CheckResult
-from sqlingest.project.contract import Check, Contract
+from sqlingest.project.contract import Check, Contract, LengthCheck
 from sqlingest.project.layers import quarantine_relation
 
 if TYPE_CHECKING:
@@ -74,5 +74,5 @@ def length_checks(contract: Contract | None) -> list[Check]:
     truncated). Bronze rescues such values instead (see ``conform``)."""
     if contract is None or contract.layer not in ("silver", "gold"):
         return []
-    return [Check(type="length", column=c.name, max=c.max_length, action="fail", name=f"max_length({c.name})")
+    return [LengthCheck(column=c.name, max=c.max_length, action="fail", name=f"max_length({c.name})")
             for c in contract.columns if c.max_length is not None]

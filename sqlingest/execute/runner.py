@@ -24,7 +24,7 @@ from sqlingest.materializations import Scd2, WriteContext
 from sqlingest.materializations.strategy import choose as choose_strategy
 from sqlingest.plan import Plan, PlannedModel
 from sqlingest.plan.evolution import additions, evolution_plan, schema_diff
-from sqlingest.project.contract import AnomalyCheck, Check
+from sqlingest.project.contract import AnomalyCheck, Check, NotNullCheck
 from sqlingest.project.layers import (
     QUARANTINE_COLUMNS,
     RESCUE_COLUMN,
@@ -472,8 +472,8 @@ class Runner:
         the business ``keys`` is recorded as ``business key <col> is NULL``)."""
         from pyspark.sql import functions as F
 
-        names = [F.when(F.col(f"__f{i}"), F.lit(key_reason(c.column or "") if c.type == "not_null" and c.column
-                                                in keys else c.label))
+        names = [F.when(F.col(f"__f{i}"), F.lit(key_reason(c.column) if isinstance(c, NotNullCheck)
+                                                and c.column in keys else c.label))
                  for i, c in enumerate(row_checks) if c.effective_action == "quarantine"]
         return frame.where("__q").select(
             F.filter(F.array(*names), lambda x: x.isNotNull()).alias("_failed_checks"),
