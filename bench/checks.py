@@ -210,7 +210,7 @@ def fused_write(spark: Any, table: str, frame: Any, row_checks: list[Any]) -> di
     out = {}
     for i, check in enumerate(row_checks):
         r = Runner._fused_result(None, check, int(values.get(f"f{i}") or 0), rows)  # type: ignore[arg-type]
-        out[r["name"]] = {"value": r["value"], "outcome": r["outcome"]}
+        out[r.name] = {"value": r.value, "outcome": r.outcome}
     return out
 
 

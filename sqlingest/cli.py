@@ -321,14 +321,14 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
         if result.write_strategy and verbose:
             parts.append(result.write_strategy)
         if result.checks:
-            passed = sum(1 for c in result.checks if c["outcome"] == "pass")
+            passed = sum(1 for c in result.checks if c.outcome == "pass")
             parts.append(f"checks {passed}/{len(result.checks)}")
         mark = {"success": "[green]OK[/]  ", "warn": "[yellow]WARN[/]", "error": "[red]FAIL[/]"}[result.status]
         console.print(f"{prefix} {mark}  {', '.join(parts)}  [dim]{result.seconds:.1f}s[/]")
         for check in result.checks:
-            if check["outcome"] != "pass":
-                console.print(f"        [{'red' if check['failed'] else 'yellow'}]{check['outcome']}[/] "
-                              f"{_escape(check['name'])}: {_escape(str(check['message'] or ''))}", markup=True)
+            if check.outcome != "pass":
+                console.print(f"        [{'red' if check.failed else 'yellow'}]{check.outcome}[/] "
+                              f"{_escape(check.name)}: {_escape(check.message)}", markup=True)
         if result.ties:
             samples = ", ".join(result.ties["samples"])
             console.print(f"        [yellow]warn[/] {_escape(result.ties['message'])}"

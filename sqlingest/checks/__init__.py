@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlingest.checks.messages import describe
+from sqlingest.checks.results import CheckResult, Outcome
 from sqlingest.checks.sodacl import to_sodacl
 from sqlingest.project.contract import Check, Contract
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-
-@dataclass
-class CheckResult:
-    name: str
-    outcome: str  # pass | warn | fail | error
-    severity: str
-    action: str
-    value: Any = None
-    message: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return self.outcome in ("fail", "error") and self.severity == "error"
+__all__ = ["CheckResult", "Outcome", "run_checks"]
 
 
 def _no_telemetry() -> None:
@@ -56,8 +44,9 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
         ref_view = _view_name(target)
         refs[key] = ref_view
     for check in checks:
-        if check.type == "relationships" and check.to in (relation_of or {}):
-            spark.table(relation_of[check.to]).createOrReplaceTempView(refs[check.to])  # type: ignore[index]
+        to = check.referenced_contract
+        if relation_of and to in relation_of:
+            spark.table(relation_of[to]).createOrReplaceTempView(refs[to])
     ids = [(f"{check.label}#{i}", check) for i, check in enumerate(checks)]
     sodacl = to_sodacl(contract, view, ids, refs)
     scan = Scan()
@@ -77,6 +66,7 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
     errors = [log.get("message", "") for log in results.get("logs", []) if log.get("level") == "ERROR"]
     for check_id, check in ids:
         items = by_name.get(check_id, [])
+        outcome: Outcome
         if not items:
             outcome, value = "error", None
             message = "; ".join(errors[:2]) or "Soda did not evaluate this check"
@@ -88,6 +78,6 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
                 outcome = "warn"
             value = (items[0].get("diagnostics") or {}).get("value")
             message = describe(check, value, outcome=outcome,
-                               percent=(check.threshold or "").strip().endswith("%"))
-        out.append(CheckResult(check.label, outcome, check.severity, check.effective_action, value, message))
+                               percent=(check.tolerance or "").strip().endswith("%"))
+        out.append(check.result(outcome, value, message))
     return out

@@ -7,7 +7,23 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlingest.project.contract import Check
+from sqlingest.project.contract import (
+    AcceptedValuesCheck,
+    AnomalyCheck,
+    Check,
+    DecodableCheck,
+    ExpressionCheck,
+    FreshnessCheck,
+    LengthCheck,
+    NotNullCheck,
+    PrimaryKeyCheck,
+    RangeCheck,
+    RegexCheck,
+    RelationshipsCheck,
+    RowCountCheck,
+    SqlMetricCheck,
+    UniqueCheck,
+)
 
 #: what happens to the failing rows of a fused check, appended to its sentence
 _ACTION = {"quarantine": "quarantined", "drop": "dropped"}
@@ -61,56 +77,58 @@ def _limit(text: str) -> str:
     return _age(seconds) if seconds is not None else str(text)
 
 
+def _expected(low: Any, high: Any) -> str:
+    if low is not None and high is not None:
+        return f"between {low} and {high}"
+    return f"at least {low}" if low is not None else f"at most {high}"
+
+
 def describe(check: Check, value: Any, *, outcome: str = "fail", action: str | None = None,
              percent: bool = False) -> str:
     """What a check measured, in words (an empty string for a pass). ``percent``: ``value`` is a share of the
     rows (Soda's ``*_percent`` metrics, used for a ``threshold: "5%"``), not a count."""
     if outcome == "pass":
         return ""
-    if percent and value is not None and check.type in ("not_null", "accepted_values", "range", "length", "regex"):
+    if percent and value is not None and isinstance(
+            check, NotNullCheck | AcceptedValuesCheck | RangeCheck | LengthCheck | RegexCheck):
         shown = describe(check, 2, outcome=outcome).split(" ", 2)[2]  # "have <what>"
         return f"{float(value):g}% of the rows {shown}"
-    if percent and value is not None and check.type in ("unique", "primary_key"):
-        return f"{float(value):g}% of the values of {check.column or ', '.join(check.columns or [])} are duplicates"
-    col = check.column or ", ".join(check.columns or [])
+    col = check.column or ", ".join(check.target_columns)
+    if percent and value is not None and isinstance(check, UniqueCheck | PrimaryKeyCheck):
+        return f"{float(value):g}% of the values of {col} are duplicates"
     count = _n(value)
-    kind = check.type
     sentence: str
-    if value is None and kind not in ("anomaly",):
+    if value is None and not isinstance(check, AnomalyCheck):
         sentence = "could not be evaluated"
-    elif kind == "not_null":
+    elif isinstance(check, NotNullCheck):
         sentence = _rows(count or 0, f"NULL {col}")
-    elif kind in ("unique", "primary_key"):
+    elif isinstance(check, UniqueCheck | PrimaryKeyCheck):
         sentence = f"{count:,} duplicate value{'s' if count != 1 else ''} of {col or 'the key'}"
-    elif kind == "accepted_values":
-        values = ", ".join(_plain(v) for v in check.values or [])
+    elif isinstance(check, AcceptedValuesCheck):
+        values = ", ".join(_plain(v) for v in check.values)
         sentence = _rows(count or 0, f"{col} outside [{values}]")
-    elif kind == "range":
+    elif isinstance(check, RangeCheck):
         sentence = _rows(count or 0, f"{col} {_bounds(check.min, check.max)}")
-    elif kind == "length":
+    elif isinstance(check, LengthCheck):
         sentence = _rows(count or 0, f"{col} of a length {_bounds(check.min, check.max)}")
-    elif kind == "regex":
+    elif isinstance(check, RegexCheck):
         sentence = _rows(count or 0, f"{col} not matching '{check.pattern}'")
-    elif kind == "relationships":
+    elif isinstance(check, RelationshipsCheck):
         field = check.field or check.column
         sentence = _rows(count or 0, f"{col} not found in {check.to}.{field}")
-    elif kind == "expression":
+    elif isinstance(check, ExpressionCheck):
         sentence = f"{count:,} row{'s' if count != 1 else ''} fail{'s' if count == 1 else ''} {check.expression}"
-    elif kind == "decodable":
+    elif isinstance(check, DecodableCheck):
         sentence = f"{count:,} record{'s' if count != 1 else ''} could not be decoded"
-    elif kind == "row_count":
-        expected = f"between {check.min} and {check.max}" if check.min is not None and check.max is not None \
-            else f"at least {check.min}" if check.min is not None else f"at most {check.max}"
-        sentence = f"the table has {count:,} row{'s' if count != 1 else ''} (expected {expected})"
-    elif kind == "freshness":
+    elif isinstance(check, RowCountCheck):
+        sentence = f"the table has {count:,} row{'s' if count != 1 else ''} (expected {_expected(check.min, check.max)})"
+    elif isinstance(check, FreshnessCheck):
         limit = check.max or check.error_after or check.warn_after
         level = "error" if check.severity == "error" else "warning"
         age = _age(float(value) / 1000.0)  # Soda measures freshness in milliseconds
         sentence = f"newest {col} is {age} old ({level} after {_limit(str(limit))})"
-    elif kind == "sql_metric":
-        expected = f"between {check.min} and {check.max}" if check.min is not None and check.max is not None \
-            else f"at least {check.min}" if check.min is not None else f"at most {check.max}" \
-            if check.max is not None else "0"
+    elif isinstance(check, SqlMetricCheck):
+        expected = _expected(check.min, check.max) if check.min is not None or check.max is not None else "0"
         sentence = f"{check.name or 'the metric'} is {_plain(value)} (expected {expected})"
     else:  # sodacl, anomaly and plug-in types: the measured value
         sentence = f"measured {_plain(value)}"

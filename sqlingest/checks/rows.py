@@ -9,8 +9,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import Any
 
-from sqlingest.project.contract import Check
+from sqlingest.project.contract import (
+    AcceptedValuesCheck,
+    Check,
+    DecodableCheck,
+    ExpressionCheck,
+    LengthCheck,
+    NotNullCheck,
+    RangeCheck,
+    RegexCheck,
+)
 from sqlingest.sql import literal, string_literal
 from sqlingest.sql import quote_identifier as _q
 
@@ -24,13 +34,13 @@ def _lit(value: object) -> str:
     return string_literal(str(value))
 
 
-def not_null(check: Check) -> str:
-    return f"{_q(check.column or '')} IS NULL"
+def not_null(check: NotNullCheck) -> str:
+    return f"{_q(check.column)} IS NULL"
 
 
-def accepted_values(check: Check) -> str:
-    values = ", ".join(_lit(v) for v in check.values or [])
-    return f"({_q(check.column or '')} IS NOT NULL AND {_q(check.column or '')} NOT IN ({values}))"
+def accepted_values(check: AcceptedValuesCheck) -> str:
+    values = ", ".join(_lit(v) for v in check.values)
+    return f"({_q(check.column)} IS NOT NULL AND {_q(check.column)} NOT IN ({values}))"
 
 
 def _outside(column: str, value: str, low: str | None, high: str | None) -> str:
@@ -39,55 +49,56 @@ def _outside(column: str, value: str, low: str | None, high: str | None) -> str:
     return f"({column} IS NOT NULL AND ({' OR '.join(parts) or 'FALSE'}))"
 
 
-def range_(check: Check) -> str:
-    col = _q(check.column or "")
+def range_(check: RangeCheck) -> str:
+    col = _q(check.column)
     return _outside(col, col, None if check.min is None else _lit(check.min),
                     None if check.max is None else _lit(check.max))
 
 
-def regex(check: Check) -> str:
-    col = _q(check.column or "")
-    return f"({col} IS NOT NULL AND NOT regexp_like(CAST({col} AS STRING), {_lit(check.pattern or '')}))"
+def regex(check: RegexCheck) -> str:
+    col = _q(check.column)
+    return f"({col} IS NOT NULL AND NOT regexp_like(CAST({col} AS STRING), {_lit(check.pattern)}))"
 
 
-def length(check: Check) -> str:
-    col = _q(check.column or "")
+def length(check: LengthCheck) -> str:
+    col = _q(check.column)
     return _outside(col, f"char_length(CAST({col} AS STRING))", None if check.min is None else str(int(check.min)),
                     None if check.max is None else str(int(check.max)))
 
 
-def expression(check: Check) -> str:
+def expression(check: ExpressionCheck) -> str:
     return f"(NOT coalesce(({check.expression}), TRUE))"
 
 
-def decodable(check: Check) -> str:
+def decodable(check: DecodableCheck) -> str:
     """A bronze row whose source record could not be decoded at all (its raw text/bytes are in the rescue column)."""
     return "(get_json_object(`_rescued_data`, '$._corrupt_record') IS NOT NULL)"
 
 
-ROW_CHECKS: dict[str, Callable[[Check], str]] = {
-    "not_null": not_null,
-    "accepted_values": accepted_values,
-    "range": range_,
-    "regex": regex,
-    "length": length,
-    "expression": expression,
-    "decodable": decodable,
+#: the failure predicate of each row-level check type (``Check.row_level``)
+ROW_CHECKS: dict[type[Check], Callable[[Any], str]] = {
+    NotNullCheck: not_null,
+    AcceptedValuesCheck: accepted_values,
+    RangeCheck: range_,
+    RegexCheck: regex,
+    LengthCheck: length,
+    ExpressionCheck: expression,
+    DecodableCheck: decodable,
 }
 
 
 def is_row_check(check: Check) -> bool:
-    return check.type in ROW_CHECKS
+    return check.row_level
 
 
 def failure_predicate(check: Check) -> str:
     """SQL that is TRUE for a row failing ``check``."""
-    return ROW_CHECKS[check.type](check)
+    return ROW_CHECKS[type(check)](check)
 
 
 def exceeds(check: Check, failures: int, rows: int) -> bool:
     """Whether ``failures`` out of ``rows`` breaks the check's threshold (a count, or a percentage)."""
-    text = (check.threshold or "0").strip()
+    text = (check.tolerance or "0").strip()
     if text.endswith("%"):
         return rows > 0 and 100.0 * failures / rows > float(text[:-1])
     return failures > int(text)

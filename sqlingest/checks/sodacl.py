@@ -8,12 +8,29 @@ from typing import Any
 import yaml
 
 from sqlingest.errors import ContractError
-from sqlingest.project.contract import Check, Contract
+from sqlingest.project.contract import (
+    AcceptedValuesCheck,
+    Check,
+    Contract,
+    DecodableCheck,
+    ExpressionCheck,
+    FreshnessCheck,
+    LengthCheck,
+    NotNullCheck,
+    PrimaryKeyCheck,
+    RangeCheck,
+    RegexCheck,
+    RelationshipsCheck,
+    RowCountCheck,
+    SodaclCheck,
+    SqlMetricCheck,
+    UniqueCheck,
+)
 
 
 def _threshold(check: Check) -> tuple[str, str]:
     """(metric suffix, SodaCL 'when' condition) from the check's threshold: count > N or percent > N%."""
-    text = (check.threshold or "0").strip()
+    text = (check.tolerance or "0").strip()
     if text.endswith("%"):
         return "percent", f"when > {float(text[:-1])}"
     return "count", f"when > {int(text)}"
@@ -40,19 +57,19 @@ def check_entry(check: Check, contract: Contract, *, check_id: str, relation_of:
                                 location=contract.location)
         return value
 
-    if check.type == "not_null":
+    if isinstance(check, NotNullCheck):
         return [{f"missing_{kind}({need(col, 'column')})": {"name": check_id, level: when}}]
-    if check.type in ("unique", "primary_key"):
+    if isinstance(check, UniqueCheck | PrimaryKeyCheck):
         cols = check.columns or ([col] if col else []) or contract.keys.business
         need(cols, "column(s)")
         out: list[Any] = [{f"duplicate_{kind}({', '.join(cols)})": {"name": check_id, level: when}}]
-        if check.type == "primary_key":
+        if isinstance(check, PrimaryKeyCheck):
             out += [{f"missing_count({c})": {"name": f"{check_id}#{c}", level: "when > 0"}} for c in cols]
         return out
-    if check.type == "accepted_values":
+    if isinstance(check, AcceptedValuesCheck):
         return [{f"invalid_{kind}({need(col, 'column')})": {
             "name": check_id, "valid values": need(check.values, "values"), level: when}}]
-    if check.type == "range":
+    if isinstance(check, RangeCheck):
         spec: dict[str, Any] = {"name": check_id, level: when}
         if check.min is not None:
             spec["valid min"] = check.min
@@ -60,10 +77,10 @@ def check_entry(check: Check, contract: Contract, *, check_id: str, relation_of:
             spec["valid max"] = check.max
         need(check.min if check.min is not None else check.max, "min or max")
         return [{f"invalid_{kind}({need(col, 'column')})": spec}]
-    if check.type == "regex":
+    if isinstance(check, RegexCheck):
         return [{f"invalid_{kind}({need(col, 'column')})": {
             "name": check_id, "valid regex": need(check.pattern, "pattern"), level: when}}]
-    if check.type == "length":
+    if isinstance(check, LengthCheck):
         spec = {"name": check_id, level: when}
         if check.min is not None:
             spec["valid min length"] = int(check.min)
@@ -71,34 +88,34 @@ def check_entry(check: Check, contract: Contract, *, check_id: str, relation_of:
             spec["valid max length"] = int(check.max)
         need(check.min if check.min is not None else check.max, "min or max")
         return [{f"invalid_{kind}({need(col, 'column')})": spec}]
-    if check.type == "row_count":
+    if isinstance(check, RowCountCheck):
         lo, hi = check.min, check.max
         need(lo if lo is not None else hi, "min or max")
         if lo is not None and hi is not None:
             return [{"row_count": {"name": check_id, level: f"when not between {lo} and {hi}"}}]
         return [{"row_count": {"name": check_id, level: f"when < {lo}" if lo is not None else f"when > {hi}"}}]
-    if check.type == "freshness":
+    if isinstance(check, FreshnessCheck):
         age = need(check.max or check.error_after or check.warn_after, "max (e.g. 1d, 6h)")
         return [{f"freshness({need(col, 'column')})": {"name": check_id, level: f"when > {age}"}}]
-    if check.type == "relationships":
+    if isinstance(check, RelationshipsCheck):
         target = need(check.to, "to (the referenced contract, layer:domain.dataset or a table)")
         table = (relation_of or {}).get(target, target)
         field = check.field or col
         return [{f"values in ({need(col, 'column')}) must exist in {table} ({field})": {"name": check_id}}]
-    if check.type == "expression":
+    if isinstance(check, ExpressionCheck):
         # Soda 3.5 has no warn condition: the check fails in Soda and a warn severity turns it into a warning
         return [{"failed rows": {"name": check_id,
                                  "fail condition": f"NOT ({need(check.expression, 'expression')})"}}]
-    if check.type == "decodable":
+    if isinstance(check, DecodableCheck):
         from sqlingest.checks.rows import decodable
 
         return [{"failed rows": {"name": check_id, "fail condition": decodable(check)}}]
-    if check.type == "sql_metric":
+    if isinstance(check, SqlMetricCheck):
         metric = re.sub(r"\W+", "_", check.name or check_id).strip("_")
         query = need(check.query, "query").replace("{table}", table)
         return [{f"{metric}": {"name": check_id, f"{metric} query": query,
                                level: _metric_condition(check)}}]
-    if check.type == "sodacl":
+    if isinstance(check, SodaclCheck):
         body = need(check.sodacl, "sodacl")
         entries = [dict(e) if isinstance(e, dict) else e for e in (body if isinstance(body, list) else [body])]
         for i, entry in enumerate(entries):  # name each entry so its result maps back to this check
@@ -110,7 +127,7 @@ def check_entry(check: Check, contract: Contract, *, check_id: str, relation_of:
     raise ContractError(f"check type '{check.type}' has no SodaCL form", location=contract.location)
 
 
-def _metric_condition(check: Check) -> str:
+def _metric_condition(check: SqlMetricCheck) -> str:
     if check.min is not None and check.max is not None:
         return f"when not between {check.min} and {check.max}"
     if check.min is not None:
@@ -143,7 +160,7 @@ def to_sodacl(contract: Contract, table: str, checks: list[tuple[str, Check]],
                     if isinstance(body, dict):
                         for key in [k for k, v in body.items() if v is None]:
                             del body[key]
-            entries.append(_no_samples(entry) if check.type != "sodacl" else entry)
+            entries.append(entry if isinstance(check, SodaclCheck) else _no_samples(entry))
     return yaml.safe_dump({f"checks for {table}": _plain(entries)}, sort_keys=False, allow_unicode=True)
 
 

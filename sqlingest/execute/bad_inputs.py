@@ -13,7 +13,8 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from sqlingest.project.contract import Check, Contract
+from sqlingest.checks.results import CheckResult
+from sqlingest.project.contract import Check, Contract, LengthCheck
 from sqlingest.project.layers import quarantine_relation
 
 if TYPE_CHECKING:
@@ -64,9 +65,8 @@ def record(runner: Runner, pm: PlannedModel, result: ModelResult, rejected: list
         result.checks.append(_warning("empty_source", 0, message))
 
 
-def _warning(name: str, value: int, message: str) -> dict[str, object]:
-    return {"name": name, "outcome": "warn", "severity": "warn", "action": "quarantine" if value else "warn",
-            "value": value, "message": message, "fused": True, "failed": False}
+def _warning(name: str, value: int, message: str) -> CheckResult:
+    return CheckResult(name, "warn", "warn", "quarantine" if value else "warn", value, message, fused=True, type=name)
 
 
 def length_checks(contract: Contract | None) -> list[Check]:
@@ -74,5 +74,5 @@ def length_checks(contract: Contract | None) -> list[Check]:
     truncated). Bronze rescues such values instead (see ``conform``)."""
     if contract is None or contract.layer not in ("silver", "gold"):
         return []
-    return [Check(type="length", column=c.name, max=c.max_length, action="fail", name=f"max_length({c.name})")
+    return [LengthCheck(column=c.name, max=c.max_length, action="fail", name=f"max_length({c.name})")
             for c in contract.columns if c.max_length is not None]

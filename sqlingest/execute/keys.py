@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlingest.project.contract import Check
+from sqlingest.project.contract import Check, NotNullCheck
 from sqlingest.validate.conform import quote
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def key_null_actions(spec: KeySpec, row_checks: list[Check]) -> dict[str, str]:
     """Per key column, the action of its declared ``not_null`` row check (``fail`` when none is declared)."""
     out: dict[str, str] = {}
     for key in spec.keys:
-        declared = [c.effective_action for c in row_checks if c.type == "not_null" and c.column == key]
+        declared = [c.effective_action for c in row_checks if isinstance(c, NotNullCheck) and c.column == key]
         out[key] = next((a for a in ("quarantine", "drop") if a in declared), "fail")
     return out
 

@@ -11,7 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from sqlingest.checks import CheckResult, run_checks
+from sqlingest.checks import CheckResult, Outcome, run_checks
 from sqlingest.checks.messages import describe
 from sqlingest.checks.rows import exceeds, failure_predicate, is_row_check
 from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, SqlingestError, TransientError, redact
@@ -24,7 +24,7 @@ from sqlingest.materializations import Scd2, WriteContext
 from sqlingest.materializations.strategy import choose as choose_strategy
 from sqlingest.plan import Plan, PlannedModel
 from sqlingest.plan.evolution import additions, evolution_plan, schema_diff
-from sqlingest.project.contract import Check
+from sqlingest.project.contract import AnomalyCheck, Check, NotNullCheck
 from sqlingest.project.layers import (
     QUARANTINE_COLUMNS,
     RESCUE_COLUMN,
@@ -201,7 +201,7 @@ class Runner:
                     self._build(pm, result)
                 if self.options.run_checks:
                     self._check(pm, result)
-                result.status = "warn" if any(c["outcome"] == "warn" for c in result.checks) else "success"
+                result.status = "warn" if any(c.outcome == "warn" for c in result.checks) else "success"
                 break
             except Exception as exc:  # noqa: BLE001 — Spark/Py4J errors: show the message, not the JVM stack
                 ours = exc if isinstance(exc, SqlingestError) else None
@@ -472,8 +472,8 @@ class Runner:
         the business ``keys`` is recorded as ``business key <col> is NULL``)."""
         from pyspark.sql import functions as F
 
-        names = [F.when(F.col(f"__f{i}"), F.lit(key_reason(c.column or "") if c.type == "not_null" and c.column
-                                                in keys else c.label))
+        names = [F.when(F.col(f"__f{i}"), F.lit(key_reason(c.column) if isinstance(c, NotNullCheck)
+                                                and c.column in keys else c.label))
                  for i, c in enumerate(row_checks) if c.effective_action == "quarantine"]
         return frame.where("__q").select(
             F.filter(F.array(*names), lambda x: x.isNotNull()).alias("_failed_checks"),
@@ -482,9 +482,10 @@ class Runner:
             F.to_json(F.struct(*[F.col(quote(c)) for c in columns])).alias("_row"),
         )
 
-    def _fused_result(self, check: Check, failures: int, rows: int) -> dict[str, Any]:
+    def _fused_result(self, check: Check, failures: int, rows: int) -> CheckResult:
         broken = exceeds(check, failures, rows)
         action = check.effective_action
+        outcome: Outcome
         if not failures:
             outcome = "pass"
         elif action in ("quarantine", "drop"):
@@ -492,9 +493,7 @@ class Runner:
         else:
             outcome = ("fail" if check.severity == "error" else "warn") if broken else "pass"
         message = describe(check, failures, action=action) if failures else ""
-        return {"name": check.label, "outcome": outcome, "severity": check.severity, "action": action,
-                "value": failures, "message": message, "fused": True,
-                "failed": outcome == "fail" and action == "fail"}
+        return check.result(outcome, failures, message, fused=True)
 
     def _one(self, pm: PlannedModel, template: str, **context: object) -> str:
         return pm.materialization.render(template, **context)[0]
@@ -615,16 +614,14 @@ class Runner:
         self.spark.sql(statement)
 
     # -- checks ------------------------------------------------------------------------------------
-    def _anomaly(self, pm: PlannedModel, result: ModelResult, check: Check) -> dict[str, Any]:
+    def _anomaly(self, pm: PlannedModel, result: ModelResult, check: AnomalyCheck) -> CheckResult:
         """Compare this run's metric with the model's earlier runs in the lakehouse run log."""
         from sqlingest.checks.anomaly import METRICS, evaluate
         from sqlingest.runs.tables import run_table
 
-        base = {"name": check.label, "severity": check.severity, "action": check.effective_action, "fused": True}
         current = getattr(result, check.metric, None) if check.metric in METRICS else None
         if current is None:
-            return base | {"outcome": "pass", "value": None, "failed": False,
-                           "message": f"no {check.metric} measured in this run"}
+            return check.result("pass", None, f"no {check.metric} measured in this run", fused=True)
         table = run_table(self.plan.catalog, "model_runs")
         history: list[float] = []
         if self._exists(table):
@@ -632,9 +629,8 @@ class Runner:
                 f"SELECT {check.metric} FROM {table} WHERE relation = '{pm.relation}' AND status IN ('success', 'warn') "
                 f"AND {check.metric} IS NOT NULL ORDER BY started_at DESC LIMIT {int(check.window)}").collect()]
         verdict = evaluate(float(current), history, sigma=check.sigma, min_history=check.min_history)
-        outcome = ("fail" if check.severity == "error" else "warn") if verdict.anomalous else "pass"
-        return base | {"outcome": outcome, "value": current, "message": f"{check.metric} {verdict.message}",
-                       "failed": outcome == "fail" and check.effective_action == "fail"}
+        outcome: Outcome = ("fail" if check.severity == "error" else "warn") if verdict.anomalous else "pass"
+        return check.result(outcome, current, f"{check.metric} {verdict.message}", fused=True)
 
     def _check(self, pm: PlannedModel, result: ModelResult) -> None:
         contract = pm.contract
@@ -646,15 +642,14 @@ class Runner:
                 raise ExecutionError(f"table {pm.relation} does not exist; build it before testing it",
                                      hint="sqlingest build --select " + pm.name)
             remaining = [c for c in contract.all_checks()
-                         if not ((built or streamed) and is_row_check(c)) and c.type != "anomaly"]
-            fused += [self._anomaly(pm, result, c) for c in contract.all_checks() if c.type == "anomaly"]
-            results: list[CheckResult] = run_checks(self.spark, contract, pm.relation,
-                                                    relation_of=self.relation_of, checks=remaining)
-            result.checks = fused + [vars(r) | {"failed": r.failed and r.action == "fail"} for r in results]
-        failures = [c for c in result.checks if c["failed"]]
+                         if not ((built or streamed) and is_row_check(c)) and not isinstance(c, AnomalyCheck)]
+            fused += [self._anomaly(pm, result, c) for c in contract.all_checks() if isinstance(c, AnomalyCheck)]
+            result.checks = fused + run_checks(self.spark, contract, pm.relation, relation_of=self.relation_of,
+                                               checks=remaining)
+        failures = [c for c in result.checks if c.failed]
         if not failures:
             return
-        message = "; ".join(f"{c['name']} ({c['message'] or c['value']})" for c in failures)
+        message = "; ".join(f"{c.name} ({c.message or c.value})" for c in failures)
         if streamed:
             raise CheckFailed(f"{len(failures)} check(s) failed on {pm.relation}: {message}; the micro-batches "
                               "committed before the failure stay published")

@@ -29,6 +29,7 @@ import json
 import re
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -259,12 +260,12 @@ class StreamingModel:
                 if count_first:
                     frame.count()
                     runner._counts(observation.get, checks, counts)
-                    failed = [c for c in counts.checks if c["failed"]]
+                    failed = [c for c in counts.checks if c.failed]
                     if failed:
                         entry["checks"] = counts.checks
                         raise CheckFailed(
                             f"micro-batch {batch_id} of {pm.relation}: "
-                            + "; ".join(f"{c['name']} ({c['message']})" for c in failed)
+                            + "; ".join(f"{c.name} ({c.message})" for c in failed)
                             + "; nothing was written, the batch is retried from the same offsets on the next run")
                 if not replayed:
                     published = frame.where("NOT __q AND NOT __d").select(*[quote(c) for c in columns]) \
@@ -307,15 +308,15 @@ class StreamingModel:
             r.rows_dropped = (r.rows_dropped or 0) + (counts.rows_dropped or 0)
             if counts.rows_rescued is not None:
                 r.rows_rescued = (r.rows_rescued or 0) + counts.rows_rescued
-            merged = {c["name"]: c for c in r.checks}
-            rank = {"pass": 0, "warn": 1, "fail": 2}
+            merged = {c.name: c for c in r.checks}
+            rank = {"pass": 0, "warn": 1, "fail": 2, "error": 3}
             for check in counts.checks:
-                old = merged.get(check["name"])
+                old = merged.get(check.name)
                 if old is None:
-                    merged[check["name"]] = dict(check)
+                    merged[check.name] = check
                     continue
-                value = (old.get("value") or 0) + (check.get("value") or 0)
-                worst = check if rank[check["outcome"]] > rank[old["outcome"]] else old
-                merged[check["name"]] = {**worst, "value": value, "message": f"{value} row(s) over all batches"
-                                         if value else ""}
+                value = (old.value or 0) + (check.value or 0)
+                worst = check if rank[check.outcome] > rank[old.outcome] else old
+                merged[check.name] = replace(worst, value=value,
+                                             message=f"{value} row(s) over all batches" if value else "")
             r.checks = list(merged.values())

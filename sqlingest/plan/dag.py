@@ -6,6 +6,7 @@ import fnmatch
 from collections.abc import Iterable, Mapping
 
 from sqlingest.errors import Location, ModelCompileError, UserError
+from sqlingest.project.contract import Check
 
 
 class Dag:
@@ -114,25 +115,22 @@ class Dag:
                 if fnmatch.fnmatchcase(n, core) or fnmatch.fnmatchcase(n.split(".", 1)[1], core)}
 
 
-def check_references(checks: Iterable[object], model_of: Mapping[str, str]) -> set[str]:
+def check_references(checks: Iterable[Check], model_of: Mapping[str, str]) -> set[str]:
     """The models a contract's checks read besides its own table: ``relationships`` ``to:`` (a contract key
     ``layer:domain.dataset`` or a relation), and relations named in ``sql_metric`` queries, ``expression``
     predicates and raw ``sodacl``. ``model_of`` maps contract keys and relations (lower case) to model names."""
-    import json
     import re
 
     out: set[str] = set()
     relations = [k for k in model_of if ":" not in k]
     for check in checks:
-        kind = getattr(check, "type", None)
-        if kind == "relationships" and getattr(check, "to", None):
-            to = str(check.to)  # type: ignore[attr-defined]
+        to = check.referenced_contract
+        if to:
             name = model_of.get(to) or model_of.get(to.lower())
             if name:
                 out.add(name)
             continue
-        text = {"sql_metric": getattr(check, "query", None), "expression": getattr(check, "expression", None),
-                "sodacl": json.dumps(getattr(check, "sodacl", None), default=str)}.get(str(kind))
+        text = check.sql_text
         if not text:
             continue
         lowered = text.lower()

@@ -9,22 +9,29 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from sqlingest.errors import Location
 from sqlingest.sql import quote_identifier, string_literal, type_sql
 
+if TYPE_CHECKING:
+    from sqlingest.checks.results import CheckResult, Outcome
+
 ContractLayer = Literal["source", "bronze", "silver", "gold"]
 Severity = Literal["error", "warn"]
 Action = Literal["fail", "warn", "quarantine", "drop"]
-
-CHECK_TYPES = (
-    "not_null", "unique", "primary_key", "accepted_values", "range", "regex", "length",
-    "relationships", "row_count", "freshness", "expression", "sql_metric", "sodacl", "anomaly", "decodable",
-)
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CHAR_LENGTH = re.compile(r"^\s*(?:var)?char\s*\(\s*(\d+)\s*\)\s*$", re.IGNORECASE)
@@ -35,47 +42,92 @@ class _Strict(BaseModel):
 
 
 class Check(_Strict):
-    """One data quality check. ``column`` is set for column checks; the other fields depend on ``type``."""
+    """One data quality check: the parameters every type has. Each type is a subclass declaring exactly its own
+    parameters (:data:`AnyCheck`, discriminated on ``type``), so a missing or unknown parameter fails at load."""
 
     type: str
     column: str | None = None
-    columns: list[str] | None = None
     name: str | None = None
     severity: Severity = "error"
     action: Action | None = None
-    # parameters (which apply depends on type)
-    values: list[Any] | None = None
-    min: Any = None
-    max: Any = None
-    pattern: str | None = None
-    to: str | None = None
-    field: str | None = None
-    expression: str | None = None
-    query: str | None = None
-    sodacl: Any = None
-    warn_after: str | None = None
-    error_after: str | None = None
-    #: failing rows tolerated: a count (``10``) or a percentage of the rows (``"5%"``, ``"0.5%"``)
-    threshold: str | None = None
-    # anomaly: which run metric, how many earlier runs, how many standard deviations
-    metric: str = "rows_in"
-    window: int = 10
-    sigma: float = 3.0
-    min_history: int = 3
     #: where the check's entry is in its YAML file, and where each parameter the user wrote is (set by the loader)
     location: Location | None = Field(default=None, exclude=True)
     param_locations: dict[str, Location] = Field(default_factory=dict, exclude=True)
 
-    @field_validator("type")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        if value not in CHECK_TYPES:
-            import difflib
+    #: evaluated per row, fused into the model's write (the only checks that can quarantine or drop rows)
+    row_level: ClassVar[bool] = False
+    #: about the whole table: not allowed in a column's ``checks:`` and takes no ``column``
+    table_only: ClassVar[bool] = False
+    #: parameters of which at least one must be given (and not empty), and how the message names them
+    needs: ClassVar[tuple[tuple[str, ...], str] | None] = None
 
-            close = difflib.get_close_matches(value, CHECK_TYPES, n=1)
-            guess = f"did you mean '{close[0]}'? " if close else ""
-            raise ValueError(f"unknown check type '{value}' ({guess}known: {', '.join(CHECK_TYPES)})")
+    @field_validator("column")
+    @classmethod
+    def _no_column(cls, value: str | None) -> str | None:
+        if value is not None and cls.table_only:
+            raise PydanticCustomError("table_check_column", "{kind} checks take no 'column'",
+                                      {"kind": cls.model_fields["type"].default})
         return value
+
+    @model_validator(mode="after")
+    def _needs(self) -> Check:
+        if self.needs and all(getattr(self, p) in (None, [], "") for p in self.needs[0]):
+            raise PydanticCustomError("contract", "check {label}: needs {what}",
+                                      {"label": self.label, "what": self.needs[1]})
+        return self
+
+    @classmethod
+    def of(cls, **data: Any) -> AnyCheck:
+        """The check of ``data['type']`` (a plain constructor for code and tests: ``Check.of(type="unique", …)``)."""
+        return _CHECK.validate_python(data)
+
+    @property
+    def effective_action(self) -> Action:
+        return self.action or ("fail" if self.severity == "error" else "warn")
+
+    @property
+    def target_columns(self) -> list[str]:
+        """The columns the check judges (empty: the table)."""
+        return [self.column] if self.column else []
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        return f"{self.type}({self.column or ','.join(self.target_columns) or 'table'})"
+
+    @property
+    def tolerance(self) -> str | None:
+        """The failing rows tolerated (``threshold``) of a check counting failing rows; None for the others."""
+        return None
+
+    @property
+    def referenced_contract(self) -> str | None:
+        """The contract (``layer:domain.dataset``) or relation the check reads besides its own table."""
+        return None
+
+    @property
+    def sql_text(self) -> str | None:
+        """SQL (or raw SodaCL) the check runs, in which other relations may be named."""
+        return None
+
+    def result(self, outcome: Outcome, value: Any = None, message: str = "", *, fused: bool = False) -> CheckResult:
+        """This check's result in a run."""
+        from sqlingest.checks.results import CheckResult
+
+        return CheckResult(self.label, outcome, self.severity, self.effective_action, value, message, fused,
+                           self.type, self.column)
+
+
+class _Counted(Check):
+    """A check counting failing rows (or values), of which ``threshold`` are tolerated."""
+
+    #: failing rows tolerated: a count (``10``) or a percentage of the rows (``"5%"``, ``"0.5%"``)
+    threshold: str | None = None
+
+    @property
+    def tolerance(self) -> str | None:
+        return self.threshold
 
     @field_validator("threshold", mode="before")
     @classmethod
@@ -85,16 +137,246 @@ class Check(_Strict):
             return str(value)
         return value
 
-    @property
-    def effective_action(self) -> Action:
-        return self.action or ("fail" if self.severity == "error" else "warn")
+
+_COLUMN = "'column' (or declare the check under the column)"
+
+
+class NotNullCheck(_Counted):
+    type: Literal["not_null"] = "not_null"
+    column: str
+    row_level = True
+
+
+class UniqueCheck(_Counted):
+    """Unique values of ``column``, or of ``columns`` together (default: the contract's business key)."""
+
+    type: Literal["unique"] = "unique"
+    columns: list[str] | None = None
 
     @property
-    def label(self) -> str:
-        if self.name:
-            return self.name
-        target = self.column or ",".join(self.columns or []) or "table"
-        return f"{self.type}({target})"
+    def target_columns(self) -> list[str]:
+        return list(self.columns or []) or super().target_columns
+
+
+class PrimaryKeyCheck(_Counted):
+    """Unique and not null ``column`` / ``columns`` (default: the contract's business key)."""
+
+    type: Literal["primary_key"] = "primary_key"
+    columns: list[str] | None = None
+
+    @property
+    def target_columns(self) -> list[str]:
+        return list(self.columns or []) or super().target_columns
+
+
+class AcceptedValuesCheck(_Counted):
+    type: Literal["accepted_values"] = "accepted_values"
+    column: str
+    values: list[Any]
+    row_level = True
+    needs = (("values",), "values (the accepted literals)")
+
+
+class RangeCheck(_Counted):
+    type: Literal["range"] = "range"
+    column: str
+    min: Any = None
+    max: Any = None
+    row_level = True
+    needs = (("min", "max"), "min or max")
+
+
+class RegexCheck(_Counted):
+    type: Literal["regex"] = "regex"
+    column: str
+    pattern: str
+    row_level = True
+    needs = (("pattern",), "pattern (a Java regular expression)")
+
+
+class LengthCheck(_Counted):
+    type: Literal["length"] = "length"
+    column: str
+    min: Any = None
+    max: Any = None
+    row_level = True
+    needs = (("min", "max"), "min or max")
+
+
+class RelationshipsCheck(Check):
+    """Every value of ``column`` exists in ``field`` (default: the same name) of the contract ``to``."""
+
+    type: Literal["relationships"] = "relationships"
+    column: str
+    to: str
+    field: str | None = None
+    needs = (("to",), "to (the referenced contract, layer:domain.dataset)")
+
+    @property
+    def referenced_contract(self) -> str | None:
+        return self.to
+
+
+class RowCountCheck(Check):
+    type: Literal["row_count"] = "row_count"
+    min: Any = None
+    max: Any = None
+    table_only = True
+    needs = (("min", "max"), "min or max")
+
+
+class FreshnessCheck(Check):
+    type: Literal["freshness"] = "freshness"
+    column: str
+    max: Any = None
+    warn_after: str | None = None
+    error_after: str | None = None
+    needs = (("max", "error_after", "warn_after"), "max (a duration such as 1d, 6h, 1d12h)")
+
+
+class ExpressionCheck(_Counted):
+    type: Literal["expression"] = "expression"
+    expression: str
+    row_level = True
+    needs = (("expression",), "expression (a SQL predicate)")
+
+    @property
+    def sql_text(self) -> str | None:
+        return self.expression
+
+
+class SqlMetricCheck(Check):
+    type: Literal["sql_metric"] = "sql_metric"
+    query: str
+    min: Any = None
+    max: Any = None
+    table_only = True
+    needs = (("query",), "query (SELECT … FROM {table})")
+
+    @property
+    def sql_text(self) -> str | None:
+        return self.query
+
+
+class SodaclCheck(Check):
+    type: Literal["sodacl"] = "sodacl"
+    sodacl: Any
+    table_only = True
+    needs = (("sodacl",), "sodacl (the SodaCL check)")
+
+    @property
+    def sql_text(self) -> str | None:
+        import json
+
+        return json.dumps(self.sodacl, default=str)
+
+
+class AnomalyCheck(Check):
+    """This run's ``metric`` against the model's last ``window`` runs (``sigma`` standard deviations)."""
+
+    type: Literal["anomaly"] = "anomaly"
+    metric: str = "rows_in"
+    window: int = 10
+    sigma: float = 3.0
+    min_history: int = 3
+    table_only = True
+
+
+class DecodableCheck(_Counted):
+    """A bronze row whose source record could not be decoded at all (implicit for Kafka's quarantine mode)."""
+
+    type: Literal["decodable"] = "decodable"
+    row_level = True
+    table_only = True
+
+
+#: every check type, by its ``type:`` (in the order the error messages list them)
+CHECK_CLASSES: dict[str, type[Check]] = {
+    cls.model_fields["type"].default: cls for cls in (
+        NotNullCheck, UniqueCheck, PrimaryKeyCheck, AcceptedValuesCheck, RangeCheck, RegexCheck, LengthCheck,
+        RelationshipsCheck, RowCountCheck, FreshnessCheck, ExpressionCheck, SqlMetricCheck, SodaclCheck,
+        AnomalyCheck, DecodableCheck)
+}
+CHECK_TYPES = tuple(CHECK_CLASSES)
+#: a check of any type, discriminated on ``type`` (the field type of contracts' and columns' ``checks``)
+AnyCheck = Annotated[
+    NotNullCheck | UniqueCheck | PrimaryKeyCheck | AcceptedValuesCheck | RangeCheck | RegexCheck | LengthCheck
+    | RelationshipsCheck | RowCountCheck | FreshnessCheck | ExpressionCheck | SqlMetricCheck | SodaclCheck
+    | AnomalyCheck | DecodableCheck,
+    Field(discriminator="type"),
+]
+_CHECK: TypeAdapter[AnyCheck] = TypeAdapter(AnyCheck)
+_COMMON = set(Check.model_fields) - {"location", "param_locations"}
+
+
+def _check_label(data: Any) -> str:
+    """The label of a check entry that did not load (as :attr:`Check.label` would be)."""
+    if not isinstance(data, dict):
+        return str(data)
+    if data.get("name"):
+        return str(data["name"])
+    columns = data.get("columns") if isinstance(data.get("columns"), list) else None
+    target = data.get("column") or (",".join(str(c) for c in columns) if columns else "table")
+    return f"{data.get('type')}({target})"
+
+
+def check_error(err: Any, data: Any) -> tuple[tuple[Any, ...], str | None, str | None] | None:
+    """A pydantic error inside a check entry as (location path, message, hint), worded like the compile-time
+    rules (message None: the usual wording, at that path); None when ``err`` is not about a check. ``data`` is
+    the contract mapping as loaded (located YAML)."""
+    import difflib
+
+    loc = tuple(err["loc"])
+    at = next((i for i in range(1, len(loc)) if loc[i - 1] == "checks" and isinstance(loc[i], int)), None)
+    if at is None:
+        return None
+    entry, rest = loc[: at + 1], loc[at + 1:]
+    raw: Any = data
+    for part in entry:
+        raw = raw[part] if isinstance(raw, (dict, list)) else None
+    column = data["columns"][entry[1]] if entry[0] == "columns" else None
+    owner = column.get("name") if isinstance(column, dict) else None
+    try:
+        body = _shorthand_check(raw, owner)
+    except ValueError:
+        body = raw
+    dotted = ".".join(str(p) for p in entry)
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        kind = (err.get("ctx") or {}).get("tag")
+        if kind is None:
+            return (*entry, "type"), f"{dotted}.type: Field required", f"known types: {', '.join(CHECK_TYPES)}"
+        close = difflib.get_close_matches(str(kind), CHECK_TYPES, n=1)
+        guess = f"did you mean '{close[0]}'? " if close else ""
+        known = ", ".join(CHECK_TYPES)
+        return (*entry, "type"), f"{dotted}.type: unknown check type '{kind}' ({guess}known: {known})", None
+    kind = rest[0] if rest and rest[0] in CHECK_CLASSES else None
+    if kind is None:
+        return None
+    rest = rest[1:]
+    cls = CHECK_CLASSES[kind]
+    where = (*entry, kind) if isinstance(raw, dict) and kind in raw and "type" not in raw else entry
+    label = _check_label(body)
+    allowed = set(cls.model_fields) - {"location", "param_locations"}
+    if err["type"] == "table_check_column" or (err["type"] == "extra_forbidden" and rest == ("column",)):
+        if owner is not None:
+            return entry, f"check {label}: {kind} is a table check, not a column check", \
+                "move it to the contract's top-level checks: list"
+        return (*where, "column"), f"check {label}: {kind} checks take no 'column'", None
+    if err["type"] == "extra_forbidden" and len(rest) == 1:
+        param = str(rest[0])
+        users = sorted(t for t, c in CHECK_CLASSES.items() if param in c.model_fields and param not in _COMMON)
+        hint = f"'{param}' is a parameter of {', '.join(users)} checks" if users else None
+        close = difflib.get_close_matches(param, sorted(allowed - _COMMON), n=1)
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+        return (*where, param), f"check {label}: '{param}' is not a parameter of {kind} checks", \
+            hint or f"{kind} takes: {', '.join(sorted(allowed - {'type'}))}"
+    if err["type"] == "missing" and len(rest) == 1:
+        what = _COLUMN if rest[0] == "column" else (cls.needs[1] if cls.needs else f"'{rest[0]}'")
+        return entry, f"check {label}: needs {what}", None
+    if err["type"] == "contract":
+        return entry, str(err["msg"]), None
+    return (*where, *rest), None, None  # any other problem: worded as usual, at the parameter
 
 
 def _shorthand_check(item: Any, column: str | None) -> Any:
@@ -136,7 +418,7 @@ class Column(_Strict):
     deprecated: bool = False
     sunset: date | None = None
     previous_names: list[str] = Field(default_factory=list)
-    checks: list[Check] = Field(default_factory=list)
+    checks: list[AnyCheck] = Field(default_factory=list)
     #: the n of a declared ``varchar(n)`` / ``char(n)`` (the type itself normalises to ``string``): longer values
     #: are rescued in bronze and fail silver/gold writes
     max_length: int | None = None
@@ -211,7 +493,7 @@ class Contract(_Strict):
     properties: dict[str, str] = Field(default_factory=dict)
     keys: Keys = Field(default_factory=Keys)
     columns: list[Column]
-    checks: list[Check] = Field(default_factory=list)
+    checks: list[AnyCheck] = Field(default_factory=list)
     source: SourceSpec | None = None
     compatibility: str = "BACKWARD"
     tags: list[str] = Field(default_factory=list)
@@ -228,6 +510,11 @@ class Contract(_Strict):
             data = dict(data)
             data["checks"] = [_shorthand_check(c, None) for c in data["checks"]]
         return data
+
+    @classmethod
+    def located_error(cls, err: Any, data: Any) -> tuple[tuple[Any, ...], str | None, str | None] | None:
+        """How the loader words a validation error of this model (see :func:`check_error`)."""
+        return check_error(err, data)
 
     @field_validator("name")
     @classmethod
@@ -294,7 +581,7 @@ class Contract(_Strict):
 
     def all_checks(self) -> list[Check]:
         """Column checks followed by table checks."""
-        return [c for col in self.columns for c in col.checks] + list(self.checks)
+        return [*(c for col in self.columns for c in col.checks), *self.checks]
 
     def ddl_columns(self) -> str:
         """``name TYPE [NOT NULL] [COMMENT '…']`` for each column."""

@@ -125,8 +125,16 @@ def validate_model(model: type[M], data: Any, path: Path, **context: Any) -> M:
         return model.model_validate(data, context=context or None)
     except ValidationError as exc:
         errors: list[UserError] = []
+        hook = getattr(model, "located_error", None)
         for err in exc.errors():
             loc = tuple(err["loc"])
+            own = hook(err, data) if hook is not None else None
+            if own is not None:  # the model words this error itself (e.g. a contract's check entries)
+                loc, message, hint = own
+                if message is not None:
+                    errors.append(UserError(message, location=locate(data, loc, default), hint=hint))
+                    continue
+                err = {**err, "loc": loc}
             where = locate(data, loc, default)
             dotted = ".".join(str(p) for p in loc if not (isinstance(p, str) and p.startswith("function-")))
             if err["type"] == "extra_forbidden":

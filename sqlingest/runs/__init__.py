@@ -7,9 +7,12 @@ import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlingest.errors import redact
+
+if TYPE_CHECKING:
+    from sqlingest.checks.results import CheckResult
 
 
 def new_run_id() -> str:
@@ -38,7 +41,8 @@ class ModelResult:
     attempts: int = 0
     spark_jobs: int | None = None
     sql_hash: str = ""
-    checks: list[dict[str, Any]] = field(default_factory=list)
+    #: one typed result per check (a mapping only in the saved JSON: :meth:`CheckResult.to_record`)
+    checks: list[CheckResult] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     #: how the rows were written where a materialization chooses per run (scd2: merge or rewrite, and why)

@@ -21,11 +21,10 @@ def events(record: RunRecord) -> list[dict[str, Any]]:
             out.append({"kind": "error", "model": model.name, "relation": model.relation,
                         "message": redact(model.error or "")})
         for check in model.checks:
-            if check["outcome"] in ("fail", "warn", "error"):
-                kind = "fail" if check["outcome"] in ("fail", "error") and check["severity"] == "error" else "warn"
-                out.append({"kind": kind, "model": model.name, "relation": model.relation, "check": check["name"],
-                            "action": check["action"], "value": check.get("value"),
-                            "message": redact(str(check.get("message") or ""))})
+            if check.outcome != "pass":
+                kind = "fail" if check.outcome in ("fail", "error") and check.severity == "error" else "warn"
+                out.append({"kind": kind, "model": model.name, "relation": model.relation, "check": check.name,
+                            "action": check.action, "value": check.value, "message": redact(check.message)})
     return out
 
 

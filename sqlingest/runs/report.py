@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlingest.checks.results import CheckResult
 from sqlingest.errors import redact
 
 COLORS = {"rows_in": "#2563eb", "rows_written": "#16a34a", "rows_quarantined": "#d97706",
@@ -34,9 +35,9 @@ def collect(records: list[dict[str, Any]]) -> dict[str, Dataset]:
     for record in sorted(records, key=lambda r: r["run_id"]):
         for model in record.get("models", []):
             ds = out.setdefault(model["name"], Dataset(model["name"], model["name"].split(".")[0], model["relation"]))
-            checks = model.get("checks") or []
-            passed = sum(1 for c in checks if c["outcome"] == "pass")
-            ds.runs.append({**model, "run_id": record["run_id"], "command": record.get("command"),
+            checks = [CheckResult.from_record(c) for c in model.get("checks") or []]
+            passed = sum(1 for c in checks if c.outcome == "pass")
+            ds.runs.append({**model, "checks": checks, "run_id": record["run_id"], "command": record.get("command"),
                             "checks_passed_pct": round(100.0 * passed / len(checks), 1) if checks else None})
     return out
 
@@ -141,13 +142,13 @@ def render(records: list[dict[str, Any]], *, project: str) -> str:
             body.append(f'<div class="ds" id="{html.escape(ds.name)}"><h3>{html.escape(ds.name)} '
                         f'<span class="badge {status}">{status}</span> '
                         f'<small>{html.escape(ds.relation)} · last run {html.escape(latest["run_id"])}</small></h3>')
-            bad = [c for c in latest.get("checks") or [] if c["outcome"] != "pass"]
+            bad = [c for c in latest["checks"] if c.outcome != "pass"]
             if bad:
                 body.append("<table><tr><th>check</th><th>outcome</th><th>action</th><th>value</th>"
                             "<th>message</th></tr>")
-                body += [f"<tr><td>{html.escape(c['name'])}</td><td>{c['outcome']}</td><td>{c['action']}</td>"
-                         f"<td>{html.escape(str(c.get('value')))}</td>"
-                         f"<td>{html.escape(redact(str(c.get('message') or '')))}</td></tr>" for c in bad]
+                body += [f"<tr><td>{html.escape(c.name)}</td><td>{c.outcome}</td><td>{c.action}</td>"
+                         f"<td>{html.escape(str(c.value))}</td>"
+                         f"<td>{html.escape(redact(c.message))}</td></tr>" for c in bad]
                 body.append("</table>")
             if latest.get("error"):
                 body.append(f"<pre>{html.escape(redact(latest['error']))}</pre>")

@@ -73,13 +73,13 @@ def write_run(spark: SparkSession, record: RunRecord, *, catalog: Catalog, fmt: 
              m.rows_dropped, float(m.seconds), m.sql_hash, redact(m.error) if m.error else None, m.write_strategy,
              m.rows_deduplicated)
             for m in record.models]
-    checks = [(record.run_id, finished, m.name, m.relation, c["name"], c["outcome"], c["severity"],
-               c["action"], _value(c.get("value")), redact(str(c.get("message") or "")))
+    checks = [(record.run_id, finished, m.name, m.relation, c.name, c.outcome, c.severity, c.action,
+               _value(c.value), redact(c.message))
               for m in record.models for c in m.checks]
     batches = [(record.run_id, m.name, m.relation, int(b["batch_id"]), datetime.fromisoformat(b["started_at"]),
                 b["status"], json.dumps(b["offsets"]["start"]), json.dumps(b["offsets"]["end"]), b.get("rows_in"),
                 b.get("rows_written"), b.get("rows_quarantined"), b.get("rows_dropped"), b.get("rows_rescued"),
-                json.dumps(b.get("checks") or []), float(b.get("seconds") or 0.0),
+                json.dumps([c.to_record() for c in b.get("checks") or []]), float(b.get("seconds") or 0.0),
                 redact(b["error"]) if b.get("error") else b.get("message"))
                for m in record.models for b in m.batches]
     for table, rows, ddl in (("model_runs", runs, MODEL_RUNS), ("stream_batches", batches, STREAM_BATCHES),

@@ -151,12 +151,12 @@ class KafkaSource(StatefulSource):
         Batch runs keep them in bronze (``rescue``) by default: there the next offset is derived from the rows
         the table holds, so a quarantined last message would be read again.
         """
-        from sqlingest.project.contract import Check
+        from sqlingest.project.contract import DecodableCheck
 
         mode = str(self.option("undecodable", "quarantine" if streaming else "rescue"))
         if mode not in ("quarantine", "rescue"):
             raise self.error(f"undecodable: '{mode}' is not one of quarantine, rescue")
-        return [Check(type="decodable", name="decodable", action="quarantine")] if mode == "quarantine" else []
+        return [DecodableCheck(name="decodable", action="quarantine")] if mode == "quarantine" else []
 
     def decode(self, raw: Any) -> Any:
         meta = {str(k): str(v) for k, v in (self.option("metadata_columns") or {}).items()}

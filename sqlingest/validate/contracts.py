@@ -16,48 +16,27 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlingest.errors import ContractError, Location, UserError
-from sqlingest.project.contract import Check, Contract
+from sqlingest.project.contract import (
+    CHECK_CLASSES,
+    AcceptedValuesCheck,
+    AnomalyCheck,
+    Check,
+    Contract,
+    ExpressionCheck,
+    FreshnessCheck,
+    LengthCheck,
+    PrimaryKeyCheck,
+    RangeCheck,
+    RegexCheck,
+    RelationshipsCheck,
+    RowCountCheck,
+    SqlMetricCheck,
+    UniqueCheck,
+)
 from sqlingest.types import INTEGRAL, category, parse
 
 #: checks fused into the model's write (a predicate per row): the only ones that can quarantine or drop rows
-ROW_TYPES = ("not_null", "accepted_values", "range", "regex", "length", "expression", "decodable")
-#: parameters every check may have
-COMMON = {"type", "column", "name", "severity", "action"}
-#: the parameters each check type reads (anything else written in the check is an error)
-PARAMS: dict[str, set[str]] = {
-    "not_null": {"threshold"},
-    "unique": {"columns", "threshold"},
-    "primary_key": {"columns", "threshold"},
-    "accepted_values": {"values", "threshold"},
-    "range": {"min", "max", "threshold"},
-    "regex": {"pattern", "threshold"},
-    "length": {"min", "max", "threshold"},
-    "relationships": {"to", "field"},
-    "row_count": {"min", "max"},
-    "freshness": {"max", "warn_after", "error_after"},
-    "expression": {"expression", "threshold"},
-    "sql_metric": {"query", "min", "max"},
-    "sodacl": {"sodacl"},
-    "anomaly": {"metric", "window", "sigma", "min_history"},
-    "decodable": {"threshold"},
-}
-#: check types that judge one column (``column`` required)
-NEEDS_COLUMN = ("not_null", "accepted_values", "range", "regex", "length", "relationships", "freshness")
-#: check types about the whole table (not allowed in a column's ``checks:``; no ``column:``)
-TABLE_ONLY = ("row_count", "sql_metric", "sodacl", "anomaly", "decodable")
-#: what each type cannot do without
-REQUIRED: dict[str, tuple[tuple[str, ...], str]] = {
-    "accepted_values": (("values",), "values (the accepted literals)"),
-    "regex": (("pattern",), "pattern (a Java regular expression)"),
-    "relationships": (("to",), "to (the referenced contract, layer:domain.dataset)"),
-    "expression": (("expression",), "expression (a SQL predicate)"),
-    "sql_metric": (("query",), "query (SELECT … FROM {table})"),
-    "sodacl": (("sodacl",), "sodacl (the SodaCL check)"),
-    "range": (("min", "max"), "min or max"),
-    "length": (("min", "max"), "min or max"),
-    "row_count": (("min", "max"), "min or max"),
-    "freshness": (("max", "error_after", "warn_after"), "max (a duration such as 1d, 6h, 1d12h)"),
-}
+ROW_TYPES = tuple(kind for kind, cls in CHECK_CLASSES.items() if cls.row_level)
 #: a Soda duration: one or more <number><unit> with units d, h, m, s (``1d``, ``6h``, ``1d12h``, ``90m``)
 DURATION = re.compile(r"^(\d+[dhms])+$")
 _THRESHOLD = re.compile(r"^(?:(\d+)|(\d+(?:\.\d+)?)%)$")
@@ -124,8 +103,6 @@ class _CheckRules:
         self.unloaded = unloaded
         self.references = references
         self.errors: list[UserError] = []
-        self.written = {p for p in check.param_locations if "." not in p} or \
-            set(check.model_fields_set) - {"location", "param_locations"}
         self.declared = {c.name: c.type for c in contract.columns}
         self.known = {**implicit_columns(contract.layer), **self.declared}
 
@@ -144,48 +121,28 @@ class _CheckRules:
 
     # -- rules ---------------------------------------------------------------------------------------
     def run(self) -> list[UserError]:
+        """The rules not settled at load (each type's parameters are, by its class): columns, action, threshold
+        and the type's own rule. Only called on checks that loaded."""
         kind = self.check.type
         try:
-            if self.owner is not None and kind in TABLE_ONLY:
-                self.error(f"{kind} is a table check, not a column check",
-                           hint="move it to the contract's top-level checks: list")
-                return self.errors
-            self.parameters(kind)
-            self.columns(kind)
+            self.columns()
             self.action(kind)
             self.threshold()
-            getattr(self, "rule_" + kind, lambda: None)()
+            getattr(self, "rule_" + kind, lambda _: None)(self.check)
         except Exception as exc:  # noqa: BLE001 - a rule's own defect must not hide the others as a traceback
             self.error(f"cannot be validated ({type(exc).__name__}: {exc})")
         return self.errors
 
-    def parameters(self, kind: str) -> None:
-        allowed = COMMON | PARAMS.get(kind, set())
-        for param in sorted(self.written - allowed):
-            users = sorted(t for t, ps in PARAMS.items() if param in ps)
-            hint = f"'{param}' is a parameter of {', '.join(users)} checks" if users else None
-            close = difflib.get_close_matches(param, sorted(allowed - COMMON), n=1)
-            if close:
-                hint = f"did you mean '{close[0]}'?"
-            self.error(f"'{param}' is not a parameter of {kind} checks", param,
-                       hint or f"{kind} takes: {', '.join(sorted(allowed - {'type'}))}")
-        needed = REQUIRED.get(kind)
-        if needed and all(getattr(self.check, p) in (None, [], "") for p in needed[0]):
-            self.error(f"needs {needed[1]}")
-
-    def columns(self, kind: str) -> None:
+    def columns(self) -> None:
         check = self.check
-        if self.owner is None and kind in TABLE_ONLY and check.column is not None:
-            self.error(f"{kind} checks take no 'column'", "column")
         if check.column is not None and check.column not in self.known:
             self.error(f"column '{check.column}' is not a declared column", "column", self.did_you_mean(check.column))
-        for i, name in enumerate(check.columns or []):
-            if name not in self.known:
-                self.error(f"column '{name}' is not a declared column", f"columns.{i}", self.did_you_mean(name))
-        if kind in NEEDS_COLUMN and check.column is None:
-            self.error("needs 'column' (or declare the check under the column)")
-        if kind in ("unique", "primary_key") and not (check.column or check.columns or self.contract.keys.business):
-            self.error("needs 'columns' (or a column, or the contract's keys.business)")
+        if isinstance(check, UniqueCheck | PrimaryKeyCheck):
+            for i, name in enumerate(check.columns or []):
+                if name not in self.known:
+                    self.error(f"column '{name}' is not a declared column", f"columns.{i}", self.did_you_mean(name))
+            if not (check.column or check.columns or self.contract.keys.business):
+                self.error("needs 'columns' (or a column, or the contract's keys.business)")
 
     def did_you_mean(self, name: str) -> str | None:
         close = difflib.get_close_matches(name, list(self.declared), n=1)
@@ -193,13 +150,13 @@ class _CheckRules:
 
     def action(self, kind: str) -> None:
         action = self.check.action
-        if action in ("quarantine", "drop") and kind not in ROW_TYPES:
+        if action in ("quarantine", "drop") and not self.check.row_level:
             self.error(f"action '{action}' needs a row-level check ({', '.join(ROW_TYPES)}); "
                        f"{kind} is evaluated on the whole table", "action",
                        "use action: fail or warn (or severity: warn)")
 
     def threshold(self) -> None:
-        text = self.check.threshold
+        text = self.check.tolerance
         if text is None:
             return
         match = _THRESHOLD.match(text.strip())
@@ -210,10 +167,10 @@ class _CheckRules:
             self.error(f"threshold '{text}' is more than 100%", "threshold")
 
     # -- per type ------------------------------------------------------------------------------------
-    def rule_regex(self) -> None:
+    def rule_regex(self, check: RegexCheck) -> None:
         from sqlingest.validate.java_regex import java_regex_error
 
-        pattern = self.check.pattern
+        pattern = check.pattern
         if pattern is None:
             return
         problem = java_regex_error(pattern)
@@ -221,39 +178,39 @@ class _CheckRules:
             self.error(f"pattern '{pattern}' is not a valid Java regular expression: {problem}", "pattern",
                        "regex checks run in Spark (java.util.regex); in YAML quote patterns with single quotes")
 
-    def rule_accepted_values(self) -> None:
+    def rule_accepted_values(self, check: AcceptedValuesCheck) -> None:
         ctype = self.column_type()
-        for i, value in enumerate(self.check.values or []):
+        for i, value in enumerate(check.values or []):
             problem = literal_problem(value, ctype) if ctype else None
             if problem:
                 self.error(f"accepted value {show(value)} {problem}", f"values.{i}")
 
-    def rule_range(self) -> None:
+    def rule_range(self, check: RangeCheck) -> None:
         ctype = self.column_type()
         if ctype is None:
             return
         family = type_family(ctype)
         if family not in ("numeric", "temporal", "string"):
-            self.error(f"range needs a numeric, date, timestamp or string column; '{self.check.column}' is {ctype}")
+            self.error(f"range needs a numeric, date, timestamp or string column; '{check.column}' is {ctype}")
             return
         bounds = {}
         for param in ("min", "max"):
-            value = getattr(self.check, param)
+            value = getattr(check, param)
             if value is None:
                 continue
             parsed = bound_value(value, ctype)
             if parsed is None:
-                self.error(f"{param} {show(value)} is not a {_kind_name(ctype)} (the type of '{self.check.column}')",
+                self.error(f"{param} {show(value)} is not a {_kind_name(ctype)} (the type of '{check.column}')",
                            param)
             else:
                 bounds[param] = parsed
         if len(bounds) == 2 and _greater(bounds["min"], bounds["max"]):
-            self.error(f"min {show(self.check.min)} is greater than max {show(self.check.max)}", "min")
+            self.error(f"min {show(check.min)} is greater than max {show(check.max)}", "min")
 
-    def counts(self, what: str) -> None:
+    def counts(self, check: LengthCheck | RowCountCheck, what: str) -> None:
         values = {}
         for param in ("min", "max"):
-            value = getattr(self.check, param)
+            value = getattr(check, param)
             if value is None:
                 continue
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -263,16 +220,16 @@ class _CheckRules:
         if len(values) == 2 and values["min"] > values["max"]:
             self.error(f"min {values['min']} is greater than max {values['max']}", "min")
 
-    def rule_length(self) -> None:
-        self.counts("length")
+    def rule_length(self, check: LengthCheck) -> None:
+        self.counts(check, "length")
 
-    def rule_row_count(self) -> None:
-        self.counts("row count")
+    def rule_row_count(self, check: RowCountCheck) -> None:
+        self.counts(check, "row count")
 
-    def rule_sql_metric(self) -> None:
+    def rule_sql_metric(self, check: SqlMetricCheck) -> None:
         values = {}
         for param in ("min", "max"):
-            value = getattr(self.check, param)
+            value = getattr(check, param)
             if value is not None:
                 number = _number(value)
                 if number is None:
@@ -280,28 +237,27 @@ class _CheckRules:
                 else:
                     values[param] = number
         if len(values) == 2 and values["min"] > values["max"]:
-            self.error(f"min {show(self.check.min)} is greater than max {show(self.check.max)}", "min")
-        if self.check.query:
-            self.sql(self.check.query, "query", query=True)
+            self.error(f"min {show(check.min)} is greater than max {show(check.max)}", "min")
+        if check.query:
+            self.sql(check.query, "query", query=True)
 
-    def rule_freshness(self) -> None:
+    def rule_freshness(self, check: FreshnessCheck) -> None:
         for param in ("max", "error_after", "warn_after"):
-            value = getattr(self.check, param)
+            value = getattr(check, param)
             if value is not None and not DURATION.match(str(value).strip()):
                 self.error(f"{param} {show(value)} is not a duration", param,
                            "write <number><unit> with units d, h, m, s: 1d, 6h, 90m, 1d12h")
         ctype = self.column_type()
         if ctype and type_family(ctype) != "temporal":
-            self.error(f"freshness needs a date or timestamp column; '{self.check.column}' is {ctype}", "column")
+            self.error(f"freshness needs a date or timestamp column; '{check.column}' is {ctype}", "column")
 
-    def rule_expression(self) -> None:
-        if self.check.expression:
-            self.sql(self.check.expression, "expression", query=False)
+    def rule_expression(self, check: ExpressionCheck) -> None:
+        if check.expression:
+            self.sql(check.expression, "expression", query=False)
 
-    def rule_anomaly(self) -> None:
+    def rule_anomaly(self, check: AnomalyCheck) -> None:
         from sqlingest.checks.anomaly import METRICS
 
-        check = self.check
         if check.metric not in METRICS:
             close = difflib.get_close_matches(check.metric, METRICS, n=1)
             self.error(f"metric '{check.metric}' is not a run metric ({', '.join(METRICS)})", "metric",
@@ -313,8 +269,8 @@ class _CheckRules:
         if check.sigma <= 0:
             self.error(f"sigma {check.sigma:g} must be greater than 0", "sigma")
 
-    def rule_relationships(self) -> None:
-        target = self.check.to
+    def rule_relationships(self, check: RelationshipsCheck) -> None:
+        target = check.to
         if not target or not self.references:
             return
         ref = self.project.get(target)
@@ -327,19 +283,19 @@ class _CheckRules:
             hint = f"did you mean '{close[0]}'?" if close else "write layer:domain.dataset of a project contract"
             self.error(f"'to: {target}' is not a contract of this project", "to", hint)
             return
-        field = self.check.field or self.check.column
+        field = check.field or check.column
         if not field:
             return
         col = ref.column(field)
         if col is None:
             close = difflib.get_close_matches(field, [c.name for c in ref.columns], n=1)
-            self.error(f"{target} has no column '{field}'", "field" if self.check.field else "to",
+            self.error(f"{target} has no column '{field}'", "field" if check.field else "to",
                        f"did you mean '{close[0]}'?" if close else None)
             return
         own = self.column_type()
         if own and type_family(own) != type_family(col.type):
-            self.error(f"'{self.check.column}' ({own}) cannot reference {target}.{field} ({col.type})",
-                       "field" if self.check.field else "to", "both columns need the same kind of type")
+            self.error(f"'{check.column}' ({own}) cannot reference {target}.{field} ({col.type})",
+                       "field" if check.field else "to", "both columns need the same kind of type")
 
     # -- SQL -----------------------------------------------------------------------------------------
     def sql(self, text: str, param: str, *, query: bool) -> None:

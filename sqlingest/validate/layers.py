@@ -11,7 +11,7 @@ from sqlingest.project.contract import Contract
 
 def _covered(contract: Contract, column: str, check_type: str) -> bool:
     for check in contract.all_checks():
-        cols = check.columns or ([check.column] if check.column else [])
+        cols = check.target_columns
         if check.type == "primary_key" and check_type in ("not_null", "unique") \
                 and column in (cols or contract.keys.business):
             return True

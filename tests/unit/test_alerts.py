@@ -6,6 +6,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
+from sqlingest.checks.results import CheckResult
 from sqlingest.project.config import AlertConfig
 from sqlingest.runs import ModelResult, RunRecord
 from sqlingest.runs.alerts import notify
@@ -33,12 +34,11 @@ def serve(status_codes: list[int]):
 
 def record() -> RunRecord:
     ok = ModelResult("silver.a", "lake.silver.a", "merge", status="success",
-                     checks=[{"name": "unique(id)", "outcome": "pass", "severity": "error", "action": "fail"}])
+                     checks=[CheckResult("unique(id)", "pass", "error", "fail")])
     warned = ModelResult("gold.b", "lake.gold.b", "table", status="warn", checks=[
-        {"name": "not_null(x)", "outcome": "warn", "severity": "warn", "action": "warn", "value": 3,
-         "message": "3 row(s) failing"}])
+        CheckResult("not_null(x)", "warn", "warn", "warn", 3, "3 row(s) failing")])
     failed = ModelResult("gold.c", "lake.gold.c", "table", status="error", error="boom", checks=[
-        {"name": "range(y)", "outcome": "fail", "severity": "error", "action": "fail", "value": 2}])
+        CheckResult("range(y)", "fail", "error", "fail", 2)])
     return RunRecord("r1", "build", "dev", "2026-01-01T00:00:00", "2026-01-01T00:01:00", "error",
                      [ok, warned, failed])
 

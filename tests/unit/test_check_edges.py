@@ -26,7 +26,7 @@ def test_selecting_the_referenced_model_selects_the_dependant_for_its_checks(mak
 
 def test_queries_naming_another_models_relation_are_references() -> None:
     model_of = {"gold:k.c": "gold.c", "lake.g.c": "gold.c", "lake.g.cc": "gold.cc"}
-    metric = Check(type="sql_metric", name="m", query="SELECT COUNT(*) FROM {table} t LEFT JOIN lake.g.c c ON 1=1")
+    metric = Check.of(type="sql_metric", name="m", query="SELECT COUNT(*) FROM {table} t LEFT JOIN lake.g.c c ON 1=1")
     assert check_references([metric], model_of) == {"gold.c"}
-    assert check_references([Check(type="relationships", column="x", to="gold:k.c")], model_of) == {"gold.c"}
-    assert check_references([Check(type="expression", expression="x > 0")], model_of) == set()
+    assert check_references([Check.of(type="relationships", column="x", to="gold:k.c")], model_of) == {"gold.c"}
+    assert check_references([Check.of(type="expression", expression="x > 0")], model_of) == set()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from sqlingest.checks.sodacl import to_sodacl
-from sqlingest.errors import ContractError
 from sqlingest.project.contract import Check, Contract
 
 
@@ -61,14 +61,14 @@ def test_primary_key_is_duplicates_and_missing_per_column():
     ]
 
 
-def test_missing_parameter_is_a_contract_error():
-    with pytest.raises(ContractError, match="needs 'values'"):
+def test_missing_parameter_fails_at_load():
+    with pytest.raises(ValidationError, match=r"accepted_values\.values\s+Field required"):
         sodacl([{"type": "accepted_values", "column": "status"}])
 
 
 def test_action_defaults_follow_severity():
-    assert Check(type="not_null", column="x").effective_action == "fail"
-    assert Check(type="not_null", column="x", severity="warn").effective_action == "warn"
+    assert Check.of(type="not_null", column="x").effective_action == "fail"
+    assert Check.of(type="not_null", column="x", severity="warn").effective_action == "warn"
 
 
 def test_sql_metric_query_names_the_checked_table():
