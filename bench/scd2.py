@@ -77,6 +77,8 @@ if str(REPO) not in sys.path:
 from generate import scale_name
 from run import SPARK_CONF, Jobs, git_facts, machine
 
+from sqlingest.formats import get_format
+
 
 # -- the data -----------------------------------------------------------------------------------------------------
 def mix(changes: int) -> dict[str, int]:
@@ -360,27 +362,20 @@ def copy_table(spark: Any, fmt: str) -> None:
 
 
 def drop(spark: Any, fmt: str, namespace: str) -> None:
-    spark.sql(f"DROP TABLE IF EXISTS {relation(fmt, namespace)}" + (" PURGE" if fmt == "iceberg" else ""))
+    get_format(fmt).drop(spark, relation(fmt, namespace))
 
 
 # -- table versions -----------------------------------------------------------------------------------------------
 def version(spark: Any, fmt: str, table: str) -> int:
-    from sqlingest.formats.versions import current_version
-
-    value = current_version(spark, fmt, table)
+    value = get_format(fmt).current_version(spark, table)
     assert value is not None, f"{table} has no version"
     return value
 
 
 def reset(spark: Any, fmt: str, table: str, initial: int) -> None:
     """Back to the initial version (metadata only): Iceberg rollback, Delta RESTORE."""
-    if version(spark, fmt, table) == initial:
-        return
-    if fmt == "iceberg":
-        _, ident = table.split(".", 1)
-        spark.sql(f"CALL {ICEBERG_CATALOG}.system.rollback_to_snapshot('{ident}', {initial})").collect()
-    else:
-        spark.sql(f"RESTORE TABLE {table} TO VERSION AS OF {initial}").collect()
+    if version(spark, fmt, table) != initial:
+        get_format(fmt).restore(spark, table, initial)
 
 
 def reusable(spark: Any, fmt: str, state: dict[str, Any]) -> bool:
@@ -397,11 +392,8 @@ def reusable(spark: Any, fmt: str, state: dict[str, Any]) -> bool:
 
 
 def files_of(spark: Any, fmt: str, table: str) -> dict[str, Any]:
-    if fmt == "iceberg":
-        row = spark.sql(f"SELECT count(*) AS n, sum(file_size_in_bytes) AS b FROM {table}.files").first()
-        return {"files": int(row.n), "bytes": int(row.b or 0)}
-    row = spark.sql(f"DESCRIBE DETAIL {table}").first()
-    return {"files": int(row.numFiles), "bytes": int(row.sizeInBytes)}
+    files, size = get_format(fmt).file_stats(spark, table)
+    return {"files": files, "bytes": size}
 
 
 # -- verification -------------------------------------------------------------------------------------------------

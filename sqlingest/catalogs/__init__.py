@@ -67,7 +67,7 @@ class Catalog(ABC):
         Raises:
             UnsupportedCombination: with what to use instead.
         """
-        if fmt.name not in self.FORMATS:
+        if fmt.name not in self.FORMATS and self.config.type not in fmt.catalogs:
             raise UnsupportedCombination(
                 f"catalog type '{self.config.type}' cannot hold {fmt.name} tables{where}",
                 hint=f"use format {' or '.join(self.FORMATS)} with this catalog, or a target whose catalog "

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from sqlingest.formats import FORMATS, capability
+from sqlingest.formats import get_format
 
 if TYPE_CHECKING:
     from sqlingest.catalogs import Catalog
@@ -31,8 +31,8 @@ CAPABILITIES: tuple[str, ...] = ("create", "schema_evolution", "append", "overwr
 
 def format_capabilities(fmt: str) -> frozenset[str]:
     """What the table format itself allows (every capability but ``branches``)."""
-    table_format = FORMATS[fmt]
-    return frozenset(c for c in CAPABILITIES if c != "branches" and capability(table_format, c))
+    have = get_format(fmt).capabilities.names()
+    return frozenset(c for c in CAPABILITIES if c in have)
 
 
 def declared(catalog_cls: type[Catalog]) -> dict[str, frozenset[str]]:

@@ -18,8 +18,6 @@ from sqlingest.errors import CheckFailed, ContractViolation, ExecutionError, Sql
 from sqlingest.execute import bad_inputs
 from sqlingest.execute.keys import KeySpec, annotate, guard, is_null_key_error, key_spec, null_key_message, tie_report
 from sqlingest.execute.keys import reason as key_reason
-from sqlingest.formats.commits import overwrite_from
-from sqlingest.formats.versions import current_version, restore
 from sqlingest.materializations import Scd2, WriteContext
 from sqlingest.materializations.strategy import choose as choose_strategy
 from sqlingest.plan import Plan, PlannedModel
@@ -237,13 +235,13 @@ class Runner:
             rows = self.spark.table(quarantine).where(bad_inputs.NOT_A_FILE) \
                 .selectExpr(f"from_json(_row, '{ddl}') AS __r", "_row").select("__r.*", "_row")
             staged = _Staged(rows, [f.name for f in fields])
-            kept = current_version(self.spark, pm.format.name, quarantine)
+            kept = pm.format.current_version(self.spark, quarantine)
             self._publish(pm, staged, pm.rendered.sql, result, replay_from=quarantine)
             if self.options.run_checks:
                 try:
                     self._check(pm, result)
                 except CheckFailed:  # the table was restored: give the quarantine its rows back too
-                    restore(self.spark, pm.format.name, quarantine, kept)
+                    pm.format.restore(self.spark, quarantine, kept)
                     raise
             result.status = "success"
         except SqlingestError as exc:
@@ -303,10 +301,11 @@ class Runner:
         # Remember the version to restore only when a check could fail the model (a metadata query otherwise saved).
         can_fail = self.options.run_checks and contract is not None and any(
             c.effective_action == "fail" for c in [*contract.all_checks(), *staged.checks])
-        self._before[pm.name] = current_version(spark, pm.format.name, pm.relation) if can_fail else None
+        self._before[pm.name] = pm.format.current_version(spark, pm.relation) if can_fail else None
         # Delta runs MERGE sources through its own query executions, which do not report the Observation:
         # cache the staged rows and count them first (the MERGE then reads the cache).
-        delta_merge = pm.format.name == "delta" and pm.materialization.NAME not in ("table", "append")
+        delta_merge = not pm.format.capabilities.merge_reports_observations and \
+            pm.materialization.NAME not in ("table", "append")
         spec = key_spec(pm)
         frame, observation, persisted = self._fuse_checks(
             staged, row_checks, persist=replay_from is not None or delta_merge, keys=spec)
@@ -343,17 +342,17 @@ class Runner:
                 # A join with the staged keys broadcasts them when they are known to be few: the planner's own
                 # estimate of a cached stage is its whole width, which would shuffle the table instead.
                 ctx.extra["broadcast_keys"] = staged_rows is not None and staged_rows <= BROADCAST_KEYS_MAX
-                chosen = choose_strategy(spark, pm.materialization, fmt=pm.format.name, relation=pm.relation,
+                chosen = choose_strategy(spark, pm.materialization, fmt=pm.format, relation=pm.relation,
                                          stage=stage, unique_key=ctx.unique_key, requested=config.scd2_strategy,
                                          fraction=config.rewrite_fraction, broadcast=ctx.extra["broadcast_keys"])
                 ctx.extra["strategy"], result.write_strategy = chosen.name, str(chosen)
             rewrite = ctx.extra.get("strategy") == "rewrite"
             # the version the rewrite reads (known already when a failing check may restore it)
             base = (self._before[pm.name] if self._before[pm.name] is not None
-                    else current_version(spark, pm.format.name, pm.relation)) if rewrite else None
+                    else pm.format.current_version(spark, pm.relation)) if rewrite else None
             for statement in pm.materialization.statements(ctx):
                 if rewrite:
-                    overwrite_from(spark, pm.format.name, pm.relation, statement, base)
+                    pm.format.overwrite_from(spark, pm.relation, statement, base)
                 else:
                     spark.sql(statement)
             if replay_from is not None:
@@ -582,7 +581,7 @@ class Runner:
                 return
             if pm.materialization.NAME != "table":
                 steps = additions(live, desired)
-                if steps is not None and pm.format.supports_schema_evolution:
+                if steps is not None and pm.format.capabilities.schema_evolution:
                     for statement in steps:  # compatible evolution: new nullable columns, in place
                         self.spark.sql(f"ALTER TABLE {pm.relation} {statement}")
                     return
@@ -654,7 +653,7 @@ class Runner:
             raise CheckFailed(f"{len(failures)} check(s) failed on {pm.relation}: {message}; the micro-batches "
                               "committed before the failure stay published")
         if built:
-            restored = restore(self.spark, pm.format.name, pm.relation, self._before[pm.name])
+            restored = pm.format.restore(self.spark, pm.relation, self._before[pm.name])
             quarantine = quarantine_relation(pm.relation)
             if self._exists(quarantine):
                 self.spark.sql(f"DELETE FROM {quarantine} WHERE _run_id = '{self.record.run_id}'")

@@ -6,7 +6,7 @@ Exactly once, end to end
 Spark's checkpoint (one folder per model and target, see :func:`checkpoint_location`) plans each micro-batch's
 offsets before running it and replays an unfinished batch with the *same* offsets after a crash. Each write of a
 micro-batch carries the stream id (the checkpoint's query id) and the batch id in the table's own commit
-(:mod:`sqlingest.formats.commits`). Before writing batch *N*, the stream asks the table (once per process start)
+(:mod:`sqlingest.formats.base`). Before writing batch *N*, the stream asks the table (once per process start)
 which batch it committed last; a replayed batch that is already in the table is skipped. So a process killed at
 any point — before, during or after the table commit, before Spark's own commit log — neither loses nor repeats a
 record.
@@ -36,7 +36,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlingest.errors import CheckFailed, ExecutionError, SqlingestError, redact
 from sqlingest.execute.errors import root_cause
-from sqlingest.formats.commits import commit_options, last_committed
 from sqlingest.project.contract import Check
 from sqlingest.project.layers import quarantine_relation
 from sqlingest.render import source_view
@@ -133,7 +132,7 @@ class StreamingModel:
         self.pm = pm
         self.result = result
         self.spark = runner.spark
-        self.fmt = pm.format.name
+        self.fmt = pm.format
         self.files = _Files(self.spark)
         self.checkpoint = checkpoint_location(runner.plan.project, pm.name)
         self.implicit: list[Check] = []
@@ -215,10 +214,10 @@ class StreamingModel:
         self.stream_id = str(meta.get("id") or "")
         if not self.stream_id:
             raise ExecutionError(f"checkpoint {self.checkpoint} has no query id")
-        self.committed = last_committed(self.spark, self.fmt, self.pm.relation, self.stream_id)
+        self.committed = self.fmt.last_committed(self.spark, self.pm.relation, self.stream_id)
         quarantine = quarantine_relation(self.pm.relation)
         if self.spark.catalog.tableExists(quarantine):
-            self.q_committed = last_committed(self.spark, self.fmt, quarantine, self.stream_id)
+            self.q_committed = self.fmt.last_committed(self.spark, quarantine, self.stream_id)
         self.looked_up = True
 
     def _write_batch(self, df: DataFrame, batch_id: int) -> None:
@@ -251,11 +250,11 @@ class StreamingModel:
             # Checks that can fail the batch are decided before anything is written: the batch is cached and
             # counted first (every check's count observed in that pass); Delta's writes do not report a DataFrame's
             # observation, so there too. Otherwise the table write is the only pass over the batch.
-            count_first = any(c.effective_action == "fail" for c in checks) or self.fmt == "delta"
+            count_first = any(c.effective_action == "fail" for c in checks) or not self.fmt.capabilities.writes_report_observations
             frame, observation, persisted = runner._fuse_checks(_Staged(local, columns), checks,
                                                                 persist=count_first)
             counts = ModelResult(pm.name, pm.relation, "batch")
-            options = commit_options(self.fmt, str(self.stream_id), batch_id)
+            options = self.fmt.commit_options(str(self.stream_id), batch_id)
             try:
                 if count_first:
                     frame.count()

@@ -1,44 +1,49 @@
-"""Table formats: what ``CREATE TABLE … USING <format>`` supports, declared up front so a combination that cannot
-work is refused at compile time, not discovered mid-run."""
+"""Table formats: one :class:`~sqlingest.formats.base.TableFormat` subclass per format, one module each
+(:mod:`~sqlingest.formats.iceberg`, :mod:`~sqlingest.formats.delta`, :mod:`~sqlingest.formats.parquet`), registered
+in :data:`FORMATS`. Others load through the ``sqlingest.formats`` entry point group or a dotted path
+(``format: my_pkg.hudi.Hudi``); see docs/catalogs.md, "Adding a table format"."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlingest.errors import UserError
+from sqlingest.formats.base import Capabilities, TableFormat
+from sqlingest.plugins import PluginRegistry
+
+__all__ = ["FORMATS", "Capabilities", "TableFormat", "check_format_name", "get_format"]
+
+FORMATS: PluginRegistry[type[TableFormat]] = PluginRegistry("formats", {
+    "iceberg": "sqlingest.formats.iceberg:Iceberg",
+    "delta": "sqlingest.formats.delta:Delta",
+    "parquet": "sqlingest.formats.parquet:Parquet",
+})
+
+_INSTANCES: dict[str, TableFormat] = {}
 
 
-@dataclass(frozen=True)
-class TableFormat:
-    """A table format: its ``USING`` name and what it supports (read by :func:`capability`)."""
+def check_format_name(name: str) -> str:
+    """``name`` when it names a format (a built-in, an entry point or a dotted path), for config validation.
 
-    name: str
-    using: str
-    supports_merge: bool
-    supports_time_travel: bool
-    supports_schema_evolution: bool
-
-
-FORMATS: dict[str, TableFormat] = {
-    "iceberg": TableFormat("iceberg", "iceberg", True, True, True),
-    "delta": TableFormat("delta", "delta", True, True, True),
-    "parquet": TableFormat("parquet", "parquet", False, False, False),
-}
+    Raises:
+        ValueError: an unknown name (pydantic reports it where the name was written).
+    """
+    if "." not in name and name not in FORMATS.names():
+        raise ValueError(f"unknown table format '{name}' (one of: {', '.join(FORMATS.names())})")
+    return name
 
 
 def get_format(name: str) -> TableFormat:
-    try:
-        return FORMATS[name]
-    except KeyError:
-        raise UserError(f"unknown table format '{name}'", hint=f"one of: {', '.join(FORMATS)}") from None
+    """The format called ``name`` (one instance per name).
 
-
-def capability(fmt: TableFormat, name: str) -> bool:
-    """Whether ``fmt`` has capability ``name`` (the names of :data:`sqlingest.catalogs.capabilities.CAPABILITIES`,
-    but ``branches``, plus ``commits``)."""
-    return {
-        "create": True, "append": True, "overwrite": True, "merge": fmt.supports_merge,
-        "schema_evolution": fmt.supports_schema_evolution, "time_travel": fmt.supports_time_travel,
-        # transactional commits that carry metadata (exactly-once streaming); not a column of the support matrix
-        "commits": fmt.supports_merge,
-    }[name]
+    Raises:
+        UserError: no such format, or the plugin is not a :class:`TableFormat`.
+    """
+    found = _INSTANCES.get(name)
+    if found is not None:
+        return found
+    if "." not in name and name not in FORMATS.names():
+        raise UserError(f"unknown table format '{name}'", hint=f"one of: {', '.join(FORMATS.names())}")
+    cls = FORMATS.load(name)
+    if not (isinstance(cls, type) and issubclass(cls, TableFormat)):
+        raise UserError(f"table format '{name}' is not a sqlingest.formats.TableFormat subclass")
+    _INSTANCES[name] = found = cls()
+    return found

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import jinja2
 
-from sqlingest.formats import TableFormat, capability
+from sqlingest.formats import TableFormat
 from sqlingest.materializations.strategy import TEMPLATES as SCD2_TEMPLATES
 from sqlingest.plugins import PluginRegistry
 
@@ -66,7 +66,7 @@ class Materialization:
         return self.env.get_template(f"{template}.sql").filename != str(TEMPLATES / f"{template}.sql")
 
     def missing_capabilities(self, fmt: TableFormat) -> list[str]:
-        return [c for c in self.REQUIRES if not capability(fmt, c)]
+        return [c for c in self.REQUIRES if not fmt.capability(c)]
 
     def render(self, template: str, **context: Any) -> list[str]:
         """Render a template into statements (separated by ``;`` at a line end)."""

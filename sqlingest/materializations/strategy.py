@@ -19,11 +19,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sqlingest.formats.files import data_bytes, merge_copies_files, touched_bytes
-
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+    from sqlingest.formats import TableFormat
     from sqlingest.materializations import Materialization
 
 TEMPLATES = {"merge": "scd2", "rewrite": "scd2_rewrite"}
@@ -40,7 +39,7 @@ class Strategy:
         return f"{self.name} ({self.reason})"
 
 
-def choose(spark: SparkSession, materialization: Materialization, *, fmt: str, relation: str, stage: str,
+def choose(spark: SparkSession, materialization: Materialization, *, fmt: TableFormat, relation: str, stage: str,
            unique_key: list[str], requested: str, fraction: float, broadcast: bool = False) -> Strategy:
     """The strategy for this run's write of ``stage`` (the staged rows' view) into ``relation`` (``broadcast``:
     the staged keys are few enough to broadcast)."""
@@ -48,15 +47,15 @@ def choose(spark: SparkSession, materialization: Materialization, *, fmt: str, r
         return Strategy(requested, f"config(scd2_strategy='{requested}')")
     if materialization.overrides(TEMPLATES["merge"]) and not materialization.overrides(TEMPLATES["rewrite"]):
         return Strategy("merge", "the project overrides scd2.sql")
-    if not merge_copies_files(spark, fmt, relation):
+    if not fmt.merge_copies_files(spark, relation):
         return Strategy("merge", "the table's MERGE rewrites no files (merge-on-read)")
-    total = data_bytes(spark, fmt, relation)
+    total = fmt.data_bytes(spark, relation)
     if not total:
         return Strategy("merge", "the table has no data files")
     if total < SMALL_TABLE_BYTES:
         return Strategy("merge", f"the table holds {total / 2**20:.1f} MiB, under {SMALL_TABLE_BYTES // 2**20} MiB")
     keys = f"SELECT {', '.join(unique_key)} FROM {stage}"  # a semi join needs no DISTINCT: one shuffle fewer
-    share = touched_bytes(spark, fmt, relation, keys, unique_key, broadcast=broadcast) / total
+    share = fmt.touched_bytes(spark, relation, keys, unique_key, broadcast=broadcast) / total
     name = "rewrite" if share >= fraction else "merge"
     return Strategy(name, f"staged keys in files holding {share:.0%} of the table's bytes, "
                           f"rewrite from {fraction:.0%}")

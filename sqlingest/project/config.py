@@ -5,13 +5,16 @@ Unknown keys are errors (``extra="forbid"``); each plug point is a discriminated
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from sqlingest.formats import check_format_name
 
 Layer = Literal["bronze", "silver", "gold"]
 LAYERS: tuple[Layer, ...] = ("bronze", "silver", "gold")
-FormatName = Literal["iceberg", "delta", "parquet"]
+#: a table format registered in :data:`sqlingest.formats.FORMATS` (a built-in, an entry point, a dotted path)
+FormatName = Annotated[str, AfterValidator(check_format_name)]
 AlertOn = Literal["fail", "warn", "error"]
 _ALERT_ON: tuple[AlertOn, ...] = ("fail", "error")
 

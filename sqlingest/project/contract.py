@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError, ValidationError
 
 from sqlingest.errors import Location
+from sqlingest.project.config import FormatName
 from sqlingest.sql import quote_identifier, string_literal, type_sql
 
 if TYPE_CHECKING:
@@ -486,7 +487,7 @@ class Contract(_Strict):
     version: int = 1
     owner: str | None = None
     description: str | None = None
-    format: Literal["iceberg", "delta", "parquet"] | None = None
+    format: FormatName | None = None
     namespace: str | None = None
     table: str | None = None
     partitioned_by: list[str] = Field(default_factory=list)

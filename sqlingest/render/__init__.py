@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sqlingest.errors import Location, ModelCompileError, UserError
 from sqlingest.project import ModelFile, Project, env_var
+from sqlingest.project.config import FormatName
 from sqlingest.project.contract import Contract
 from sqlingest.project.files import read_text
 from sqlingest.render.sourcemap import SourceMap, SourceMapEnvironment, TemplateCache, compile_mapped, render_mapped
@@ -45,7 +46,7 @@ class ModelConfig(BaseModel):
     contract: str | None = None
     #: pin the contract to a version published in the registry (default: the contract file as it is)
     contract_version: int | None = None
-    format: Literal["iceberg", "delta", "parquet"] | None = None
+    format: FormatName | None = None
     partitioned_by: list[str] | None = None
     tags: list[str] = Field(default_factory=list)
     enabled: bool = True

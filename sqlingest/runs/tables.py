@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from sqlingest.formats import get_format
 from sqlingest.runs import RunRecord
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import SparkSession
 
     from sqlingest.catalogs import Catalog
 
@@ -55,13 +56,14 @@ def write_run(spark: SparkSession, record: RunRecord, *, catalog: Catalog, fmt: 
 
     from sqlingest.errors import redact
 
+    table_format = get_format(fmt)
     namespace = catalog.namespace(META_NAMESPACE)
     if namespace is not None:
         spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
     streamed = any(m.batches for m in record.models)
     for table, ddl in (("model_runs", MODEL_RUNS), ("check_results", CHECK_RESULTS),
                        *([("stream_batches", STREAM_BATCHES)] if streamed else [])):
-        spark.sql(f"CREATE TABLE IF NOT EXISTS {run_table(catalog, table)} ({ddl}) USING {fmt}")
+        spark.sql(f"CREATE TABLE IF NOT EXISTS {run_table(catalog, table)} ({ddl}) USING {table_format.using}")
         present = {f.name for f in spark.table(run_table(catalog, table)).schema}
         missing = [f"{name} {kind}" for name, kind in ADDED_COLUMNS.get(table, []) if name not in present]
         if missing:
@@ -85,14 +87,4 @@ def write_run(spark: SparkSession, record: RunRecord, *, catalog: Catalog, fmt: 
     for table, rows, ddl in (("model_runs", runs, MODEL_RUNS), ("stream_batches", batches, STREAM_BATCHES),
                              ("check_results", checks, CHECK_RESULTS)):
         if rows:
-            _append(spark, spark.createDataFrame(rows, ddl), run_table(catalog, table), fmt)
-
-
-def _append(spark: SparkSession, frame: DataFrame, table: str, fmt: str) -> None:
-    """Append ``frame`` to run table ``table``: by name through the V2 writer on Iceberg and Delta; by position
-    (``insertInto``, columns in the DDL's order) on formats the session catalog serves as V1 tables (Parquet),
-    which the V2 writer refuses ("Cannot write into v1 table")."""
-    if fmt in ("iceberg", "delta"):
-        frame.writeTo(table).append()
-    else:
-        frame.write.insertInto(table)
+            table_format.append(spark.createDataFrame(rows, ddl), run_table(catalog, table))

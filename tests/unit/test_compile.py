@@ -423,11 +423,12 @@ def test_scd2_strategies_share_the_version_chains(make_project):
 
 
 def test_auto_strategy_needs_no_spark_to_honour_the_config_or_an_override(make_project):
+    from sqlingest.formats import get_format
     from sqlingest.materializations import Scd2
     from sqlingest.materializations.strategy import choose
 
     root = make_project(FILES, config=CONFIG)
-    options = {"fmt": "iceberg", "relation": "lake.s.t", "stage": "stage", "unique_key": ["id"], "fraction": 0.5}
+    options = {"fmt": get_format("iceberg"), "relation": "lake.s.t", "stage": "stage", "unique_key": ["id"], "fraction": 0.5}
     assert str(choose(None, Scd2(root), requested="rewrite", **options)) == \
         "rewrite (config(scd2_strategy='rewrite'))"
     (root / "macros" / "materializations").mkdir()
