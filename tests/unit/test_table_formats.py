@@ -149,9 +149,9 @@ def format_name_tests(source: str, names: tuple[str, ...] = BUILTINS) -> list[in
 
     lines = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Compare) and any(named(n) for n in [node.left, *node.comparators]):
-            lines.append(node.lineno)
-        elif isinstance(node, ast.MatchValue) and named(node.value):
+        compared = [node.left, *node.comparators] if isinstance(node, ast.Compare) else \
+            [node.value] if isinstance(node, ast.MatchValue) else []
+        if any(named(n) for n in compared):
             lines.append(node.lineno)
     return lines
 
