@@ -15,6 +15,7 @@ on a machine.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -83,6 +84,18 @@ def fetch(dest: Path, artifacts: Sequence[str] = (), *, manifest: Path | None = 
         return sorted(dest.glob("*.jar"))
     if manifest is None and not artifacts:
         raise ValueError("fetch() needs artifacts or a manifest")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # Two processes (parallel test workers, two builds) fetching into one folder: the second waits for the first
+    # and then finds the folder complete, instead of reading jars the first is still copying.
+    with open(dest.parent / f".{dest.name}.lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (dest / MARKER).exists():
+            return sorted(dest.glob("*.jar"))
+        return _fetch(dest, artifacts, manifest=manifest, transitive=transitive, what=what, quiet=quiet, hint=hint)
+
+
+def _fetch(dest: Path, artifacts: Sequence[str], *, manifest: Path | None, transitive: bool, what: str, quiet: bool,
+           hint: str) -> list[Path]:
     mvn = shutil.which("mvn")
     if mvn is None:
         raise MissingDependency(f"Maven (mvn) is needed once to fetch {what}", hint=hint)
