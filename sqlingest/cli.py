@@ -50,8 +50,9 @@ def _common(parser: argparse.ArgumentParser, *, select: bool = True) -> None:
     parser.add_argument("--target", "-t", default=None, help="target from sqlingest.yml (default: default_target)")
     parser.add_argument("--vars", default=None, help="YAML mapping of vars, e.g. '{start: 2024-01-01}'")
     if select:
-        parser.add_argument("--select", "-s", action="append", default=None,
-                            help="models to run: name, layer:silver, tag:pii, +name (ancestors), name+ (descendants)")
+        from sqlingest.commands import selection_flags
+
+        selection_flags(parser)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,6 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--threads", type=int, default=None, help="models run at once (default: the target's)")
         _lock_timeout(p)
         if name != "test":
+            from sqlingest.commands import build_flags
+
+            build_flags(p)
             p.add_argument("--branch", default=None,
                            help="write-audit-publish on Nessie: build on this branch, merge only if all checks pass")
 
@@ -104,6 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runs", help="list recent runs")
     _common(p, select=False)
     p.add_argument("--limit", type=int, default=10)
+    from sqlingest.commands import add_commands, add_examples
+
+    add_commands(sub, _common, _lock_timeout)
+    add_examples(sub)
     _output_flags(parser)
     for command in sub.choices.values():
         _output_flags(command, default=argparse.SUPPRESS)
@@ -117,6 +125,8 @@ def _output_flags(parser: argparse.ArgumentParser, default: Any = False) -> None
                              "and how each model was written (e.g. scd2's merge or rewrite, and why)")
     parser.add_argument("--debug", action="store_true", default=default,
                         help="--verbose, plus full JVM stack traces of failed models and Python tracebacks")
+    parser.add_argument("--log-format", choices=("text", "json"), default="text" if default is False else default,
+                        help="json: every line printed is one JSON object (ts, level, command, msg) for CI")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,7 +142,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 2
-    with capture(verbose=args.verbose, debug=args.debug):
+    from sqlingest.commands.logformat import json_lines
+
+    with capture(verbose=args.verbose, debug=args.debug), json_lines(args.log_format == "json", args.command):
         console = _console()
         try:
             return int(COMMANDS[args.command](args, console))
@@ -173,7 +185,11 @@ def _plan(args: argparse.Namespace, console: Any, run_id: str = "compile") -> An
 
     project = load_project(Path(args.project_dir), target=args.target, cli_vars=_parse_vars(args.vars),
                            tolerant=True)
-    plan = plan_project(project, select=getattr(args, "select", None), run_id=run_id)
+    from sqlingest.commands import state_of
+
+    plan = plan_project(project, select=getattr(args, "select", None), run_id=run_id,
+                        exclude=getattr(args, "exclude", None), state=state_of(args),
+                        defer=bool(getattr(args, "defer", False)))
     for warning in plan.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     for fallback in plan.fallbacks:
@@ -186,7 +202,10 @@ def cmd_compile(args: argparse.Namespace, console: Any) -> int:
 
     started = time.perf_counter()
     plan = _plan(args, console)
+    from sqlingest.plan.manifest import write_manifest
+
     written = write_compiled(plan, plan.project.root / "target")
+    write_manifest(plan, plan.project.root / "target")
     console.print(f"compiled {len(written)} model(s) in {time.perf_counter() - started:.2f}s → "
                   f"{plan.project.rel(plan.project.root / 'target' / 'compiled')}/")
     return _live_plan(plan, console) if args.live else 0
@@ -521,9 +540,16 @@ def _registry_commands() -> dict[str, Any]:
     return dict(registry_cli.COMMANDS)
 
 
+def _workflow_commands() -> dict[str, Any]:
+    from sqlingest.commands import COMMANDS as workflow
+
+    return dict(workflow)
+
+
 COMMANDS = {"init": cmd_init, "compile": cmd_compile, "build": cmd_build, "run": cmd_run, "test": cmd_test,
             "stream": cmd_stream,
-            "runs": cmd_runs, "report": cmd_report, "replay": cmd_replay, **_registry_commands()}
+            "runs": cmd_runs, "report": cmd_report, "replay": cmd_replay, **_registry_commands(),
+            **_workflow_commands()}
 
 if __name__ == "__main__":
     sys.exit(main())

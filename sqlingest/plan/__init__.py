@@ -7,6 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlingest.catalogs import Catalog, load_catalog
 from sqlingest.errors import CompileErrors, Location, ModelCompileError, UnsupportedCombination, UserError
@@ -80,6 +81,10 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     #: selected only for their checks: models whose checks read a selected model (``relationships`` …), not built
     checks_only: list[str] = field(default_factory=list)
+    #: every enabled model that rendered (the compiled ones and the others), for the manifest and ``ls``
+    rendered: dict[str, RenderedModel] = field(default_factory=dict)
+    #: ``--defer``: unselected parents read from another target's tables (model → relation read instead)
+    deferred: dict[str, str] = field(default_factory=dict)
 
     @property
     def fallbacks(self) -> list[str]:
@@ -99,8 +104,14 @@ def relation_parts(project: Project, model: ModelFile, contract: Contract | None
     return namespace, table
 
 
-def plan_project(project: Project, *, select: list[str] | None = None, run_id: str = "compile") -> Plan:
+def plan_project(project: Project, *, select: list[str] | None = None, run_id: str = "compile",
+                 exclude: list[str] | None = None, state: dict[str, Any] | None = None,
+                 defer: bool = False) -> Plan:
     """Render, validate and order every model; report every user error at once.
+
+    ``select``/``exclude`` follow :mod:`sqlingest.plan.selection`; ``state`` is a saved manifest
+    (:mod:`sqlingest.plan.manifest`) for ``state:`` selectors and ``defer`` (unselected parents are read from the
+    manifest's relations instead of this target's).
 
     Raises:
         CompileErrors: one or more located user errors (Jinja, SQL, contract, DAG, unsupported combinations).
@@ -166,11 +177,11 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         order = dag.order(paths)
     except UserError as exc:
         raise CompileErrors([*errors, *(e for es in failed.values() for e in es), exc]) from None
-    tags = {n: r.config.tags + (r.contract.tags if r.contract else []) for n, r in rendered.items()}
-    selected = dag.select(select, tags) if select else set(order)
+    selected = _select(dag, rendered, select, exclude, state) if select or exclude else set(order)
     needed = set(selected)
     for name in selected:
         needed |= dag.ancestors(name)
+    deferred = _defer(project, renderer, rendered, relations, dag, selected, needed, state) if defer else {}
     # models outside the selection whose checks read a selected model: their checks run again (checks only)
     checks_only = {n for n, deps in check_edges.items() if n not in selected and deps & selected}
     compiled = set(needed)
@@ -202,6 +213,9 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         if r.contract is not None:
             schema[r.relation] = contract_columns(r.contract)  # type: ignore[assignment]
             tables.update(table_columns({r.relation: schema[r.relation]}))
+        if name in deferred and r.relation in schema:  # its dependants read the other target's table
+            schema[deferred[name]] = schema[r.relation]
+            tables.update(table_columns({deferred[name]: schema[r.relation]}))
         elif result.schema and all(t for _, t, _n in result.schema):
             cols = [(n, t, nl if nl is not None else True) for n, t, nl in result.schema]
             names = {c[0] for c in cols}
@@ -221,6 +235,9 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
                 schema[r.relation] = table_cols + [(n, t, True)  # type: ignore[assignment]
                                                    for n, t in pm.materialization.EXTRA_COLUMNS if n not in known]
                 tables.update(table_columns({r.relation: schema[r.relation]}))
+                if name in deferred:
+                    schema[deferred[name]] = schema[r.relation]
+                    tables.update(table_columns({deferred[name]: schema[r.relation]}))
             # governance rules do not change what dependants read: reported, but they do not stop checking them
             errors.extend(check_layer_rules(name, str(r.model.path), r.model.layer,
                                             project.config.layer(r.model.layer), r.contract, pm.table,
@@ -234,7 +251,41 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
     # a dependant that does not compile is not checked again (its own build reports its errors)
     checks_only = {n for n in checks_only if n in planned and not any(a in failed for a in dag.ancestors(n))}
     return Plan(project, catalog, renderer, planned, dag, order, [n for n in order if n in selected | checks_only],
-                warnings, [n for n in order if n in checks_only])
+                warnings, [n for n in order if n in checks_only], rendered, deferred)
+
+
+def _select(dag: Dag, rendered: dict[str, RenderedModel], select: list[str] | None, exclude: list[str] | None,
+            state: dict[str, Any] | None) -> set[str]:
+    from sqlingest.plan.manifest import state_changes
+    from sqlingest.plan.selection import ModelFacts, SelectionContext, select_models
+
+    facts = {n: ModelFacts(tags=r.config.tags + (r.contract.tags if r.contract else []),
+                           sources=[c.name for c in r.sources], owner=r.contract.owner if r.contract else None,
+                           domain=r.contract.domain if r.contract else None, path=str(r.model.path))
+             for n, r in rendered.items()}
+    modified, new = state_changes(state, rendered) if state is not None else (None, None)
+    return select_models(SelectionContext(dag, facts, modified, new), select, exclude)
+
+
+def _defer(project: Project, renderer: Renderer, rendered: dict[str, RenderedModel], relations: dict[str, str],
+           dag: Dag, selected: set[str], needed: set[str], state: dict[str, Any] | None) -> dict[str, str]:
+    """``--defer``: point the selected models' unselected parents at the relations the saved manifest names
+    (another target's tables), and render the selected models that read them again."""
+    if state is None:
+        raise UserError("--defer needs --state DIR (the manifest of the target to read unselected parents from)",
+                        hint="e.g. --defer --state prod-manifest/")
+    saved = state.get("models", {})
+    deferred = {n: str(saved[n]["relation"]) for n in sorted(needed - selected)
+                if saved.get(n, {}).get("relation") and saved[n]["relation"] != relations[n]}
+    if not deferred:
+        return {}
+    relations.update(deferred)
+    for name in selected:
+        if name in rendered and set(dag.parents.get(name, ())) & set(deferred):
+            again = renderer.render(rendered[name].model)
+            again.relation = rendered[name].relation
+            rendered[name] = again
+    return deferred
 
 
 def project_functions(project: Project) -> tuple[FunctionRegistry, list[UserError]]:

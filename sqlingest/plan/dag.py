@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterable, Mapping
 
-from sqlingest.errors import Location, ModelCompileError, UserError
+from sqlingest.errors import Location, ModelCompileError
 from sqlingest.project.contract import Check
 
 
@@ -79,40 +78,15 @@ class Dag:
         return out
 
     def select(self, selectors: list[str] | None, tags: Mapping[str, Iterable[str]] | None = None) -> set[str]:
-        """Models matching any selector: ``name`` (``layer.name`` or the bare file stem, globs allowed),
-        ``layer:silver``, ``tag:pii``, with ``+`` before (ancestors) and/or after (descendants).
+        """Models matching any selector (:mod:`sqlingest.plan.selection`, with only ``tags`` known).
 
         Raises:
             UserError: a selector matches nothing.
         """
-        if not selectors:
-            return set(self.parents)
-        out: set[str] = set()
-        for raw in selectors:
-            for selector in raw.split():
-                up, down = selector.startswith("+"), selector.endswith("+")
-                core = selector.strip("+")
-                base = self._match(core, tags or {})
-                if not base:
-                    raise UserError(f"--select '{selector}' matches no model",
-                                    hint="use a model name, layer:<layer>, tag:<tag>, with + for ancestors/descendants")
-                out |= base
-                for name in base:
-                    if up:
-                        out |= self.ancestors(name)
-                    if down:
-                        out |= self.descendants(name)
-        return out
+        from sqlingest.plan.selection import ModelFacts, SelectionContext, select_models
 
-    def _match(self, core: str, tags: Mapping[str, Iterable[str]]) -> set[str]:
-        if core.startswith("layer:"):
-            layer = core.split(":", 1)[1]
-            return {n for n in self.parents if n.split(".")[0] == layer}
-        if core.startswith("tag:"):
-            tag = core.split(":", 1)[1]
-            return {n for n in self.parents if tag in set(tags.get(n, ()))}
-        return {n for n in self.parents
-                if fnmatch.fnmatchcase(n, core) or fnmatch.fnmatchcase(n.split(".", 1)[1], core)}
+        facts = {n: ModelFacts(tags=list((tags or {}).get(n, ()))) for n in self.parents}
+        return select_models(SelectionContext(self, facts), selectors)
 
 
 def check_references(checks: Iterable[Check], model_of: Mapping[str, str]) -> set[str]:
