@@ -287,7 +287,10 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
         spark = build_session(project.target.spark, plan.catalog)
     from datetime import datetime
 
-    record = RunRecord(run_id, args.command, project.target_name, datetime.now(UTC).isoformat())
+    from sqlingest.commands import run_options
+
+    record = RunRecord(run_id, args.command, project.target_name, datetime.now(UTC).isoformat(),
+                       options=run_options(args))
     total = len(plan.selected)
     index = {name: i for i, name in enumerate(plan.selected, 1)}
     width = max((len(n) for n in plan.selected), default=10)
@@ -355,9 +358,10 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
         if result.error:
             console.print("        [red]" + _escape(result.error).replace("\n", "\n        ") + "[/]")
 
-    options = RunOptions(run_models=models, run_checks=checks, threads=threads,
+    empty = bool(getattr(args, "empty", False))
+    options = RunOptions(run_models=models, run_checks=checks and not empty, threads=threads,
                          full_refresh=getattr(args, "full_refresh", False),
-                         fail_fast=getattr(args, "fail_fast", False), streaming=streaming, stop=stop)
+                         fail_fast=getattr(args, "fail_fast", False), streaming=streaming, stop=stop, empty=empty)
     Runner(plan, spark, record, options=options, reporter=report).run()
     record.finished_at = datetime.now(UTC).isoformat()
     if publish is not None:

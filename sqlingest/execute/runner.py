@@ -64,6 +64,9 @@ class RunOptions:
     streaming: str = "available_now"
     #: continuous streaming stops (after the running micro-batch) when this is set
     stop: threading.Event | None = None
+    #: ``--empty``: sources and the model's query yield zero rows (Spark prunes the reads: ``LIMIT 0``), so a build
+    #: checks the DDL and SQL on the target without reading data; existing tables rewritten in full are left as they are
+    empty: bool = False
 
 
 _TRANSIENT = ("CommitFailedException", "ConcurrentAppendException", "ConcurrentDeleteReadException",
@@ -284,6 +287,10 @@ class Runner:
             bad_inputs.record(self, pm, result, [], staged.warnings)
             return
         self._ensure_table(pm, staged.frame, exists)
+        if self.options.empty and exists and not pm.materialization.INCREMENTAL \
+                or self.options.empty and exists and pm.materialization.NAME == "insert_overwrite":
+            result.rows_in = result.rows_written = 0  # zero rows would replace the table's: analysed, not written
+            return
         self._publish(pm, staged, rendered.sql, result)
         if staged.rejected or staged.warnings:
             bad_inputs.record(self, pm, result, staged.rejected, staged.warnings)
@@ -524,10 +531,12 @@ class Runner:
             inputs.extend(read.inputs)
             rejected.extend(read.rejected)
             warnings.extend(read.warnings)
-            read.frame.createOrReplaceTempView(source_view(contract.domain, contract.dataset))
+            (read.frame.limit(0) if self.options.empty else read.frame).createOrReplaceTempView(
+                source_view(contract.domain, contract.dataset))
         # an append with nothing new is skipped, but a first run creates the (empty) table
         skip = bool(pm.rendered.sources) and not any_input and pm.materialization.NAME == "append" and exists
-        frame = self._conform(pm, spark.sql(sql))
+        query = spark.sql(sql)
+        frame = self._conform(pm, query.limit(0) if self.options.empty else query)
         implicit += bad_inputs.length_checks(pm.contract)
         return _Staged(frame, list(frame.columns), inputs, skip, implicit, rejected, warnings)
 

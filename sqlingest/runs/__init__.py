@@ -60,6 +60,8 @@ class RunRecord:
     finished_at: str | None = None
     status: str = "running"
     models: list[ModelResult] = field(default_factory=list)
+    #: the command's options (select, exclude, vars, full_refresh, …): what ``sqlingest retry`` runs again with
+    options: dict[str, Any] = field(default_factory=dict)
 
     def save(self, state_dir: Path) -> Path:
         folder = state_dir / "runs"
