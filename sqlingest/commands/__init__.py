@@ -47,7 +47,7 @@ def state_of(args: argparse.Namespace) -> dict[str, Any] | None:
 def run_options(args: argparse.Namespace) -> dict[str, Any]:
     """The options of a build/run as the run record keeps them (``sqlingest retry`` reuses them)."""
     keys = ("select", "exclude", "state", "defer", "empty", "vars", "full_refresh", "fail_fast", "threads",
-            "branch")
+            "branch", "retry_of")
     return {k: getattr(args, k) for k in keys if getattr(args, k, None) not in (None, False, [])}
 
 

@@ -1,7 +1,7 @@
 """``sqlingest ls``: the project's models, contracts, sources and tests (contract checks), after ``--select``.
 
 Text output names one resource per line (``silver.events``, ``contract:silver:shop.events``,
-``source:shop.events``, ``test:silver.events:unique(event_id)``); ``--output path`` prints files,
+``source:shop.events``, ``seed:countries``, ``test:silver.events:unique(event_id)``); ``--output path`` prints files,
 ``--output json`` one JSON object per line. No JVM."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-RESOURCE_TYPES = ("model", "contract", "source", "test")
+RESOURCE_TYPES = ("model", "contract", "source", "seed", "test")
 
 
 def add_parser(sub: Any, common: Callable[..., None], lock_timeout: Callable[..., None]) -> None:
@@ -57,6 +57,14 @@ def resources(plan: Any, types: list[str]) -> Iterator[dict[str, Any]]:
             c = seen[name]
             yield {"resource_type": "source", "name": name, "unique_id": f"source:{name}", "path": str(c.path),
                    "format": c.source.format if c.source else None, "owner": c.owner}
+    if "seed" in types:
+        from sqlingest.plan import seed_relations
+
+        relations = seed_relations(project, plan.catalog)
+        for c in sorted((c for c in project.contracts.values() if c.layer == "seed"), key=lambda c: c.dataset):
+            yield {"resource_type": "seed", "name": c.dataset, "unique_id": f"seed:{c.dataset}",
+                   "path": f"seeds/{c.dataset}.csv", "contract": str(c.path),
+                   "relation": relations[f"seed.{c.dataset}"]}
     if "test" in types:
         for name, r in rendered.items():
             if r.contract is None:

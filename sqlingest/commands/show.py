@@ -87,6 +87,8 @@ def query(spark: Any, root: Path, rendered: Any, limit: int) -> tuple[list[tuple
 def _text(value: Any) -> str:
     if value is None:
         return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float):
         return repr(value)
     return str(value)
@@ -103,6 +105,8 @@ def print_table(console: Any, columns: list[str], rows: list[tuple[Any, ...]]) -
         table.add_column(name, no_wrap=True, overflow="fold")
     for row in rows:
         table.add_row(*(Text(_text(v)) for v in row))
-    console.print(table, width=max(80, sum(len(c) + 3 for c in columns) + 3 +
-                                    sum(max((len(_text(r[i])) for r in rows), default=0)
-                                        for i in range(len(columns)))))
+    natural = sum(max([len(name), *(len(_text(r[i])) for r in rows)]) + 3 for i, name in enumerate(columns))
+    from rich.console import Console
+
+    # at its natural width, however narrow the terminal (a non-terminal console is 80 columns wide)
+    Console(file=console.file, highlight=False, width=max(natural + 3, console.width)).print(table)

@@ -128,6 +128,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         contracts_by_model[name] = contract
         relations[name] = catalog.relation(*relation_parts(project, model, contract))
 
+    relations.update(seed_relations(project, catalog))
     renderer = Renderer(project, lambda n: relations[n], run_id=run_id)
     errors: list[UserError] = list(getattr(project, "load_errors", []))
     errors.extend(check_history(project))
@@ -189,7 +190,9 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         compiled |= {name} | dag.ancestors(name)
 
     schema = build_schema(list(project.contracts.values()),
-                          {r.contract.key: r.relation for r in rendered.values() if r.contract})
+                          {r.contract.key: r.relation for r in rendered.values() if r.contract} |
+                          {c.key: relations[f"seed.{c.dataset}"] for c in project.contracts.values()
+                           if c.layer == "seed"})
     tables = table_columns(schema)  # the analyzer's view, kept in step with ``schema`` below
     functions, function_errors = project_functions(project)
     errors.extend(function_errors)
@@ -286,6 +289,19 @@ def _defer(project: Project, renderer: Renderer, rendered: dict[str, RenderedMod
             again.relation = rendered[name].relation
             rendered[name] = again
     return deferred
+
+
+def seed_relations(project: Project, catalog: Catalog) -> dict[str, str]:
+    """``seed.<dataset>`` → the table of each seed (namespace: the contract's, else ``seed``)."""
+    return {f"seed.{c.dataset}": catalog.relation(*seed_parts(project, c))
+            for c in project.contracts.values() if c.layer == "seed"}
+
+
+def seed_parts(project: Project, contract: Contract) -> tuple[str, str]:
+    """(namespace, table) of a seed's table: the contract's namespace, else ``seed``; the dataset name."""
+    namespace = (contract.namespace or project.config.layer("seed").namespace or "seed").format(
+        layer="seed", domain=contract.domain, project=project.name)
+    return namespace, contract.table or contract.dataset
 
 
 def project_functions(project: Project) -> tuple[FunctionRegistry, list[UserError]]:

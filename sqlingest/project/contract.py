@@ -30,7 +30,8 @@ from sqlingest.sql import quote_identifier, string_literal, type_sql
 if TYPE_CHECKING:
     from sqlingest.checks.results import CheckResult, Outcome
 
-ContractLayer = Literal["source", "bronze", "silver", "gold"]
+#: ``seed``: a CSV file under ``seeds/`` loaded by ``sqlingest seed`` (``ref('<dataset>')`` reads its table)
+ContractLayer = Literal["source", "bronze", "silver", "gold", "seed"]
 Severity = Literal["error", "warn"]
 Action = Literal["fail", "warn", "quarantine", "drop"]
 

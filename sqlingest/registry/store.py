@@ -53,7 +53,7 @@ DomainCheck = Callable[[str], None]
 """Called with the contract's domain before anything is written; raises to refuse the publish."""
 
 _SUBJECT_RE = re.compile(
-    r"(?P<layer>source|bronze|silver|gold):(?P<domain>[A-Za-z_][A-Za-z0-9_]*)\.(?P<dataset>[A-Za-z_][A-Za-z0-9_]*)\Z"
+    r"(?P<layer>source|bronze|silver|gold|seed):(?P<domain>[A-Za-z_][A-Za-z0-9_]*)\.(?P<dataset>[A-Za-z_][A-Za-z0-9_]*)\Z"
 )
 
 
@@ -316,7 +316,7 @@ def parse_subject(subject: str) -> tuple[str, str, str]:
     if match is None:
         raise InvalidSubject(
             f"invalid subject {subject!r}",
-            hint="a subject is '<layer>:<domain>.<dataset>' with layer source, bronze, silver or gold, "
+            hint="a subject is '<layer>:<domain>.<dataset>' with layer source, bronze, silver, gold or seed, "
             "e.g. 'silver:retail.orders'",
         )
     return match["layer"], match["domain"], match["dataset"]

@@ -60,6 +60,15 @@ class ModelConfig(BaseModel):
         return [value] if isinstance(value, str) else value
 
 
+def seed_name(project: Project, name: str) -> str | None:
+    """``seed.<dataset>`` when ``ref(name)`` names a seed (``name`` = its dataset, ``seed.<dataset>`` or its
+    contract's ``domain.dataset``), else None."""
+    for contract in project.contracts.values():
+        if contract.layer == "seed" and name in (contract.dataset, f"seed.{contract.dataset}", contract.name):
+            return f"seed.{contract.dataset}"
+    return None
+
+
 def source_view(domain: str, name: str) -> str:
     """The temporary view a source is read into while a model runs."""
     return f"source__{domain}__{name}"
@@ -140,6 +149,9 @@ class Renderer:
         matches = [m for m in models.values() if m.stem == name]
         if len(matches) == 1:
             return matches[0].name
+        seed = seed_name(self.project, name)
+        if seed is not None and not matches:
+            return seed
         if matches:
             raise UserError(f"ref('{name}') is ambiguous: {', '.join(m.name for m in matches)}",
                             hint="write ref('<layer>.<name>')")
@@ -150,6 +162,8 @@ class Renderer:
 
     def _ref(self, name: str) -> str:
         resolved = self._resolve_ref(name)
+        if resolved.startswith("seed."):  # a seed's table, loaded by `sqlingest seed` (not a model of the graph)
+            return self.relation(resolved)
         if resolved not in self._ctx.refs:
             self._ctx.refs.append(resolved)
         return self.relation(resolved)

@@ -22,7 +22,7 @@ from sqlingest.validate.types import spark_type_of, widens
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-__all__ = ["conform_strict", "conform_strings", "conform_typed", "quote"]  # quote: sqlingest.sql.quote_identifier
+__all__ = ["conform_strict", "conform_strings", "conform_typed", "fit", "quote"]  # quote: sqlingest.sql.quote_identifier
 
 _DECIMAL = re.compile(r"^decimal\((\d+),(\d+)\)$")
 
@@ -86,6 +86,10 @@ def _fit(raw: str, col: Column) -> tuple[str, str | None]:
         return typed, f"CASE WHEN {raw} IS NOT NULL AND {typed} IS NULL THEN {raw} END"
     flag = f"({raw} IS NOT NULL AND ({lost}))"
     return f"CASE WHEN {flag} THEN NULL ELSE {typed} END", f"CASE WHEN {flag} THEN {raw} END"
+
+
+#: (the declared column's value, the raw text that does not fit or NULL) for a string SQL expression (seeds use it)
+fit = _fit
 
 
 def conform_strings(df: DataFrame, contract: Contract, *, present: list[str], corrupt: str | None = None,

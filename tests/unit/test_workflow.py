@@ -138,3 +138,49 @@ def test_every_command_has_examples_and_log_format():
     for name, command in sub.choices.items():  # type: ignore[attr-defined]
         assert command.epilog and command.epilog.startswith("examples:\n  sqlingest"), name
         assert any("--log-format" in a.option_strings for a in command._actions), name
+
+
+SEED_CONTRACT = """name: ref.countries
+layer: seed
+columns:
+  - {name: code, type: string, nullable: false}
+  - {name: rate, type: "decimal(4,2)"}
+"""
+
+
+def test_seed_is_a_ref_and_its_header_is_checked(shop, capsys):
+    (shop / "seeds").mkdir()
+    (shop / "seeds" / "countries.csv").write_text("code,rate\nUS,1.00\n")
+    (shop / "contracts" / "seeds").mkdir()
+    (shop / "contracts" / "seeds" / "countries.yml").write_text(SEED_CONTRACT)
+    (shop / "models" / "gold" / "rated.sql").write_text(
+        "{{ config(materialized='table') }}\nSELECT code, rate FROM {{ ref('countries') }}\n")
+    (shop / "contracts" / "shop" / "rated.gold.yml").write_text(
+        SEED_CONTRACT.replace("ref.countries", "shop.rated").replace("seed", "gold"))
+    d = ["--project-dir", str(shop)]
+    assert main(["compile", *d, "-s", "gold.rated"]) == 0
+    compiled = (shop / "target" / "compiled" / "gold" / "rated.sql").read_text()
+    assert "FROM lake.seed.countries" in compiled
+    capsys.readouterr()
+    assert main(["ls", *d, "--resource-type", "seed", "--output", "json"]) == 0
+    seed = json.loads(capsys.readouterr().out)
+    assert (seed["name"], seed["path"], seed["relation"]) == ("countries", "seeds/countries.csv",
+                                                              "lake.seed.countries")
+    (shop / "models" / "gold" / "rated.sql").write_text(
+        "{{ config(materialized='table') }}\nSELECT code, rat FROM {{ ref('countries') }}\n")
+    assert main(["compile", *d, "-s", "gold.rated"]) == 2  # checked against the seed's contract
+    assert "unknown column 'rat'" in capsys.readouterr().err
+
+    from sqlingest.catalogs import load_catalog
+    from sqlingest.commands.seed import seeds_of
+    from sqlingest.project import load_project
+
+    project = load_project(shop)
+    (shop / "seeds" / "countries.csv").write_text("code,rat\nUS,1.00\n")
+    (seed_file,) = seeds_of(project, load_catalog(project.target.catalog, shop, project.state_dir), None)
+    with pytest.raises(UserError) as info:
+        seed_file.rows()
+    assert [e.format() for e in info.value.errors] == [  # type: ignore[attr-defined]
+        ("seeds/countries.csv:1:6: column 'rat' is not in the seed's contract\n"
+         "  hint: declare it in contracts/seeds/countries.yml (columns: code, rate)"),
+        "seeds/countries.csv:1:1: column 'rate' of the contract is missing from the header"]
