@@ -216,15 +216,15 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         if r.contract is not None:
             schema[r.relation] = contract_columns(r.contract)  # type: ignore[assignment]
             tables.update(table_columns({r.relation: schema[r.relation]}))
-        if name in deferred and r.relation in schema:  # its dependants read the other target's table
-            schema[deferred[name]] = schema[r.relation]
-            tables.update(table_columns({deferred[name]: schema[r.relation]}))
         elif result.schema and all(t for _, t, _n in result.schema):
             cols = [(n, t, nl if nl is not None else True) for n, t, nl in result.schema]
             names = {c[0] for c in cols}
             schema[r.relation] = cols + [(n, t, True) for n, t in audit_columns(r.model.layer)  # type: ignore
                                          if n not in names]
             tables.update(table_columns({r.relation: schema[r.relation]}))
+        if name in deferred and r.relation in schema:  # its dependants read the other target's table
+            schema[deferred[name]] = schema[r.relation]
+            tables.update(table_columns({deferred[name]: schema[r.relation]}))
         try:
             pm = _plan_model(project, catalog, result)
         except UserError as exc:

@@ -184,3 +184,24 @@ def test_seed_is_a_ref_and_its_header_is_checked(shop, capsys):
         ("seeds/countries.csv:1:6: column 'rat' is not in the seed's contract\n"
          "  hint: declare it in contracts/seeds/countries.yml (columns: code, rate)"),
         "seeds/countries.csv:1:1: column 'rate' of the contract is missing from the header"]
+
+
+def test_defer_reads_unselected_parents_from_the_state_relations(shop, tmp_path):
+    from sqlingest.plan import plan_project
+    from sqlingest.plan.manifest import load_manifest
+    from sqlingest.project import load_project
+
+    assert main(["compile", "--project-dir", str(shop)]) == 0
+    manifest = load_manifest(shop / "target")
+    for model in manifest["models"].values():  # "prod": the same models in other namespaces
+        model["relation"] = model["relation"].replace("lake.", "lake.prod_")
+    project = load_project(shop)
+    plan = plan_project(project, select=["gold.daily_sales"], state=manifest, defer=True)
+    assert plan.selected == ["gold.daily_sales"]
+    assert plan.deferred == {"bronze.events": "lake.prod_bronze.events", "silver.events": "lake.prod_silver.events"}
+    assert "FROM lake.prod_silver.events" in plan.models["gold.daily_sales"].rendered.sql
+    assert plan.models["gold.daily_sales"].relation == "lake.gold.daily_sales"  # written to this target
+    plain = plan_project(project, select=["gold.daily_sales"], state=manifest)
+    assert "FROM lake.silver.events" in plain.models["gold.daily_sales"].rendered.sql and not plain.deferred
+    with pytest.raises(UserError, match="--defer needs --state DIR"):
+        plan_project(project, select=["gold.daily_sales"], defer=True)
