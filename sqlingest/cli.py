@@ -249,6 +249,9 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     run_id = new_run_id()
     started = time.perf_counter()
     plan = _plan(args, console, run_id)
+    from sqlingest.plan.manifest import write_manifest
+
+    write_manifest(plan, plan.project.root / "target")  # the state a later --state / --defer compares with
     with _target_lock(args, plan.project):
         return _execute_plan(args, console, plan, run_id, started, models=models, checks=checks,
                              streaming=streaming)

@@ -134,7 +134,11 @@ def _frame(spark: Any, seed: Seed) -> Any:
                 problems.append(UserError(what, location=Location(seed.rel, r["__line"], starts[r["__line"]][i]),
                                           hint=f"fix the value, or the column's type in {seed.contract.path}"))
     CompileErrors.raise_if_any(problems)
-    return raw.selectExpr(*values)
+    typed = raw.selectExpr(*values)
+    # NOT NULL columns stay NOT NULL in the plan (a cast is nullable; the rows were checked above): seeds are small
+    nullable = {c.name: c.nullable for c in seed.contract.columns}
+    schema = StructType([StructField(f.name, f.dataType, nullable[f.name]) for f in typed.schema.fields])
+    return spark.createDataFrame(typed.collect(), schema)
 
 
 def _live_hash(spark: Any, relation: str) -> str | None:
