@@ -29,7 +29,12 @@ def _rendered(plan: Any, args: argparse.Namespace) -> Any:
 
     if args.inline is not None:
         model = ModelFile(f"gold.{INLINE}", "gold", INLINE, Path("<inline>"), args.inline)
-        return plan.renderer.render(model)
+        renderer, relation = plan.renderer, plan.renderer.relation
+        renderer.relation = lambda name: INLINE if name == model.name else relation(name)  # `this`: no table
+        try:
+            return renderer.render(model)
+        finally:
+            renderer.relation = relation
     names = plan.dag.select([args.model])
     if len(names) != 1:
         raise UserError(f"show takes one model; '{args.model}' matches {len(names)}: {', '.join(sorted(names))}")
@@ -81,7 +86,8 @@ def query(spark: Any, root: Path, rendered: Any, limit: int) -> tuple[list[tuple
         return [tuple(r) for r in frame.collect()], list(frame.columns)
     except Exception as exc:  # noqa: BLE001 — Spark/Py4J errors: the root cause, located in the SQL
         hint = "build the model's parents first (sqlingest build)" if "TABLE_OR_VIEW_NOT_FOUND" in str(exc) else None
-        raise ExecutionError(f"show {rendered.name}: {spark_message(exc)}", hint=hint) from None
+        shown = "--inline" if rendered.name.endswith(INLINE) else rendered.name
+        raise ExecutionError(f"show {shown}: {spark_message(exc)}", hint=hint) from None
 
 
 def _text(value: Any) -> str:
