@@ -21,8 +21,6 @@ Spark reaches it with ``spark.hadoop.hive.metastore.uris=thrift://127.0.0.1:PORT
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import sys
 import tempfile
@@ -33,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from sqlingest.errors import ExecutionError, MissingDependency, UserError
+from sqlingest.errors import MissingDependency, UserError
 from sqlingest.services import base as proc
 from sqlingest.services import free_port
 from sqlingest.services.base import HOST, Service, ServiceInfo
@@ -269,28 +267,13 @@ class HiveMetastoreServer(Service):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m sqlingest.services.hive_metastore start|stop --dir D``."""
-    parser = argparse.ArgumentParser(prog="python -m sqlingest.services.hive_metastore",
-                                     description="a standalone Hive Metastore 2.3 (Thrift) service")
-    parser.add_argument("action", choices=("start", "stop"))
-    parser.add_argument("--dir", required=True, help="folder for configuration, log and Derby database")
-    parser.add_argument("--port", type=int, default=None)
-    parser.add_argument("--jdbc-url", default=None, help="jdbc:postgresql://… backend (default: Derby)")
-    parser.add_argument("--user", default=None)
-    parser.add_argument("--password", default=None)
-    parser.add_argument("--warehouse", default=None)
-    parser.add_argument("--json", action="store_true", help="print every field as JSON")
-    args = parser.parse_args(argv)
-    try:
-        if args.action == "start":
-            service = start_hive_metastore(args.dir, port=args.port, jdbc_url=args.jdbc_url, user=args.user,
-                                           password=args.password, warehouse=args.warehouse)
-            print(json.dumps(service.to_json(), indent=2) if args.json else service.uri)
-        elif not stop_hive_metastore(args.dir):
-            print(f"no metastore in {args.dir}", file=sys.stderr)
-    except (UserError, ExecutionError) as exc:
-        print(f"error: {exc.format()}", file=sys.stderr)
-        return exc.exit_code
-    return 0
+    return proc.standalone_main(
+        argv, prog="python -m sqlingest.services.hive_metastore",
+        description="a standalone Hive Metastore 2.3 (Thrift) service",
+        dir_help="folder for configuration, log and Derby database", jdbc_help="jdbc:postgresql://… backend (default: Derby)",
+        extra=[("--warehouse", None)], nothing="metastore", stop=stop_hive_metastore, shown=lambda s: s.uri,
+        start=lambda a: start_hive_metastore(a.dir, port=a.port, jdbc_url=a.jdbc_url, user=a.user,
+                                             password=a.password, warehouse=a.warehouse))
 
 
 if __name__ == "__main__":

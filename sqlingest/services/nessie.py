@@ -19,8 +19,6 @@ database of the development PostgreSQL). Command line for one folder::
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import re
 import shutil
@@ -267,28 +265,13 @@ class NessieServer(Service):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m sqlingest.services.nessie start|stop --dir D``."""
-    parser = argparse.ArgumentParser(prog="python -m sqlingest.services.nessie",
-                                     description="a private Nessie server (in memory, or JDBC2 on PostgreSQL)")
-    parser.add_argument("action", choices=("start", "stop"))
-    parser.add_argument("--dir", required=True, help="folder for the log and state")
-    parser.add_argument("--port", type=int, default=None)
-    parser.add_argument("--jdbc-url", default=None, help="jdbc:postgresql://… version store (default: in memory)")
-    parser.add_argument("--user", default=None)
-    parser.add_argument("--password", default=None)
-    parser.add_argument("--version", default=NESSIE_VERSION)
-    parser.add_argument("--json", action="store_true", help="print every field as JSON")
-    args = parser.parse_args(argv)
-    try:
-        if args.action == "start":
-            service = start_nessie(args.dir, port=args.port, jdbc_url=args.jdbc_url, user=args.user,
-                                   password=args.password, version=args.version)
-            print(json.dumps(service.to_json(), indent=2) if args.json else service.api_v2)
-        elif not stop_nessie(args.dir):
-            print(f"no Nessie server in {args.dir}", file=sys.stderr)
-    except (UserError, ExecutionError) as exc:
-        print(f"error: {exc.format()}", file=sys.stderr)
-        return exc.exit_code
-    return 0
+    return proc.standalone_main(
+        argv, prog="python -m sqlingest.services.nessie",
+        description="a private Nessie server (in memory, or JDBC2 on PostgreSQL)",
+        dir_help="folder for the log and state", jdbc_help="jdbc:postgresql://… version store (default: in memory)",
+        extra=[("--version", NESSIE_VERSION)], nothing="Nessie server", stop=stop_nessie, shown=lambda s: s.api_v2,
+        start=lambda a: start_nessie(a.dir, port=a.port, jdbc_url=a.jdbc_url, user=a.user, password=a.password,
+                                     version=a.version))
 
 
 if __name__ == "__main__":
