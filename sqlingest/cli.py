@@ -408,18 +408,18 @@ def _start_branch(plan: Any, branch: str | None, console: Any) -> Any:
     """Write-audit-publish: point the catalog at a new Nessie branch; return the publish step (merge or keep)."""
     if not branch:
         return None
-    from sqlingest.catalogs.nessie import IcebergNessieCatalog
-    from sqlingest.catalogs.wap import NessieRefs
-    from sqlingest.errors import UnsupportedCombination
+    from sqlingest.errors import Location
 
     catalog = plan.catalog
-    if not isinstance(catalog, IcebergNessieCatalog):
-        raise UnsupportedCombination(f"--branch needs a Nessie catalog; target {plan.project.target_name} uses "
-                                     f"'{catalog.config.type}'", hint="use a target with catalog type iceberg_nessie")
-    refs, base = NessieRefs(catalog.uri()), catalog.ref
+    catalog.require("branches", plan.project.target.format, what=f"--branch (target {plan.project.target_name})")
+    for name in plan.selected:  # a model may choose its own format
+        pm = plan.models[name]
+        catalog.require("branches", pm.format.name, what=f"--branch (model {name})",
+                        location=Location(str(pm.rendered.model.path), 1, 1))
+    refs = catalog.branch_refs()
+    base = catalog.use_ref(branch)
     if branch not in refs.branches():
         refs.create_branch(branch, from_ref=base)
-    catalog.options["ref"] = branch
     console.print(f"writing to Nessie branch {branch} (from {base}); {base} changes only if every check passes")
 
     def publish(ok: bool) -> None:

@@ -8,16 +8,20 @@ through the ``sqlingest.catalogs`` entry point group or a dotted path in ``type:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlingest.errors import ConfigError, UnsupportedCombination
-from sqlingest.formats import TableFormat
+from sqlingest.catalogs.capabilities import CAPABILITIES, declared
+from sqlingest.errors import ConfigError, Location, UnsupportedCombination, UserError
+from sqlingest.formats import TableFormat, capability
 from sqlingest.plugins import PluginRegistry
 from sqlingest.project.config import CatalogConfig
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
+
+    from sqlingest.catalogs.wap import NessieRefs
 
 
 class Catalog(ABC):
@@ -72,6 +76,50 @@ class Catalog(ABC):
                 f"catalog type '{self.config.type}' cannot hold {fmt.name} tables{where}",
                 hint=f"use format {' or '.join(self.FORMATS)} with this catalog, or a target whose catalog "
                      f"supports {fmt.name} (see docs/support-matrix.md)")
+
+    def capabilities(self, fmt: str) -> frozenset[str]:
+        """What this catalog declares it can do with ``fmt`` tables (``CAPABILITIES``; catalogs/capabilities.py)."""
+        return declared(type(self)).get(fmt, frozenset())
+
+    def missing(self, fmt: TableFormat, needs: Iterable[str]) -> list[str]:
+        """The capabilities among ``needs`` this catalog does not declare for ``fmt`` tables. A name outside the
+        support matrix (``commits``) is the format's own."""
+        have = self.capabilities(fmt.name)
+        return [c for c in needs if not (c in have if c in CAPABILITIES else capability(fmt, c))]
+
+    def require(self, name: str, fmt: str, *, what: str, location: Location | None = None) -> None:
+        """Refuse ``what`` (``--branch``, ``--live``, a model) when this catalog does not declare capability ``name``
+        for ``fmt`` tables.
+
+        Raises:
+            UnsupportedCombination: naming the catalog types that declare it.
+        """
+        if name in self.capabilities(fmt):
+            return
+        others = sorted(t for t in CATALOGS.names() if name in declared(CATALOGS.load(t)).get(fmt, frozenset()))
+        raise UnsupportedCombination(
+            f"{what} needs {name}, which catalog type '{self.config.type}' does not declare for {fmt} tables",
+            location=location,
+            hint=(f"use a target whose catalog type declares it: {', '.join(others)}" if others else
+                  "no catalog type declares it") + " (docs/support-matrix.md)")
+
+    def live_tables(self) -> Callable[[str, str], Any]:
+        """``(namespace, table) → pyiceberg Table | None``: the live tables read without a JVM (``compile --live``;
+        sqlingest/catalogs/live.py). A catalog that can read its tables so overrides this.
+
+        Raises:
+            UserError: this catalog cannot be read without a JVM.
+        """
+        raise UserError(f"--live reads Iceberg catalogs (iceberg_jdbc, iceberg_nessie, iceberg_hive); this "
+                        f"target's is '{self.config.type}'", hint="run `sqlingest compile` without --live")
+
+    def branch_refs(self) -> NessieRefs:
+        """The client that creates, merges and drops this catalog's branches (``branches`` capability)."""
+        raise UnsupportedCombination(f"catalog type '{self.config.type}' has no branches")
+
+    def use_ref(self, ref: str) -> str:
+        """Point this catalog at branch ``ref`` (before Spark starts); returns the reference it was on."""
+        raise UnsupportedCombination(f"catalog type '{self.config.type}' has no branches")
 
     @abstractmethod
     def spark_conf(self) -> dict[str, str]:

@@ -11,12 +11,13 @@ pyspark's jars; Iceberg's HiveCatalog does not work against Hive Metastore 4.x).
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from sqlingest.catalogs.capabilities import format_capabilities
 from sqlingest.catalogs.iceberg import _IcebergCatalog
 from sqlingest.catalogs.session import SessionCatalog
-from sqlingest.errors import ConfigError
+from sqlingest.errors import ConfigError, MissingDependency
 
 
 def _thrift(value: object, option: str) -> str:
@@ -78,3 +79,13 @@ class IcebergHiveCatalog(_IcebergCatalog):
         for key, value in (self.options.get("properties") or {}).items():
             conf[f"{prefix}.{key}"] = str(value)
         return conf
+
+    def live_tables(self) -> Callable[[str, str], Any]:
+        from sqlingest.catalogs.live import catalog_loader
+
+        try:
+            from pyiceberg.catalog.hive import HiveCatalog as PyIcebergHive
+        except ImportError:
+            raise MissingDependency("--live on an iceberg_hive catalog needs the thrift package",
+                                    hint="pip install 'sqlingest[hive]'") from None
+        return catalog_loader(PyIcebergHive(self.name, uri=str(self.options.get("uri")), warehouse=self.warehouse()))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from sqlingest.catalogs import Catalog
 from sqlingest.errors import ConfigError
@@ -63,6 +64,14 @@ class IcebergJdbcCatalog(_IcebergCatalog):
     def prepare(self) -> None:
         super().prepare()
         self.state_dir.mkdir(parents=True, exist_ok=True)
+
+    def live_tables(self) -> Callable[[str, str], Any]:
+        from pyiceberg.catalog.sql import SqlCatalog
+
+        from sqlingest.catalogs.live import catalog_loader, sqlalchemy_uri
+
+        uri = sqlalchemy_uri(self.uri(), self.options.get("user"), self.options.get("password"))
+        return catalog_loader(SqlCatalog(self.name, uri=uri, warehouse=self.warehouse()))
 
 
 class IcebergHadoopCatalog(_IcebergCatalog):

@@ -11,7 +11,7 @@ from urllib.parse import quote as urlquote
 
 from sqlingest import types as T
 from sqlingest.catalogs import Catalog
-from sqlingest.errors import CatalogUnavailable, MissingDependency, UserError
+from sqlingest.errors import CatalogUnavailable, UserError
 
 
 def _spark_type(t: Any) -> str:
@@ -57,36 +57,14 @@ def sqlalchemy_uri(jdbc: str, user: str | None = None, password: str | None = No
 
 
 class LiveSchemas:
-    """Reads table schemas of an Iceberg catalog through pyiceberg: ``iceberg_jdbc`` (SQLite, PostgreSQL),
-    ``iceberg_nessie`` (Nessie's API v2 gives the table's metadata file, read directly) and ``iceberg_hive`` (a Hive
-    Metastore service over Thrift; needs the ``thrift`` package: ``pip install 'sqlingest[hive]'``)."""
+    """Reads table schemas of a catalog through pyiceberg, with the loader the catalog gives
+    (:meth:`Catalog.live_tables`): ``iceberg_jdbc`` (SQLite, PostgreSQL), ``iceberg_nessie`` (Nessie's API v2 gives
+    the table's metadata file, read directly) and ``iceberg_hive`` (a Hive Metastore service over Thrift; needs the
+    ``thrift`` package: ``pip install 'sqlingest[hive]'``)."""
 
     def __init__(self, catalog: Catalog) -> None:
-        from sqlingest.catalogs.hive import IcebergHiveCatalog
-        from sqlingest.catalogs.iceberg import IcebergJdbcCatalog
-        from sqlingest.catalogs.nessie import IcebergNessieCatalog
-
         logging.getLogger("pyiceberg").setLevel(logging.ERROR)  # it warns about optional FileIO backends
-        opts = catalog.options
-        if isinstance(catalog, IcebergJdbcCatalog):
-            from pyiceberg.catalog.sql import SqlCatalog
-
-            uri = sqlalchemy_uri(catalog.uri(), opts.get("user"), opts.get("password"))
-            self._load: Callable[[str, str], Any] = _catalog_loader(
-                SqlCatalog(catalog.name, uri=uri, warehouse=catalog.warehouse()))
-        elif isinstance(catalog, IcebergNessieCatalog):
-            self._load = _nessie_loader(catalog.uri(), catalog.ref)
-        elif isinstance(catalog, IcebergHiveCatalog):
-            try:
-                from pyiceberg.catalog.hive import HiveCatalog
-            except ImportError:
-                raise MissingDependency("--live on an iceberg_hive catalog needs the thrift package",
-                                        hint="pip install 'sqlingest[hive]'") from None
-            self._load = _catalog_loader(HiveCatalog(catalog.name, uri=str(opts.get("uri")),
-                                                     warehouse=catalog.warehouse()))
-        else:
-            raise UserError(f"--live reads Iceberg catalogs (iceberg_jdbc, iceberg_nessie, iceberg_hive); this "
-                            f"target's is '{catalog.config.type}'", hint="run `sqlingest compile` without --live")
+        self._load = catalog.live_tables()
 
     def schema(self, namespace: str, table: str) -> list[tuple[str, str]] | None:
         """``[(column, spark type)]`` of a live table, or None when it does not exist yet."""
@@ -96,7 +74,7 @@ class LiveSchemas:
         return [(f.name, _spark_type(f.field_type)) for f in loaded.schema().fields]
 
 
-def _catalog_loader(catalog: Any) -> Callable[[str, str], Any]:
+def catalog_loader(catalog: Any) -> Callable[[str, str], Any]:
     """``(namespace, table) → pyiceberg Table | None`` for a pyiceberg catalog."""
     from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError
 
@@ -111,7 +89,7 @@ def _catalog_loader(catalog: Any) -> Callable[[str, str], Any]:
     return load
 
 
-def _nessie_loader(uri: str, ref: str) -> Callable[[str, str], Any]:
+def nessie_loader(uri: str, ref: str) -> Callable[[str, str], Any]:
     """``(namespace, table) → pyiceberg Table | None`` on Nessie reference ``ref``: the table's metadata location
     from Nessie's API v2, the metadata file read with pyiceberg."""
     from pyiceberg.table import StaticTable

@@ -16,11 +16,15 @@ extensions on the class path, ``CREATE BRANCH … IN lake``.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlingest.catalogs.capabilities import format_capabilities
 from sqlingest.catalogs.iceberg import _IcebergCatalog
 from sqlingest.errors import ConfigError
+
+if TYPE_CHECKING:
+    from sqlingest.catalogs.wap import NessieRefs
 
 
 class IcebergNessieCatalog(_IcebergCatalog):
@@ -39,6 +43,20 @@ class IcebergNessieCatalog(_IcebergCatalog):
     @property
     def ref(self) -> str:
         return str(self.options.get("ref") or "main")
+
+    def branch_refs(self) -> NessieRefs:
+        from sqlingest.catalogs.wap import NessieRefs
+
+        return NessieRefs(self.uri())
+
+    def use_ref(self, ref: str) -> str:
+        previous, self.options["ref"] = self.ref, ref
+        return previous
+
+    def live_tables(self) -> Callable[[str, str], Any]:
+        from sqlingest.catalogs.live import nessie_loader
+
+        return nessie_loader(self.uri(), self.ref)
 
     def spark_conf(self) -> dict[str, str]:
         prefix = f"spark.sql.catalog.{self.name}"

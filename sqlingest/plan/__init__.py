@@ -380,17 +380,24 @@ def _plan_model(project: Project, catalog: Catalog, validated: ValidatedModel) -
     except UnsupportedCombination as exc:
         raise UnsupportedCombination(exc.message, hint=exc.hint, location=where) from None
     missing = materialization.missing_capabilities(fmt)
+    # what the format allows but the catalog does not declare for it (catalogs/capabilities.py)
+    undeclared = [c for c in catalog.missing(fmt, materialization.REQUIRES) if c not in missing]
     replaces = None
-    if missing:
+    if missing or undeclared:
         name = r.config.materialized
         rebuild = REBUILDS.get(name)
         if rebuild is None or project.target.fallbacks.get(name) != "rebuild":  # type: ignore[call-overload]
             also = (f", or declare the replacement in the target: fallbacks: {{{name}: rebuild}} (the table is "
                     f"rebuilt in full on every run; docs/catalogs.md)") if rebuild is not None else ""
-            raise UnsupportedCombination(
-                f"materialized='{name}' needs {', '.join(missing)}, which {fmt.name} tables do not support",
-                location=where, hint="use format iceberg or delta for this model, or materialized='table'/'append'"
-                                     + also)
+            if missing:
+                message = f"needs {', '.join(missing)}, which {fmt.name} tables do not support"
+                instead = "use format iceberg or delta for this model"
+            else:
+                message = (f"needs {', '.join(undeclared)}, which catalog type '{catalog.config.type}' does not "
+                           f"declare for {fmt.name} tables")
+                instead = "use a target whose catalog declares it (docs/support-matrix.md)"
+            raise UnsupportedCombination(f"materialized='{name}' {message}", location=where,
+                                         hint=f"{instead}, or materialized='table'/'append'" + also)
         materialization, replaces = rebuild(project.root), name
     if materialization.STREAMING:
         _check_streamable(r, where)
