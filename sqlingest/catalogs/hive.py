@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from sqlingest.catalogs.capabilities import format_capabilities
 from sqlingest.catalogs.iceberg import _IcebergCatalog
 from sqlingest.catalogs.session import SessionCatalog
 from sqlingest.errors import ConfigError, MissingDependency
@@ -33,7 +32,6 @@ class HiveCatalog(SessionCatalog):
 
     FORMATS: ClassVar[tuple[str, ...]] = ("delta", "parquet")
     OPTIONS = ("warehouse", "uris", "properties")
-    CAPABILITIES: ClassVar[dict[str, frozenset[str]]] = {f: format_capabilities(f) for f in FORMATS}
 
     def spark_conf(self) -> dict[str, str]:
         uris = self.options.get("uris")
@@ -61,7 +59,6 @@ class IcebergHiveCatalog(_IcebergCatalog):
     """Iceberg's HiveCatalog: table pointers in a Hive Metastore service, metadata and data under ``warehouse``."""
 
     OPTIONS = ("uri", "warehouse", "properties")
-    CAPABILITIES: ClassVar[dict[str, frozenset[str]]] = {"iceberg": format_capabilities("iceberg")}
 
     def spark_conf(self) -> dict[str, str]:
         prefix = f"spark.sql.catalog.{self.name}"

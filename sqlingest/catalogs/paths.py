@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlingest.catalogs import Catalog
-from sqlingest.catalogs.capabilities import format_capabilities
 from sqlingest.errors import ConfigError
 from sqlingest.sql import quote_identifier
 
@@ -39,7 +38,6 @@ class DeltaPathCatalog(Catalog):
 
     FORMATS: ClassVar[tuple[str, ...]] = ("delta",)
     OPTIONS = ("warehouse", "properties")
-    CAPABILITIES: ClassVar[dict[str, frozenset[str]]] = {"delta": format_capabilities("delta")}
 
     def warehouse(self) -> str:
         """The root folder: an absolute local path, or a URI (``s3a://…``) kept as written."""
