@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -89,7 +90,7 @@ class Jdbc(SourceUnderTest):
     def __init__(self, root: Path, service: Any) -> None:
         super().__init__(root)
         self.pg = service
-        self.table = f"suite_{root.name[-8:].replace('-', '_')}"
+        self.table = f"suite_{uuid.uuid4().hex[:8]}"
         sql(service, f"DROP TABLE IF EXISTS {self.table}",
             f"CREATE TABLE {self.table} (id bigint PRIMARY KEY, name text, amount text)")
 
@@ -127,7 +128,7 @@ class Kafka(SourceUnderTest):
 
     def __init__(self, root: Path, broker: Any) -> None:
         super().__init__(root)
-        self.broker, self.topic = broker, f"suite-{root.name[-8:]}"
+        self.broker, self.topic = broker, f"suite-{uuid.uuid4().hex[:8]}"
         broker.create_topic(self.topic, partitions=2)
 
     def options(self) -> dict[str, Any]:
@@ -144,7 +145,7 @@ class Kinesis(SourceUnderTest):
         import boto3
 
         super().__init__(root)
-        self.endpoint, self.stream = endpoint, f"suite-{root.name[-8:]}"
+        self.endpoint, self.stream = endpoint, f"suite-{uuid.uuid4().hex[:8]}"
         self.client = boto3.client("kinesis", region_name="us-east-1", endpoint_url=endpoint,
                                    aws_access_key_id="testing", aws_secret_access_key="testing")
         self.client.create_stream(StreamName=self.stream, ShardCount=1)
