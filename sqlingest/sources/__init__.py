@@ -85,18 +85,3 @@ def load_source(contract: Contract, project_dir: Path) -> Source:
     assert contract.source is not None
     return SOURCES.load(contract.source.format)(contract, project_dir)
 
-
-def read_new(reader: Source, spark: SparkSession, relation: str, *, exclude: set[str] | None = None) -> ReadResult:
-    """What ``reader`` has that table ``relation`` does not hold yet (everything when the table does not exist):
-    a stateful source starts after the position the table records (``state_from_table``), a file source skips
-    the files in the table's ``_source_file`` column (and those in ``exclude``), a snapshot source reads it all."""
-    from sqlingest.project.layers import SOURCE_FILE_COLUMN
-    from sqlingest.sources.stateful import StatefulSource
-
-    exists = bool(spark.catalog.tableExists(relation))
-    if isinstance(reader, StatefulSource) and reader.INCREMENTAL_BY_STATE:
-        return reader.read(spark, state=reader.state_from_table(spark, relation) if exists else None)
-    if reader.INCREMENTAL_BY_FILE and exists and SOURCE_FILE_COLUMN in spark.table(relation).columns:
-        exclude = {r[0] for r in spark.sql(f"SELECT DISTINCT {SOURCE_FILE_COLUMN} FROM {relation}").collect()
-                   if r[0]} | (exclude or set())
-    return reader.read(spark, exclude=exclude)

@@ -21,7 +21,7 @@ given as text the way a feed sends it: the suite asserts that
 
 - a read has exactly the contract's columns, typed as declared, then ``_rescued_data`` and ``_source_file``;
 - a value that does not fit its declared type is NULL in its column and kept, as text, in ``_rescued_data``;
-- a read whose position comes from the target table (:func:`sqlingest.sources.read_new`) reads everything the
+- a read whose position comes from the target table (:func:`sqlingest.sources.stateful.read_new`) reads everything the
   first time, nothing when nothing was added (a rerun), and only the added records afterwards — or, for a source
   that declares itself a snapshot (``incremental = False``), the whole source on every read.
 """
@@ -39,7 +39,8 @@ import pytest
 import yaml
 
 from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN
-from sqlingest.sources import Source, load_source, read_new
+from sqlingest.sources import Source, load_source
+from sqlingest.sources.stateful import read_new
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
