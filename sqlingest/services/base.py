@@ -319,12 +319,13 @@ def read_state(folder: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-def standalone_main(argv: Sequence[str] | None, *, prog: str, description: str, dir_help: str, jdbc_help: str,
+def standalone_main(argv: Sequence[str] | None, *, prog: str, description: str, dir_help: str, jdbc_help: str | None,
                     start: Callable[[Any], Any], shown: Callable[[Any], str], stop: Callable[[str], bool],
                     nothing: str, extra: Sequence[tuple[str, str | None]] = ()) -> int:
     """``python -m <prog> start|stop --dir D [--port P] [--jdbc-url U --user … --password …] [--json]`` of a
-    service backed by an optional JDBC store: ``start(args)`` → a record with ``to_json()`` (``shown`` is what is
-    printed without ``--json``); ``stop(dir)`` → whether there was one (else ``no <nothing> in <dir>``)."""
+    service (the JDBC store options only with ``jdbc_help``): ``start(args)`` → a record with ``to_json()``
+    (``shown`` is what is printed without ``--json``); ``stop(dir)`` → whether there was one (else
+    ``no <nothing> in <dir>``)."""
     import argparse
     import sys
 
@@ -333,10 +334,11 @@ def standalone_main(argv: Sequence[str] | None, *, prog: str, description: str, 
     parser = argparse.ArgumentParser(prog=prog, description=description)
     parser.add_argument("action", choices=("start", "stop"))
     parser.add_argument("--dir", required=True, help=dir_help)
-    parser.add_argument("--port", type=int, default=None)
-    parser.add_argument("--jdbc-url", default=None, help=jdbc_help)
-    parser.add_argument("--user", default=None)
-    parser.add_argument("--password", default=None)
+    parser.add_argument("--port", type=int, default=None, help="TCP port (default: a free one)")
+    if jdbc_help is not None:
+        parser.add_argument("--jdbc-url", default=None, help=jdbc_help)
+        parser.add_argument("--user", default=None)
+        parser.add_argument("--password", default=None)
     for flag, default in extra:
         parser.add_argument(flag, default=default)
     parser.add_argument("--json", action="store_true", help="print every field as JSON")

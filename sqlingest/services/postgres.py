@@ -17,7 +17,6 @@ The cluster is for development only: ``fsync`` is off and any local client may c
 
 from __future__ import annotations
 
-import argparse
 import glob
 import json
 import os
@@ -35,7 +34,7 @@ from typing import Any
 
 from sqlingest.errors import ExecutionError, MissingDependency, UserError
 from sqlingest.services import free_port
-from sqlingest.services.base import HOST, STATE_FILE, Service, ServiceInfo, alive, tail
+from sqlingest.services.base import HOST, STATE_FILE, Service, ServiceInfo, alive, standalone_main, tail
 
 __all__ = ["PostgresServer", "PostgresService", "create_database", "find_binaries", "load_postgres", "main",
            "start_postgres", "stop_postgres"]
@@ -367,24 +366,12 @@ def _run(cmd: Sequence[str], os_user: str | None, *, cwd: str, check: bool = Tru
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m sqlingest.services.postgres start|stop --dir D``; exit 0 on success, 2 on a user error."""
-    parser = argparse.ArgumentParser(prog="python -m sqlingest.services.postgres",
-                                     description="a private PostgreSQL cluster for development and tests")
-    parser.add_argument("action", choices=("start", "stop"))
-    parser.add_argument("--dir", required=True, help="folder holding the cluster (created when missing)")
-    parser.add_argument("--port", type=int, default=None, help="TCP port (default: a free one)")
-    parser.add_argument("--database", default="sqlingest", help="database to create (default: sqlingest)")
-    parser.add_argument("--json", action="store_true", help="print every connection field as JSON")
-    args = parser.parse_args(argv)
-    try:
-        if args.action == "start":
-            service = start_postgres(args.dir, database=args.database, port=args.port)
-            print(json.dumps(service.to_json(), indent=2) if args.json else service.dsn)
-        elif not stop_postgres(args.dir):
-            print(f"no cluster in {args.dir}", file=sys.stderr)
-    except (UserError, ExecutionError) as exc:
-        print(f"error: {exc.format()}", file=sys.stderr)
-        return exc.exit_code
-    return 0
+    return standalone_main(
+        argv, prog="python -m sqlingest.services.postgres",
+        description="a private PostgreSQL cluster for development and tests",
+        dir_help="folder holding the cluster (created when missing)", jdbc_help=None,
+        extra=[("--database", "sqlingest")], nothing="cluster", stop=stop_postgres, shown=lambda s: s.dsn,
+        start=lambda a: start_postgres(a.dir, database=a.database, port=a.port))
 
 
 if __name__ == "__main__":
