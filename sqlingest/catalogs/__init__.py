@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlingest.catalogs.capabilities import CAPABILITIES, declared
 from sqlingest.errors import ConfigError, Location, UnsupportedCombination, UserError
-from sqlingest.formats import TableFormat, capability
+from sqlingest.formats import TableFormat
 from sqlingest.plugins import PluginRegistry
 from sqlingest.project.config import CatalogConfig
 
@@ -85,7 +85,7 @@ class Catalog(ABC):
         """The capabilities among ``needs`` this catalog does not declare for ``fmt`` tables. A name outside the
         support matrix (``commits``) is the format's own."""
         have = self.capabilities(fmt.name)
-        return [c for c in needs if not (c in have if c in CAPABILITIES else capability(fmt, c))]
+        return [c for c in needs if not (c in have if c in CAPABILITIES else fmt.capability(c))]
 
     def require(self, name: str, fmt: str, *, what: str, location: Location | None = None) -> None:
         """Refuse ``what`` (``--branch``, ``--live``, a model) when this catalog does not declare capability ``name``
