@@ -532,11 +532,12 @@ def cmd_replay(args: argparse.Namespace, console: Any) -> int:
 
 def cmd_report(args: argparse.Namespace, console: Any) -> int:
     from sqlingest.project import load_project
-    from sqlingest.runs.report import write_report
+    from sqlingest.runs.report import model_contracts, write_report
 
     project = load_project(Path(args.project_dir), target=args.target)
     output = Path(args.output) if args.output else project.root / "target" / "report.html"
-    path = write_report(project.state_dir, output, project=project.name, limit=args.limit)
+    path = write_report(project.state_dir, output, project=project.name, limit=args.limit,
+                        contracts=model_contracts(project))
     console.print(f"report written to {path}")
     return 0
 
