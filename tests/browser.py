@@ -27,20 +27,28 @@ class Browser:
     """One headless Chromium with one page; ``with Browser(tmp) as b: b.open(url); b.js('1 + 1')``."""
 
     def __init__(self, profile: Path, *, width: int = 1280, height: int = 900) -> None:
-        from websockets.sync.client import connect
-
         profile.mkdir(parents=True, exist_ok=True)
+        (profile / "DevToolsActivePort").unlink(missing_ok=True)  # a stale one names a closed port
         self.proc = subprocess.Popen(
             [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
              "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
              "--remote-debugging-port=0", "--remote-allow-origins=*", f"--user-data-dir={profile}",
              f"--window-size={width},{height}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.ws: Any = None
+        try:
+            self._connect(profile, width, height)
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self, profile: Path, width: int, height: int) -> None:
+        from websockets.sync.client import connect
+
         port_file = profile / "DevToolsActivePort"
         deadline = time.monotonic() + 60
         while not (port_file.exists() and port_file.read_text().strip()):
             if time.monotonic() > deadline or self.proc.poll() is not None:
-                self.close()
                 raise AssertionError("chromium did not open its DevTools port")
             time.sleep(0.1)
         port = int(port_file.read_text().split()[0])
@@ -50,12 +58,13 @@ class Browser:
                 pages = [p for p in json.load(response) if p["type"] == "page"]
             time.sleep(0.05)
         self.ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=None, open_timeout=30)
+        self.ws.__enter__()  # the context-manager form (websockets >= 17 warns about the other)
         self.ids = itertools.count(1)
+        self.errors: list[str] = []
         self.send("Page.enable")
         self.send("Runtime.enable")
         self.send("Emulation.setDeviceMetricsOverride",
                   {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})
-        self.errors: list[str] = []
 
     def __enter__(self) -> Self:
         return self
@@ -65,7 +74,8 @@ class Browser:
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # a browser that may already be gone
-            self.ws.close()
+            if self.ws is not None:
+                self.ws.close()
         self.proc.terminate()
         try:
             self.proc.wait(timeout=10)
@@ -96,7 +106,10 @@ class Browser:
     def wait(self, expression: str, timeout: float = 60) -> Any:
         deadline = time.monotonic() + timeout
         while True:
-            value = self.js(expression)
+            try:
+                value = self.js(expression)
+            except AssertionError:  # the page is between documents (navigating)
+                value = None
             if value:
                 return value
             if time.monotonic() > deadline:
