@@ -62,7 +62,7 @@ def status_timeline(datasets: list[Dataset]) -> dict[str, Any]:
         if not points:
             continue
         traces.append(go.Scatter(
-            name=status, x=[r["at"] for r, _ in points], y=[ds.name for _, ds in points], mode="markers",
+            name=status, x=[r["x"] for r, _ in points], y=[ds.name for _, ds in points], mode="markers",
             marker={"color": COLORS[status], "size": 12, "symbol": "square"},
             customdata=[_custom(r, describe_rows(r) if r["command"] != "test" else
                                 f"checks {r['checks_passed']}/{r['checks_total']}") for r, _ in points],
@@ -90,7 +90,7 @@ def rows_figure(ds: Dataset) -> dict[str, Any] | None:
             continue
         labelled = metric == "rows_written"
         traces.append(go.Scatter(
-            name=word, x=[r["at"] for r in points], y=[r[metric] for r in points],
+            name=word, x=[r["x"] for r in points], y=[r[metric] for r in points],
             mode="lines+markers+text" if labelled else "lines+markers",
             text=[f"{r[metric]:,}" for r in points] if labelled else None, textposition="top center",
             line={"color": COLORS[metric], "width": 2}, marker={"size": 7},
@@ -98,7 +98,7 @@ def rows_figure(ds: Dataset) -> dict[str, Any] | None:
     idle = [r for r in writes if r["no_new_input"]]
     if idle:
         traces.append(go.Scatter(
-            name="no new input", x=[r["at"] for r in idle], y=[0] * len(idle), mode="markers+text",
+            name="no new input", x=[r["x"] for r in idle], y=[0] * len(idle), mode="markers+text",
             text=["no new input"] * len(idle), textposition="top center",
             marker={"color": "#64748b", "size": 10, "symbol": "circle-open", "line": {"width": 2}},
             customdata=[_custom(r, "no new input: nothing new to read") for r in idle],
@@ -123,7 +123,7 @@ def checks_figure(ds: Dataset) -> dict[str, Any] | None:
         return f"{run['checks_passed']}/{run['checks_total']} passed" + (": " + ", ".join(bad) if bad else "")
 
     trace = go.Scatter(
-        name="checks passed (%)", x=[r["at"] for r in runs], y=[r["checks_passed_pct"] for r in runs],
+        name="checks passed (%)", x=[r["x"] for r in runs], y=[r["checks_passed_pct"] for r in runs],
         mode="lines+markers+text", text=[f"{r['checks_passed']}/{r['checks_total']}" for r in runs],
         textposition="top center", line={"color": "#0891b2", "width": 2},
         marker={"size": 9, "color": [COLORS[outcome(r)] for r in runs]},
@@ -171,7 +171,7 @@ def check_value_figures(ds: Dataset, contract: Any) -> dict[str, dict[str, Any]]
         if not numeric:
             continue
         custom = [_custom(r, f"{c.get('outcome')}: {c.get('message') or 'ok'}") for r, c in numeric]
-        trace = go.Scatter(name=name, x=[r["at"] for r, _ in numeric], y=[c["value"] for _, c in numeric],
+        trace = go.Scatter(name=name, x=[r["x"] for r, _ in numeric], y=[c["value"] for _, c in numeric],
                            mode="lines+markers", line={"color": color, "width": 2},
                            marker={"size": 8, "color": [COLORS.get(str(c.get("outcome")), color)
                                                         for _, c in numeric]},
@@ -181,7 +181,7 @@ def check_value_figures(ds: Dataset, contract: Any) -> dict[str, dict[str, Any]]
             limit = _tolerated(check, numeric)
             if limit is not None:
                 row_traces.append(go.Scatter(
-                    name=f"{name} tolerated", x=[r["at"] for r, _ in numeric], y=limit, mode="lines",
+                    name=f"{name} tolerated", x=[r["x"] for r, _ in numeric], y=limit, mode="lines",
                     line={"color": color, "width": 1, "dash": "dash", "shape": "hv"},
                     hovertemplate="tolerated: %{y:,}<extra></extra>"))
             continue
@@ -189,7 +189,7 @@ def check_value_figures(ds: Dataset, contract: Any) -> dict[str, dict[str, Any]]
         for bound in ("min", "max"):
             value = getattr(check, bound, None) if check is not None else None
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                traces.append(go.Scatter(name=f"{bound} {value:g}", x=[numeric[0][0]["at"], numeric[-1][0]["at"]],
+                traces.append(go.Scatter(name=f"{bound} {value:g}", x=[numeric[0][0]["x"], numeric[-1][0]["x"]],
                                          y=[value, value], mode="lines",
                                          line={"color": "#dc2626", "width": 1, "dash": "dash"},
                                          hovertemplate=f"{bound}: {value:g}<extra></extra>"))
@@ -232,7 +232,7 @@ def _anomaly_figure(ds: Dataset, name: str, check: Any, points: list[tuple[dict[
     for run in runs:
         verdict = evaluate(float(run[metric]), history[-window:], sigma=sigma, min_history=min_history)
         if verdict.low is not None and verdict.high is not None:
-            band_x.append(run["at"])
+            band_x.append(run["x"])
             low.append(verdict.low)
             high.append(verdict.high)
         if run["status"] in ("success", "warn"):
@@ -245,13 +245,13 @@ def _anomaly_figure(ds: Dataset, name: str, check: Any, points: list[tuple[dict[
         traces.append(go.Scatter(name="expected band", x=band_x, y=low, mode="lines", fill="tonexty",
                                  fillcolor="rgba(37,99,235,0.15)", line={"color": "rgba(37,99,235,0.25)", "width": 0},
                                  hovertemplate="expected ≥ %{y:,.1f}<extra></extra>"))
-    traces.append(go.Scatter(name=metric, x=[r["at"] for r in runs], y=[r[metric] for r in runs],
+    traces.append(go.Scatter(name=metric, x=[r["x"] for r in runs], y=[r[metric] for r in runs],
                              mode="lines+markers", line={"color": "#2563eb", "width": 2},
                              customdata=[_custom(r, str((outcomes.get(r["run_id"]) or {}).get("message") or ""))
                                          for r in runs], hovertemplate=HOVER))
     flagged = [r for r in runs if (outcomes.get(r["run_id"]) or {}).get("outcome") in ("warn", "fail")]
     if flagged:
-        traces.append(go.Scatter(name="anomaly", x=[r["at"] for r in flagged], y=[r[metric] for r in flagged],
+        traces.append(go.Scatter(name="anomaly", x=[r["x"] for r in flagged], y=[r[metric] for r in flagged],
                                  mode="markers+text", text=["anomaly"] * len(flagged), textposition="bottom center",
                                  marker={"color": "#dc2626", "size": 14, "symbol": "x"},
                                  customdata=[_custom(r, str(outcomes[r["run_id"]].get("message") or ""))

@@ -47,6 +47,12 @@ def run_time(record: dict[str, Any]) -> str:
         return ""
 
 
+def chart_time(at: str) -> str:
+    """A run's time as the charts' date axis takes it: UTC, no offset (plotly.js reads no time zones)."""
+    value = _parse(at) if at else None
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] if value else at
+
+
 @dataclass
 class Dataset:
     name: str
@@ -122,7 +128,7 @@ def collect(records: list[dict[str, Any]]) -> dict[str, Dataset]:
             checks = model.get("checks") or []
             passed = sum(1 for c in checks if c.get("outcome") == "pass")
             ds.runs.append({**model, "run_id": record["run_id"], "command": command, "at": run_time(record),
-                            "checks_passed": passed, "checks_total": len(checks),
+                            "x": chart_time(run_time(record)), "checks_passed": passed, "checks_total": len(checks),
                             "checks_passed_pct": round(100.0 * passed / len(checks), 1) if checks else None,
                             "no_new_input": _no_new_input(model, command),
                             "slos": list(model.get("slos") or [])})

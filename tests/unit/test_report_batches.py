@@ -52,12 +52,12 @@ def test_rows_are_plotted_per_run_on_a_time_axis_and_an_idle_rerun_reads_no_new_
     fig = data(html)["figures"]["ds-gold-events-rows"]
     assert fig["layout"]["xaxis"]["type"] == "date"
     traces = {t["name"]: t for t in fig["data"]}
-    assert traces["read"]["x"] == ["2026-12-01T10:00:00+00:00", "2026-12-01T11:00:00+00:00"]
+    assert traces["read"]["x"] == ["2026-12-01 10:00:00.000", "2026-12-01 11:00:00.000"]
     assert traces["read"]["y"] == [6, 3] and traces["published"]["y"] == [6, 2]
     assert traces["quarantined"]["y"] == [0, 1]
     assert [c[0] for c in traces["published"]["customdata"]] == ["20261201T100000000-aaaaaa",
                                                                  "20261201T110000000-bbbbbb"]
-    assert traces["no new input"]["x"] == ["2026-12-01T12:00:00+00:00"]
+    assert traces["no new input"]["x"] == ["2026-12-01 12:00:00.000"]
     assert "dropped" not in traces  # never dropped anything: no empty series in the legend
     assert "0 read" not in html and "no new input" in html
 
@@ -78,6 +78,7 @@ def test_a_passing_test_run_keeps_the_last_builds_quarantine_and_failing_checks_
     assert "oops" in section.split("Sample quarantined rows")[1]
     checks = {t["name"]: t for t in data(html)["figures"]["ds-gold-events-checks"]["data"]}
     assert checks["checks passed (%)"]["y"] == [100.0, 0.0, 100.0, 100.0]
+    assert checks["checks passed (%)"]["x"][3] == "2026-12-01 13:00:00.000"  # the test run is a point too
 
 
 def test_freshness_is_the_age_of_the_last_published_rows():
@@ -126,6 +127,6 @@ def test_anomaly_band_is_the_checks_own_and_flagged_runs_are_marked():
     fig = data(render(runs, project="p", now=NOW))["figures"]["ds-gold-events-anomaly-0"]
     traces = {t["name"]: t for t in fig["data"]}
     assert traces["anomaly"]["y"] == [1]
-    assert traces["expected band"]["x"] == ["2026-12-01T13:00:00+00:00"]  # 3 runs of history from the 4th on
+    assert traces["expected band"]["x"] == ["2026-12-01 13:00:00.000"]  # 3 runs of history from the 4th on
     low, high = traces["expected band"]["y"][0], traces["expected high"]["y"][0]
     assert round(low, 3) == round(21 - 3 * 0.816496580927726, 3) and round(high, 3) == round(21 + 3 * 0.816496580927726, 3)
