@@ -31,6 +31,11 @@ def test_report_in_chromium_shows_the_history_of_good_and_bad_runs(lakehouse, pr
     (root / "data/b.csv").write_text("id,kind,amount\n5,buy,5000\n6,nope,1\n")
     assert main(["build", "--project-dir", str(root)]) == 1           # range(amount) fails: nothing published
     assert main(["test", "--project-dir", str(root), "--select", "gold.events"]) == 0  # the table is fine again
+    check_report(root, tmp_path)
+
+
+def check_report(root: Path, tmp_path: Path) -> None:
+    """The report of that history, in Chromium."""
     history = runs(root)
     assert [r["command"] for r in history] == ["build", "build", "build", "test"]
     output = tmp_path / "report.html"
