@@ -202,9 +202,10 @@ def check_value_figures(ds: Dataset, contract: Any) -> dict[str, dict[str, Any]]
 
 def _tolerated(check: Any, numeric: list[tuple[dict[str, Any], dict[str, Any]]]) -> list[float] | None:
     """The failing rows a row check tolerates in each run (its threshold: a count, or a share of the rows read)."""
-    if check is None or not check.threshold:
+    tolerance = getattr(check, "tolerance", None) if check is not None else None
+    if not tolerance:
         return None
-    text = str(check.threshold).strip()
+    text = str(tolerance).strip()
     if text.endswith("%"):
         share = float(text[:-1]) / 100.0
         return [round(share * (r.get("rows_in") or 0), 2) for r, _ in numeric]
@@ -219,10 +220,10 @@ def _anomaly_figure(ds: Dataset, name: str, check: Any, points: list[tuple[dict[
 
     from sqlingest.checks.anomaly import evaluate
 
-    metric = check.metric if check is not None else "rows_in"
-    window = check.window if check is not None else 10
-    sigma = check.sigma if check is not None else 3.0
-    min_history = check.min_history if check is not None else 3
+    metric = str(getattr(check, "metric", "rows_in"))
+    window = int(getattr(check, "window", 10))
+    sigma = float(getattr(check, "sigma", 3.0))
+    min_history = int(getattr(check, "min_history", 3))
     outcomes = {r["run_id"]: c for r, c in points}
     runs = [r for r in ds.writes if isinstance(r.get(metric), (int, float))]
     if not runs:
