@@ -105,6 +105,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", "-o", default=None, help="file to write (default: target/report.html)")
     p.add_argument("--limit", type=int, default=200, help="runs to include")
 
+    p = sub.add_parser("docs", help="the documentation site: models, contracts, sources, DAG, column lineage")
+    docs = p.add_subparsers(dest="docs_command", metavar="ACTION", required=True)
+    d = docs.add_parser("generate", help="write the static site to target/docs/ (no JVM)")
+    _common(d, select=False)
+    d = docs.add_parser("serve", help="serve target/docs/ on 127.0.0.1")
+    _common(d, select=False)
+    d.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+
     p = sub.add_parser("runs", help="list recent runs")
     _common(p, select=False)
     p.add_argument("--limit", type=int, default=10)
@@ -532,12 +540,36 @@ def cmd_replay(args: argparse.Namespace, console: Any) -> int:
 
 def cmd_report(args: argparse.Namespace, console: Any) -> int:
     from sqlingest.project import load_project
-    from sqlingest.runs.report import write_report
+    from sqlingest.runs.report import model_contracts, write_report
 
     project = load_project(Path(args.project_dir), target=args.target)
     output = Path(args.output) if args.output else project.root / "target" / "report.html"
-    path = write_report(project.state_dir, output, project=project.name, limit=args.limit)
+    path = write_report(project.state_dir, output, project=project.name, limit=args.limit,
+                        contracts=model_contracts(project))
     console.print(f"report written to {path}")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace, console: Any) -> int:
+    from sqlingest import docs_site
+
+    if args.docs_command == "generate":
+        plan = _plan(args, console)
+        site = docs_site.generate(plan, plan.project.root / "target" / "docs")
+        console.print(f"docs site written to {plan.project.rel(site.root)}/ ({site.pages} pages); "
+                      "open index.html or run `sqlingest docs serve`")
+        return 0
+    from sqlingest.project import load_project
+
+    project = load_project(Path(args.project_dir), target=args.target, tolerant=True)
+    root = project.root / "target" / "docs"
+    if not (root / "index.html").is_file():
+        raise UserError(f"no docs site in {project.rel(root)}/", hint="run `sqlingest docs generate` first")
+    def ready(url: str) -> None:
+        console.print(f"serving {project.rel(root)}/ at {url} (Ctrl-C to stop)")
+        sys.stdout.flush()
+
+    docs_site.serve(root, args.port, ready=ready)
     return 0
 
 
@@ -555,7 +587,7 @@ def _workflow_commands() -> dict[str, Any]:
 
 COMMANDS = {"init": cmd_init, "compile": cmd_compile, "build": cmd_build, "run": cmd_run, "test": cmd_test,
             "stream": cmd_stream,
-            "runs": cmd_runs, "report": cmd_report, "replay": cmd_replay, **_registry_commands(),
+            "runs": cmd_runs, "report": cmd_report, "replay": cmd_replay, "docs": cmd_docs, **_registry_commands(),
             **_workflow_commands()}
 
 if __name__ == "__main__":
