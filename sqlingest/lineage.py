@@ -90,7 +90,7 @@ def quarantine_lineage(plan: Plan, lineage: dict[str, Lineage] | None = None) ->
         for check in pm.contract.all_checks() if pm.contract else []:
             if check.effective_action != "quarantine":
                 continue
-            named = [check.column] if check.column else list(check.columns or [])
+            named = [check.column] if check.column else list(getattr(check, "columns", None) or [])
             if not named:  # an expression check: any column may be read
                 read |= everything
             for c in named:
