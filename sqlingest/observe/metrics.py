@@ -167,31 +167,40 @@ def push(gateway: str, job: str, grouping: dict[str, str], metrics: list[Metric]
     from prometheus_client import push_to_gateway
     from prometheus_client.exposition import default_handler
 
-    def handler(url: str, method: str, timeout_: float | None, hdrs: list[tuple[str, str]], data: bytes) -> Any:
-        return default_handler(url, method, timeout_, [*hdrs, *(headers or {}).items()], data)
+    def handler(url: str, method: str, timeout: float | None, headers_: list[tuple[str, str]], data: bytes) -> Any:
+        return default_handler(url, method, timeout, [*headers_, *(headers or {}).items()], data)
 
     push_to_gateway(gateway, job=job, registry=registry(metrics), grouping_key=grouping, timeout=timeout,
-                    handler=handler)
+                    handler=lambda url, method, timeout, headers, data: handler(url, method, timeout, headers, data))
 
 
 def export_otlp(endpoint: str, metrics: list[Metric], *, service: str, headers: dict[str, str] | None = None,
                 timeout: float = 10.0) -> None:
-    """Send the samples as OpenTelemetry gauges over OTLP/HTTP (protobuf) to ``endpoint`` (``…/v1/metrics``)."""
+    """Send the samples as OpenTelemetry gauges over OTLP/HTTP (protobuf) to ``endpoint`` (``…/v1/metrics``), in one
+    export request.
+
+    Raises:
+        OSError: the endpoint did not accept them.
+    """
     from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
     from opentelemetry.sdk.metrics import MeterProvider
-    from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+    from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricExportResult
     from opentelemetry.sdk.resources import Resource
 
-    exporter = OTLPMetricExporter(endpoint=endpoint, headers=headers or {}, timeout=timeout)
-    reader = PeriodicExportingMetricReader(exporter, export_interval_millis=3_600_000)
+    reader = InMemoryMetricReader()
     provider = MeterProvider(metric_readers=[reader], resource=Resource.create({"service.name": service}))
+    meter = provider.get_meter("sqlingest")
+    for metric in metrics:
+        gauge = meter.create_gauge(metric.name, unit=metric.unit, description=metric.help)
+        for labels, value in metric.samples:
+            gauge.set(value, attributes=labels)
+    data = reader.get_metrics_data()
+    provider.shutdown()
+    exporter = OTLPMetricExporter(endpoint=endpoint, headers=headers or {}, timeout=timeout)
     try:
-        meter = provider.get_meter("sqlingest")
-        for metric in metrics:
-            gauge = meter.create_gauge(metric.name, unit=metric.unit, description=metric.help)
-            for labels, value in metric.samples:
-                gauge.set(value, attributes=labels)
-        if not provider.force_flush(timeout_millis=int(timeout * 1000)):
-            raise OSError(f"OTLP export to {endpoint} did not complete")
+        if data is None:
+            return
+        if exporter.export(data, timeout_millis=timeout * 1000) != MetricExportResult.SUCCESS:
+            raise OSError("the endpoint did not accept the metrics (see the log)")
     finally:
-        provider.shutdown()
+        exporter.shutdown()
