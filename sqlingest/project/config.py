@@ -162,6 +162,14 @@ class AlertConfig(Strict):
     to: list[str] = Field(default_factory=list)
     sender: str = "sqlingest@localhost"
 
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, data: Any) -> Any:
+        """YAML 1.1 reads an unquoted ``on:`` key as the boolean true: take it as ``on``."""
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if k is True else k): v for k, v in data.items()}
+        return data
+
     @model_validator(mode="after")
     def _complete(self) -> AlertConfig:
         if self.type in ("webhook", "slack") and not self.url:

@@ -330,3 +330,10 @@ def test_alert_config_needs_its_destination():
         AlertConfig(type="slack")
     with pytest.raises(ValueError, match="an email alert needs 'to'"):
         AlertConfig(type="email")
+
+
+def test_unquoted_on_key_of_an_alert_is_read(make_project):
+    root = make_project({}, config="name: t\nalerts:\n  - type: slack\n    url: http://x\n    on: [warn]\n"
+                                   "    owners: [a]\n")
+    [alert] = load_project(root).config.alerts
+    assert (alert.type, alert.on, alert.owners) == ("slack", ["warn"], ["a"])
