@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from sqlingest.checks.results import CheckResult
 from sqlingest.errors import register_secret
 from sqlingest.observe import Observer
 from sqlingest.observe import metrics as m
@@ -40,10 +41,10 @@ def plan():
 def results(plan) -> list[ModelResult]:
     ok = ModelResult("silver.order_lines", plan.models["silver.order_lines"].relation, "merge", status="success",
                      rows_in=12, rows_written=10, rows_quarantined=2, rows_deduplicated=0, seconds=1.5, attempts=1,
-                     checks=[{"name": "not_null(order_id)", "outcome": "pass", "severity": "error",
-                              "action": "fail", "value": 0, "message": ""},
-                             {"name": "range(quantity)", "outcome": "warn", "severity": "error",
-                              "action": "quarantine", "value": 2, "message": "2 row(s) quarantined"}])
+                     checks=[CheckResult("not_null(order_id)", "pass", "error", "fail", 0, "", type="not_null",
+                                         column="order_id"),
+                             CheckResult("range(quantity)", "warn", "error", "quarantine", 2, "2 row(s) quarantined",
+                                         type="range", column="quantity")])
     bad = ModelResult("gold.daily_revenue", plan.models["gold.daily_revenue"].relation, "table", status="error",
                       seconds=0.5, attempts=1, error=f"could not connect with password {SECRET}")
     skipped = ModelResult("gold.product_sales", plan.models["gold.product_sales"].relation, "table",
@@ -197,8 +198,8 @@ def test_nothing_is_emitted_without_configuration(plan):
 def record_for_metrics(plan) -> RunRecord:
     record = new_record()
     ok, bad, skipped = results(plan)
-    ok.checks.append({"name": "freshness(updated_at)", "outcome": "pass", "severity": "warn", "action": "warn",
-                      "value": 90_000, "message": ""})
+    ok.checks.append(CheckResult("freshness(updated_at)", "pass", "warn", "warn", 90_000, "", type="freshness",
+                                 column="updated_at"))
     stream = ModelResult("bronze.order_events", "lake.bronze.order_events", "streaming", status="success",
                          rows_in=30, rows_written=30, seconds=4.0, attempts=1, batches=[
                              {"batch_id": 0, "status": "success", "rows_in": 10, "seconds": 1.0,
