@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,postgres,registry,hive]'
+	$(BIN)/pip install --quiet -e '.[dev,postgres,registry,hive,observe]'
 	@touch $@
 
 venv: $(STAMP)

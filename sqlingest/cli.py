@@ -44,6 +44,11 @@ def _lock_timeout(parser: argparse.ArgumentParser) -> None:
                         help="wait this long for another run on the same target to finish (default 0: fail at once)")
 
 
+def _metrics_file(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--metrics-file", default=None, metavar="PATH",
+                        help="write the run's metrics to PATH in Prometheus text format (node-exporter textfile)")
+
+
 def _common(parser: argparse.ArgumentParser, *, select: bool = True) -> None:
     parser.add_argument("--project-dir", default=os.environ.get("SQLINGEST_PROJECT_DIR", "."),
                         help="the project folder (default: the current one or the nearest parent with sqlingest.yml)")
@@ -78,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--fail-fast", "-x", action="store_true", help="stop at the first failure")
         p.add_argument("--threads", type=int, default=None, help="models run at once (default: the target's)")
         _lock_timeout(p)
+        _metrics_file(p)
         if name != "test":
             from sqlingest.commands import build_flags
 
@@ -90,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=float, default=None, help="stop after this many seconds")
     p.add_argument("--full-refresh", action="store_true", help="drop the tables and checkpoints, start over")
     _lock_timeout(p)
+    _metrics_file(p)
 
     from sqlingest.registry import cli as registry_cli
 
@@ -312,10 +319,16 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
     if streaming == "continuous":  # every streaming query runs at once
         threads = len(plan.selected)
     lock = threading.Lock()
+    from sqlingest.observe import Observer
+
+    observer = Observer(plan, record, command=args.command, spark=spark,
+                        metrics_file=getattr(args, "metrics_file", None))
+    observer.start()
 
     def report(event: str, pm: Any, result: Any) -> None:
         with lock:
             _report(event, pm, result)
+            observer(event, pm, result)
 
     def _report(event: str, pm: Any, result: Any) -> None:
         kind = "checks" if pm.name in plan.checks_only else pm.materialization.NAME
@@ -373,7 +386,11 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
     options = RunOptions(run_models=models, run_checks=checks and not empty, threads=threads,
                          full_refresh=getattr(args, "full_refresh", False),
                          fail_fast=getattr(args, "fail_fast", False), streaming=streaming, stop=stop, empty=empty)
-    Runner(plan, spark, record, options=options, reporter=report).run()
+    try:
+        Runner(plan, spark, record, options=options, reporter=report).run()
+    except BaseException as exc:  # interrupted (Ctrl-C) or crashed: the open lineage runs are aborted
+        observer.abort(f"interrupted: {type(exc).__name__}")
+        raise
     record.finished_at = datetime.now(UTC).isoformat()
     if publish is not None:
         publish(record.status == "success")
@@ -390,8 +407,10 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
     if project.config.alerts:
         from sqlingest.runs.alerts import notify
 
-        for problem in notify(record, project.config.alerts):
+        for problem in notify(record, project.config.alerts, plan=plan):
             console.print(f"[yellow]warning:[/] {_escape(problem)}")
+    for problem in observer.finish(record):
+        console.print(f"[yellow]warning:[/] {_escape(problem)}")
     counts = {s: sum(1 for m in record.models if m.status == s) for s in ("success", "warn", "error", "skipped")}
     console.print(f"Done in {time.perf_counter() - started:.1f}s: {counts['success']} ok, {counts['warn']} warned, "
                   f"{counts['error']} failed, {counts['skipped']} skipped · run log {project.rel(path)}")

@@ -106,6 +106,11 @@ class TableFormat(ABC):
         """The bytes of the table's data files (metadata only)."""
         raise ValueError(f"{self.name} tables have no MERGE")
 
+    def bytes_added_since(self, spark: SparkSession, relation: str, since_ms: int) -> int | None:
+        """The bytes of data files the commits to the table since ``since_ms`` (Unix milliseconds) added (metadata
+        only); None where the format does not record it."""
+        return None
+
     def file_columns(self) -> tuple[str, str]:
         """SQL expressions over a table aliased ``t``: the path and the size of the data file holding a row (the
         size may be NULL when :meth:`touched_bytes` looks it up elsewhere)."""

@@ -77,6 +77,11 @@ class Delta(TableFormat):
     def data_bytes(self, spark: SparkSession, relation: str) -> int:
         return int(spark.sql(f"DESCRIBE DETAIL {relation}").collect()[0]["sizeInBytes"] or 0)
 
+    def bytes_added_since(self, spark: SparkSession, relation: str, since_ms: int) -> int | None:
+        rows = spark.sql(f"DESCRIBE HISTORY {relation}").where(
+            f"timestamp >= timestamp_millis({int(since_ms)})").collect()
+        return sum(int((r["operationMetrics"] or {}).get("numOutputBytes") or 0) for r in rows)
+
     def file_columns(self) -> tuple[str, str]:
         return "t._metadata.file_path", "t._metadata.file_size"
 

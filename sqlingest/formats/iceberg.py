@@ -73,6 +73,11 @@ class Iceberg(TableFormat):
         row = spark.sql(f"SELECT coalesce(sum(file_size_in_bytes), 0) FROM {relation}.files WHERE content = 0")
         return int(row.collect()[0][0])
 
+    def bytes_added_since(self, spark: SparkSession, relation: str, since_ms: int) -> int | None:
+        rows = spark.sql(f"SELECT summary['added-files-size'] FROM {relation}.snapshots "
+                         f"WHERE committed_at >= timestamp_millis({int(since_ms)})").collect()
+        return sum(int(r[0] or 0) for r in rows)
+
     def file_columns(self) -> tuple[str, str]:
         return "t._file", "NULL"
 

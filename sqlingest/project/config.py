@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sqlingest.formats import check_format_name
 
@@ -48,6 +48,34 @@ class CatalogConfig(Strict):
         return dict(self.model_extra or {})
 
 
+class OpenLineageConfig(Strict):
+    """OpenLineage events for every model run (docs/observability.md). ``transport`` is the client's own transport
+    configuration (``{type: http, url: …}``, ``file``, ``console``, ``kafka``, ``composite``…); without it the client's
+    standard configuration applies (``openlineage.yml``, ``OPENLINEAGE_URL``, ``OPENLINEAGE__TRANSPORT__*``)."""
+
+    enabled: bool = True
+    transport: dict[str, Any] | None = None
+    #: the jobs' namespace (default: ``OPENLINEAGE_NAMESPACE``, else the project's name)
+    namespace: str | None = None
+    #: the namespace of the tables' datasets (default: ``<catalog type>://<catalog name>``)
+    dataset_namespace: str | None = None
+
+
+class MetricsConfig(Strict):
+    """Run metrics for monitoring systems: a Prometheus textfile, a Pushgateway push, OTLP/HTTP."""
+
+    #: a Prometheus text-format file rewritten after every run (node-exporter textfile collector)
+    file: str | None = None
+    #: a Pushgateway-compatible endpoint (``http://host:9091``)
+    pushgateway: str | None = None
+    #: the Pushgateway job name
+    job: str = "sqlingest"
+    #: an OTLP/HTTP metrics endpoint (``http://collector:4318/v1/metrics``)
+    otlp: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    timeout: float = 10.0
+
+
 class TargetConfig(Strict):
     """One environment (dev, stage, prod…): where Spark runs, which catalog, which default table format."""
 
@@ -62,6 +90,10 @@ class TargetConfig(Strict):
     vars: dict[str, Any] = Field(default_factory=dict)
     #: where streaming models keep their checkpoints (one folder per model); default: <state_dir>/checkpoints/<target>
     checkpoints: str | None = None
+    #: OpenLineage events of this target's runs (also enabled by the client's own configuration)
+    openlineage: OpenLineageConfig | None = None
+    #: metrics of this target's runs (Prometheus textfile / Pushgateway, OTLP)
+    metrics: MetricsConfig | None = None
 
 
 class LayerConfig(Strict):
@@ -101,14 +133,50 @@ class SecretProviderConfig(Strict):
         return dict(self.model_extra or {})
 
 
-class AlertConfig(Strict):
-    """Where to tell people about failed or warned checks and failed models (a JSON POST)."""
+class SmtpConfig(Strict):
+    """The mail server an ``email`` alert is sent through."""
 
-    type: Literal["webhook"] = "webhook"
-    url: str
+    host: str = "localhost"
+    port: int = 25
+    user: str | None = None
+    password: str | None = None
+    #: upgrade the connection with STARTTLS (port 587); ``ssl`` connects over TLS from the start (port 465)
+    starttls: bool = False
+    ssl: bool = False
+
+
+class AlertConfig(Strict):
+    """Where to tell people about failed or warned checks and failed models: a JSON POST (``webhook``), a Slack
+    incoming webhook (``slack``) or a mail (``email``), for the kinds in ``on`` (the severity) of the datasets of
+    ``owners`` / ``domains`` (the contracts' ``owner`` and domain; empty: every dataset)."""
+
+    type: Literal["webhook", "slack", "email"] = "webhook"
+    url: str | None = None
     on: list[AlertOn] = Field(default_factory=lambda: list(_ALERT_ON))
+    owners: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: float = 10.0
+    # email
+    smtp: SmtpConfig | None = None
+    to: list[str] = Field(default_factory=list)
+    sender: str = "sqlingest@localhost"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on(cls, data: Any) -> Any:
+        """YAML 1.1 reads an unquoted ``on:`` key as the boolean true: take it as ``on``."""
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if k is True else k): v for k, v in data.items()}
+        return data
+
+    @model_validator(mode="after")
+    def _complete(self) -> AlertConfig:
+        if self.type in ("webhook", "slack") and not self.url:
+            raise ValueError(f"a {self.type} alert needs a url")
+        if self.type == "email" and not self.to:
+            raise ValueError("an email alert needs 'to' (a list of addresses)")
+        return self
 
 
 class ProjectConfig(Strict):
