@@ -39,8 +39,10 @@ compile: $(STAMP)
 build: jars
 	$(BIN)/sqlingest build
 
+# Both cores: one pytest worker per core, each test file on one worker (a file's fixtures are built once); the
+# slowest tests are listed at the end.
 test: jars system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --durations=30
 
 test-unit: $(STAMP)
 	$(BIN)/python -m pytest -q tests/unit
