@@ -82,6 +82,8 @@ class Materialization:
     PLAIN_INSERT: ClassVar[bool] = False
     #: model config options that only apply to this materialization (the planner refuses them elsewhere)
     OPTIONS: ClassVar[tuple[str, ...]] = ()
+    #: whether an incremental write replaces the table's rows (partitions) present in the staged rows
+    OVERWRITES: ClassVar[bool] = False
 
     def __init__(self, project_dir: Path | None = None) -> None:
         search = [str(TEMPLATES)]
@@ -206,6 +208,7 @@ class InsertOverwrite(Materialization):
     REQUIRES = ("merge",)
     INCREMENTAL = True
     NEEDS_PARTITIONS = True
+    OVERWRITES = True
 
     def statements(self, ctx: WriteContext) -> list[str]:
         # the runner passes the model's partition columns (config or contract) in ctx.extra["partitioned_by"]
