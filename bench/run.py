@@ -136,7 +136,7 @@ class Jobs:
         return sum(len(tracker.getJobIdsForGroup(g)) for g in groups)
 
     def describe(self, group: str) -> list[str]:
-        """What each job of a group was (Spark's job name: the call site, e.g. ``collect at runner.py:320``) and how
+        """What each job of a group was (Spark's job name: the call site, e.g. ``collect at publish.py:95``) and how
         long it took."""
         store = self.sc._jsc.sc().statusStore()
         out = []
