@@ -48,14 +48,15 @@ def test_fused_results_by_action_and_threshold() -> None:
         {"type": "not_null", "column": "amount", "severity": "warn"},
         {"type": "range", "column": "amount", "min": 0, "action": "quarantine"},
         {"type": "range", "column": "id", "min": 0, "threshold": "10%"})
-    assert fused_result(fail, 0, 10)["outcome"] == "pass"
+    assert fused_result(fail, 0, 10).outcome == "pass"
     failed = fused_result(fail, 2, 10)
-    assert (failed["outcome"], failed["failed"], failed["value"], failed["fused"]) == ("fail", True, 2, True)
-    assert failed["message"]
-    assert (fused_result(warn, 2, 10)["outcome"], fused_result(warn, 2, 10)["failed"]) == ("warn", False)
-    assert fused_result(quarantine, 3, 10)["outcome"] == "warn"
-    assert fused_result(tolerant, 1, 10)["outcome"] == "pass"  # 10% tolerated
-    assert fused_result(tolerant, 2, 10)["outcome"] == "fail"
+    assert (failed.outcome, failed.failed, failed.value, failed.fused, failed.type) == ("fail", True, 2, True,
+                                                                                        "not_null")
+    assert failed.message
+    assert (fused_result(warn, 2, 10).outcome, fused_result(warn, 2, 10).failed) == ("warn", False)
+    assert fused_result(quarantine, 3, 10).outcome == "warn"
+    assert fused_result(tolerant, 1, 10).outcome == "pass"  # 10% tolerated
+    assert fused_result(tolerant, 2, 10).outcome == "fail"
 
 
 def test_observed_counts_and_their_record() -> None:
@@ -64,7 +65,7 @@ def test_observed_counts_and_their_record() -> None:
     counts = observed({"rows": 10, "quarantined": 2, "dropped": 1, "deduplicated": 3, "f0": 2, "f1": 1},
                       row_checks)
     assert (counts.rows_in, counts.rows_written, counts.rows_rescued) == (10, 4, None)
-    assert [c["value"] for c in counts.checks] == [2, 1]
+    assert [c.value for c in counts.checks] == [2, 1]
     result = ModelResult("m", "r", "append", rows_rescued=7)
     record_counts(result, counts)
     assert (result.rows_in, result.rows_quarantined, result.rows_dropped, result.rows_deduplicated,
