@@ -85,6 +85,7 @@ def test_materializations_declare_what_the_runner_needs() -> None:
     assert {n for n in names if builtin(n).READS_INCREMENTALLY} == {"append", "streaming"}
     assert {n for n in names if not builtin(n).EVOLVES_SCHEMA} == {"table"}
     assert {n for n in names if not builtin(n).STAGED} == {"view"}
+    assert {n for n in names if builtin(n).OVERWRITES} == {"insert_overwrite"}
     assert {n: builtin(n).KEY_MODE for n in names if builtin(n).KEY_MODE} == {
         "merge": "latest", "scd1": "latest", "scd2": "versions"}
     assert {r: cls.KEY_MODE for r, cls in REBUILDS.items()} == {
