@@ -7,7 +7,7 @@ NULLs and a few out-of-range values) are written into a fresh Iceberg table (``I
 a bench-local SQLite JDBC catalog, ``bench/work/checks/``) by four variants:
 
 - ``write``  the write alone;
-- ``fused``  (a) sqlingest's way: the 16 row checks fused into the write (``Runner._fuse_checks``: one failure
+- ``fused``  (a) sqlingest's way: the 16 row checks fused into the write (``sqlingest.checks.fused.fuse``: one failure
              flag per check + Spark ``Observation`` counts collected during the write), then ONE Soda scan for the
              4 dataset-level checks (``run_checks``);
 - ``soda``   (b) the write alone, then ONE Soda scan with all 20 checks (what ``sqlingest test`` does);
@@ -196,22 +196,16 @@ def soda(spark: Any, c: Any, table: str, checks: list[Any]) -> dict[str, dict[st
 
 
 def fused_write(spark: Any, table: str, frame: Any, row_checks: list[Any]) -> dict[str, dict[str, Any]]:
-    """The runner's own glue: ``Runner._fuse_checks`` (flags + Observation), the published rows, ``_fused_result``."""
-    from sqlingest.execute.runner import Runner, _Staged
+    """sqlingest's own glue: ``sqlingest.checks.fused`` (flags + Observation in one pass), the published rows,
+    the fused results."""
+    from sqlingest.checks.fused import PUBLISHED, fuse, observed
 
-    staged = _Staged(frame=frame, columns=COLUMNS)
-    # _fuse_checks / _fused_result do not use the Runner's state: called unbound, no plan or project needed.
-    fused, observation, persisted = Runner._fuse_checks(None, staged, row_checks)  # type: ignore[arg-type]
-    assert not persisted, "warn checks must not persist the frame"
-    published = fused.where("NOT __q AND NOT __d").select(*[f"`{c}`" for c in COLUMNS])
+    fused = fuse(frame, COLUMNS, row_checks)
+    assert not fused.persisted, "warn checks must not persist the frame"
+    published = fused.frame.where(PUBLISHED).select(*[f"`{c}`" for c in COLUMNS])
     insert(spark, table, published, "__bench_stage_fused")
-    values = observation.get
-    rows = int(values.get("rows") or 0)
-    out = {}
-    for i, check in enumerate(row_checks):
-        r = Runner._fused_result(None, check, int(values.get(f"f{i}") or 0), rows)  # type: ignore[arg-type]
-        out[r.name] = {"value": r.value, "outcome": r.outcome}
-    return out
+    return {r.name: {"value": r.value, "outcome": r.outcome}
+            for r in observed(fused.observation.get, row_checks).checks}
 
 
 def _outcome(check: Any, failing: bool) -> str:

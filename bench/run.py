@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import json
 import os
 import platform
@@ -137,7 +136,7 @@ class Jobs:
         return sum(len(tracker.getJobIdsForGroup(g)) for g in groups)
 
     def describe(self, group: str) -> list[str]:
-        """What each job of a group was (Spark's job name: the call site, e.g. ``collect at runner.py:320``) and how
+        """What each job of a group was (Spark's job name: the call site, e.g. ``collect at publish.py:95``) and how
         long it took."""
         store = self.sc._jsc.sc().statusStore()
         out = []
@@ -168,20 +167,14 @@ class Jobs:
 
 
 def instrument_runner(jobs: Jobs, side: list[str]) -> None:
-    """Wrap Runner._build/_check (in this process only) so each model's work runs in its own job group."""
-    from sqlingest.execute.runner import Runner
+    """A run hook (in this process only) so each model's build and check steps run in their own job group."""
+    from sqlingest.execute.hooks import HOOKS, RunHook
 
-    def wrap(method: Any, phase: str) -> Any:
-        @functools.wraps(method)
-        def inner(self: Any, pm: Any, result: Any) -> Any:
-            with jobs.step(side[0], pm.name, phase):
-                return method(self, pm, result)
-        return inner
+    class PerStep(RunHook):
+        def step(self, ctx: Any, step: str, pm: Any) -> Any:
+            return jobs.step(side[0], pm.name, step)
 
-    if not getattr(Runner, "_bench_wrapped", False):
-        Runner._build = wrap(Runner._build, "build")
-        Runner._check = wrap(Runner._check, "check")
-        Runner._bench_wrapped = True
+    HOOKS.register("bench_run", PerStep())
 
 
 # -- resetting ----------------------------------------------------------------------------------------------------

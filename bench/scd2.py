@@ -17,7 +17,7 @@ Per format (Iceberg on the bench-local SQLite JDBC catalog, Delta in Spark's ses
   target, a Parquet source contract, a silver contract, ``models/silver/customers.sql`` with
   ``materialized='scd2'``). The source folder ``data/customers`` is a symlink: it points at ``initial/`` for the
   (untimed) initial build, ``sqlingest run --full-refresh``, and at ``batch/`` for the timed incremental
-  ``sqlingest run`` (``sqlingest.cli.main``, in this process). Timed: ``Runner.run`` (the models); the CLI's
+  ``sqlingest run`` (``sqlingest.cli.main``, in this process). Timed: the run of the models (a run hook); the CLI's
   compile + session lookup before it and its run-record writes after it are reported separately.
 - **baseline**: the textbook SCD2 ``MERGE INTO`` (staged updates UNION ALL the changed rows again with a NULL merge
   key: the first close the current version, the second insert the new one; change detection on the tracked columns
@@ -41,6 +41,7 @@ import shutil
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -267,26 +268,23 @@ _RUNS: list[dict[str, Any]] = []
 
 
 def instrument_runner() -> None:
-    """Time ``Runner.run`` (the models) inside the CLI; keep its run record (in this process only)."""
-    from sqlingest.execute.runner import Runner
+    """A run hook timing each run of the models inside the CLI, keeping its run record (in this process only)."""
+    from sqlingest.execute.hooks import HOOKS, RunHook
 
-    if getattr(Runner, "_bench_scd2_wrapped", False):
-        return
-    original = Runner.run
+    class Timed(RunHook):
+        @contextlib.contextmanager
+        def run(self, ctx: Any) -> Iterator[None]:
+            cpu = jvm_cpu_seconds(ctx.spark)
+            started = time.perf_counter()
+            try:
+                yield
+            finally:
+                seconds = time.perf_counter() - started
+                after = jvm_cpu_seconds(ctx.spark)
+                _RUNS.append({"started": started, "seconds": seconds, "record": ctx.record,
+                              "jvm_cpu_seconds": None if cpu is None or after is None else after - cpu})
 
-    def run(self: Any) -> Any:
-        cpu = jvm_cpu_seconds(self.spark)
-        started = time.perf_counter()
-        try:
-            return original(self)
-        finally:
-            seconds = time.perf_counter() - started
-            after = jvm_cpu_seconds(self.spark)
-            _RUNS.append({"started": started, "seconds": seconds, "record": self.record,
-                          "jvm_cpu_seconds": None if cpu is None or after is None else after - cpu})
-
-    Runner.run = run  # type: ignore[method-assign]
-    Runner._bench_scd2_wrapped = True  # type: ignore[attr-defined]
+    HOOKS.register("bench_scd2", Timed())
 
 
 def sqlingest_run(fmt: str, label: str, *, full_refresh: bool = False) -> dict[str, Any]:
@@ -466,7 +464,7 @@ def timed(spark: Any, jobs: Jobs, fmt: str, side: str, label: str, data: Path, i
     started = time.perf_counter()
     if side == "sqlingest":
         out = sqlingest_run(fmt, label)
-        seconds = out["seconds"]  # Runner.run: the model, without compile / session lookup / run records
+        seconds = out["seconds"]  # the run hook: the model, without compile / session lookup / run records
     else:
         baseline_run(spark, fmt, data / "batch")
         seconds = time.perf_counter() - started

@@ -236,15 +236,16 @@ def _live_plan(plan: Any, console: Any) -> int:
     for name in plan.selected:
         pm = plan.models[name]
         desired = pm.table_schema()
-        if desired is None or pm.materialization.NAME == "view":
+        if desired is None or not pm.materialization.STAGED:
             continue
         current = live.schema(pm.namespace, pm.table)
         if current is None:
             console.print(f"  {name:<28} create {pm.relation}")
         elif current == desired:
             console.print(f"  {name:<28} in sync")
-        elif pm.materialization.NAME == "table":
-            console.print(f"  {name:<28} replace {pm.relation} (table materialization rebuilds it)")
+        elif not pm.materialization.EVOLVES_SCHEMA:
+            console.print(f"  {name:<28} replace {pm.relation} ({pm.materialization.NAME} materialization "
+                          "rebuilds it)")
         elif (steps := additions(current, desired)) is not None:
             console.print(f"  {name:<28} evolve in place: " + "; ".join(steps))
         else:

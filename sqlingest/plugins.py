@@ -34,6 +34,10 @@ class PluginRegistry(Generic[T]):
         else:
             self._loaded[name] = target
 
+    def unregister(self, name: str) -> None:
+        """Remove an implementation added with :meth:`register` (built-ins and entry points stay)."""
+        self._loaded.pop(name, None)
+
     def names(self) -> list[str]:
         found = set(self._builtins) | set(self._loaded)
         found |= {ep.name for ep in entry_points(group=self.group)}

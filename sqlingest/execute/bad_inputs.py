@@ -10,7 +10,6 @@ so that ``rows_in = published + quarantined + dropped`` still holds, and increme
 from __future__ import annotations
 
 import json
-import re
 from typing import TYPE_CHECKING
 
 from sqlingest.checks.results import CheckResult
@@ -18,7 +17,7 @@ from sqlingest.project.contract import Check, Contract, LengthCheck
 from sqlingest.project.layers import quarantine_relation
 
 if TYPE_CHECKING:
-    from sqlingest.execute.runner import Runner
+    from sqlingest.execute.context import RunContext
     from sqlingest.plan import PlannedModel
     from sqlingest.runs import ModelResult
 
@@ -28,33 +27,27 @@ PREFIX = "bad_file: "
 NOT_A_FILE = f"NOT exists(_failed_checks, c -> c LIKE '{PREFIX}%')"
 
 
-def quarantined(runner: Runner, pm: PlannedModel) -> set[str]:
+def quarantined(ctx: RunContext, pm: PlannedModel) -> set[str]:
     """The files already quarantined as a unit for ``pm`` (not read again by incremental runs)."""
     relation = quarantine_relation(pm.relation)
-    if not runner.spark.catalog.tableExists(relation):
+    if not ctx.exists(relation):
         return set()
-    return {r[0] for r in runner.spark.sql(
+    return {r[0] for r in ctx.spark.sql(
         f"SELECT DISTINCT get_json_object(_row, '$._source_file') FROM {relation} WHERE NOT ({NOT_A_FILE})"
     ).collect() if r[0]}
 
 
-def record(runner: Runner, pm: PlannedModel, result: ModelResult, rejected: list[tuple[str, str]],
+def record(ctx: RunContext, pm: PlannedModel, result: ModelResult, rejected: list[tuple[str, str]],
            warnings: list[str]) -> None:
     """Write the rejected files to the quarantine table, count them, and report both as warnings."""
-    spark = runner.spark
+    from sqlingest.execute import quarantine
+
     if rejected:
-        relation = runner._quarantine_table(pm)
-        rows = [([PREFIX + reason], runner.record.run_id, json.dumps({"_reason": reason, "_source_file": file},
-                                                                      sort_keys=True)) for file, reason in rejected]
-        view = "__sqlingest_bad_files__" + re.sub(r"\W", "_", pm.name)
-        spark.createDataFrame(rows, "_failed_checks array<string>, _run_id string, _row string").selectExpr(
-            "_failed_checks", "_run_id", "current_timestamp() AS _quarantined_at", "_row",
-        ).createOrReplaceTempView(view)
-        try:
-            spark.sql(f"INSERT INTO {relation} SELECT * FROM {view} AS n "
-                      f"WHERE NOT EXISTS (SELECT 1 FROM {relation} AS q WHERE q._row = n._row)")
-        finally:
-            spark.catalog.dropTempView(view)
+        rows = [([PREFIX + reason], ctx.run_id, json.dumps({"_reason": reason, "_source_file": file},
+                                                           sort_keys=True)) for file, reason in rejected]
+        frame = ctx.spark.createDataFrame(rows, "_failed_checks array<string>, _run_id string, _row string") \
+            .selectExpr("_failed_checks", "_run_id", "current_timestamp() AS _quarantined_at", "_row")
+        quarantine.insert(ctx, pm, frame, "__sqlingest_bad_files__")
         result.rows_in = (result.rows_in or 0) + len(rejected)
         result.rows_quarantined = (result.rows_quarantined or 0) + len(rejected)
         listed = "; ".join(f"{file.rsplit('/', 1)[-1]}: {reason}" for file, reason in rejected)

@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["causes", "root_cause"]
+from sqlingest.errors import TransientError, redact
+
+__all__ = ["causes", "is_transient", "root_cause", "spark_message"]
 
 #: messages of exceptions that only wrap the one that matters
 _WRAPPERS = re.compile(
@@ -187,3 +189,34 @@ def root_cause(exc: BaseException | str) -> str:
         if inner[1].strip() not in outer:
             text = f"{outer} (caused by {text})"
     return text
+
+
+_TRANSIENT = ("CommitFailedException", "ConcurrentAppendException", "ConcurrentDeleteReadException",
+              "ConcurrentDeleteDeleteException", "ConcurrentTransactionException", "ConcurrentWriteException",
+              "MetadataChangedException", "ProtocolChangedException", "CommitStateUnknownException",
+              "SQLITE_BUSY", "database is locked", "Connection refused", "Connection reset",
+              # Iceberg's commit validation (MERGE, validated overwrites): another writer changed the files
+              "Found conflicting files", "Found new conflicting delete files", "Missing required files to delete",
+              "found new delete for replaced data file")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Failures a retry can fix: optimistic-commit conflicts and briefly unreachable services."""
+    if isinstance(exc, TransientError):
+        return True
+    text = str(exc)
+    return any(marker in text for marker in _TRANSIENT)
+
+
+def spark_message(exc: BaseException) -> str:
+    """The root cause of a Spark/Py4J error (:func:`root_cause`), redacted; the whole story (Python traceback, JVM
+    stack) goes to the run's log, and to the console with ``--debug``."""
+    from sqlingest.output import log_exception
+
+    log_exception("model failed", exc)
+    text = root_cause(exc)
+    ln = text.splitlines()[0] if text else ""
+    if "Null value appeared in non-nullable field" in ln or "NOT_NULL" in ln or "NOT NULL" in ln.upper() \
+            and "constraint" in ln.lower():
+        return redact("a NULL reached a NOT NULL column: " + text[:300])
+    return redact(text)

@@ -42,13 +42,10 @@ class KeySpec:
 
 def key_spec(pm: PlannedModel) -> KeySpec | None:
     """How ``pm``'s materialization uses its business key; None when it does not (table, append, …)."""
-    mat = pm.materialization
-    name = getattr(mat, "REPLACES", "") or mat.NAME
-    if name not in ("merge", "scd1", "scd2") or not pm.unique_key:
+    mode = pm.materialization.KEY_MODE
+    if mode is None or not pm.unique_key:
         return None
-    config = pm.rendered.config
-    return KeySpec(list(pm.unique_key), pm.ordering, config.delete_flag,
-                   "versions" if name == "scd2" else "latest")
+    return KeySpec(list(pm.unique_key), pm.ordering, pm.rendered.config.delete_flag, mode)
 
 
 def reason(column: str) -> str:

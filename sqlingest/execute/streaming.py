@@ -34,8 +34,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlingest.checks.fused import PUBLISHED, fuse, observed
 from sqlingest.errors import CheckFailed, ExecutionError, SqlingestError, redact
+from sqlingest.execute import ddl, quarantine
+from sqlingest.execute.context import RunContext
 from sqlingest.execute.errors import root_cause
+from sqlingest.execute.publish import record_counts
+from sqlingest.execute.stage import conform
 from sqlingest.project.contract import Check
 from sqlingest.project.layers import quarantine_relation
 from sqlingest.render import source_view
@@ -46,7 +51,6 @@ from sqlingest.validate.conform import quote
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-    from sqlingest.execute.runner import Runner
     from sqlingest.plan import PlannedModel
     from sqlingest.project import Project
 
@@ -125,16 +129,17 @@ def _json_lines(text: str | None) -> list[Any]:
 
 
 class StreamingModel:
-    """Runs one streaming model for :class:`~sqlingest.execute.runner.Runner` and fills its result."""
+    """Runs one streaming model of a run (the same steps as a batch build: conform, table DDL, fused row checks,
+    quarantine) and fills its result."""
 
-    def __init__(self, runner: Runner, pm: PlannedModel, result: ModelResult) -> None:
-        self.runner = runner
+    def __init__(self, ctx: RunContext, pm: PlannedModel, result: ModelResult) -> None:
+        self.ctx = ctx
         self.pm = pm
         self.result = result
-        self.spark = runner.spark
+        self.spark = ctx.spark
         self.fmt = pm.format
         self.files = _Files(self.spark)
-        self.checkpoint = checkpoint_location(runner.plan.project, pm.name)
+        self.checkpoint = checkpoint_location(ctx.plan.project, pm.name)
         self.implicit: list[Check] = []
         self.stream_id: str | None = None
         self.committed: int | None = None
@@ -145,12 +150,12 @@ class StreamingModel:
 
     # -- query -------------------------------------------------------------------------------------
     def run(self, exists: bool) -> None:
-        options = self.runner.options
+        options = self.ctx.options
         if options.full_refresh or not exists:
             # a table that is (re)created starts from the sources' starting offsets, never mid-stream
             self.files.delete(self.checkpoint)
         frame = self._frame()
-        self.runner._ensure_table(self.pm, frame, exists)
+        ddl.ensure_table(self.ctx, self.pm, frame, exists)
         interval = trigger_interval(self.pm.rendered.config.trigger) if options.streaming == "continuous" else None
         writer = (frame.writeStream.foreachBatch(self._batch)
                   .option("checkpointLocation", self.checkpoint)
@@ -168,7 +173,7 @@ class StreamingModel:
         finally:
             if query.isActive:
                 query.stop()
-        self.runner._streamed.add(self.pm.name)
+        self.ctx.streamed.add(self.pm.name)
         if self.failure is not None:
             raise self.failure
         error = query.exception()
@@ -178,14 +183,14 @@ class StreamingModel:
     def _frame(self) -> DataFrame:
         """The model's query over streaming reads of its sources, conformed to its contract."""
         for contract in self.pm.rendered.sources:
-            reader = load_source(contract, self.runner.plan.project.root)
+            reader = load_source(contract, self.ctx.plan.project.root)
             self.implicit += reader.implicit_checks(streaming=True)
             reader.read_stream(self.spark).createOrReplaceTempView(source_view(contract.domain, contract.dataset))
         frame = self.spark.sql(self.pm.rendered.sql)
         if not frame.isStreaming:
             raise ExecutionError(f"{self.pm.name} is materialized='streaming' but reads no streaming source",
                                  hint="select from a kafka or file source with {{ source(...) }}")
-        return self.runner._conform(self.pm, frame)
+        return conform(self.ctx, self.pm, frame)
 
     # -- micro-batches -----------------------------------------------------------------------------
     def _batch(self, df: DataFrame, batch_id: int) -> None:
@@ -215,26 +220,24 @@ class StreamingModel:
         if not self.stream_id:
             raise ExecutionError(f"checkpoint {self.checkpoint} has no query id")
         self.committed = self.fmt.last_committed(self.spark, self.pm.relation, self.stream_id)
-        quarantine = quarantine_relation(self.pm.relation)
-        if self.spark.catalog.tableExists(quarantine):
-            self.q_committed = self.fmt.last_committed(self.spark, quarantine, self.stream_id)
+        q_relation = quarantine_relation(self.pm.relation)
+        if self.spark.catalog.tableExists(q_relation):
+            self.q_committed = self.fmt.last_committed(self.spark, q_relation, self.stream_id)
         self.looked_up = True
 
     def _write_batch(self, df: DataFrame, batch_id: int) -> None:
         from pyspark.sql import DataFrame as PyDataFrame
         from pyspark.sql import functions as F
 
-        from sqlingest.execute.runner import _Staged
-
-        spark, runner, pm = self.spark, self.runner, self.pm
-        spark.sparkContext.setJobGroup(runner.job_group(pm.name), f"sqlingest {pm.name} batch {batch_id}", True)
+        spark, ctx, pm = self.spark, self.ctx, self.pm
+        spark.sparkContext.setJobGroup(ctx.job_group(pm.name), f"sqlingest {pm.name} batch {batch_id}", True)
         started = time.perf_counter()
         entry: dict[str, Any] = {"batch_id": batch_id, "started_at": datetime.now(UTC).isoformat(),
                                  "offsets": self._offsets(batch_id), "status": "running"}
         self.result.batches.append(entry)
         try:
             self._lookup()
-            checks = runner.row_checks(pm, self.implicit)
+            checks = ctx.row_checks(pm, self.implicit)
             quarantines = any(c.effective_action == "quarantine" for c in checks)
             replayed = self.committed is not None and batch_id <= self.committed
             if replayed and not (quarantines and (self.q_committed is None or batch_id > self.q_committed)):
@@ -251,14 +254,14 @@ class StreamingModel:
             # counted first (every check's count observed in that pass); Delta's writes do not report a DataFrame's
             # observation, so there too. Otherwise the table write is the only pass over the batch.
             count_first = any(c.effective_action == "fail" for c in checks) or not self.fmt.capabilities.writes_report_observations
-            frame, observation, persisted = runner._fuse_checks(_Staged(local, columns), checks,
-                                                                persist=count_first)
+            fused = fuse(local, columns, checks, persist=count_first)
+            frame = fused.frame
             counts = ModelResult(pm.name, pm.relation, "batch")
             options = self.fmt.commit_options(str(self.stream_id), batch_id)
             try:
                 if count_first:
                     frame.count()
-                    runner._counts(observation.get, checks, counts)
+                    record_counts(counts, observed(fused.observation.get, checks))
                     failed = [c for c in counts.checks if c.failed]
                     if failed:
                         entry["checks"] = counts.checks
@@ -267,18 +270,18 @@ class StreamingModel:
                             + "; ".join(f"{c.name} ({c.message})" for c in failed)
                             + "; nothing was written, the batch is retried from the same offsets on the next run")
                 if not replayed:
-                    published = frame.where("NOT __q AND NOT __d").select(*[quote(c) for c in columns]) \
+                    published = frame.where(PUBLISHED).select(*[quote(c) for c in columns]) \
                         if checks else frame
                     published.writeTo(pm.relation).options(**options).append()
                     if not count_first:
-                        runner._counts(observation.get, checks, counts)
+                        record_counts(counts, observed(fused.observation.get, checks))
                 # quarantine after the table (its own commit, also idempotent); a replay of a batch whose table
                 # commit happened but whose quarantine commit did not writes just the quarantine
                 if quarantines and (replayed or counts.rows_quarantined):
-                    quarantine = runner._quarantine_table(pm)
-                    runner._quarantine_rows(frame, columns, checks).writeTo(quarantine).options(**options).append()
+                    table = quarantine.table(ctx, pm)
+                    quarantine.rows(ctx, frame, columns, checks).writeTo(table).options(**options).append()
             finally:
-                if persisted:
+                if fused.persisted:
                     frame.unpersist()
             if replayed:
                 entry.update(status="skipped", message="already committed before a restart; its quarantine rows "
@@ -295,7 +298,7 @@ class StreamingModel:
             raise
         finally:
             entry["seconds"] = round(time.perf_counter() - started, 3)
-            self.runner.report("batch", pm, self.result)
+            self.ctx.report("batch", pm, self.result)
 
     def _add(self, counts: ModelResult) -> None:
         """Fold a micro-batch's counts and fused check results into the model's result."""

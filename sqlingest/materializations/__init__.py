@@ -2,20 +2,30 @@
 ``templates/``; a project overrides one by placing ``macros/materializations/<name>.sql`` beside its macros.
 
 A materialization declares what it needs from the table format (``REQUIRES``) so impossible combinations are
-refused at compile time.
+refused at compile time, what it needs from the model (a key, an ordering, partitions), how the run treats it (staged,
+incremental, reads its sources incrementally, replayable, evolves its table in place), and prepares its own write
+(:meth:`Materialization.prepare`: SCD2 chooses its strategy there). The planner, the runner and the CLI consult
+these declarations; none of them tests a materialization's name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import jinja2
 
 from sqlingest.formats import TableFormat
+from sqlingest.materializations.strategy import BROADCAST_KEYS_MAX
 from sqlingest.materializations.strategy import TEMPLATES as SCD2_TEMPLATES
+from sqlingest.materializations.strategy import choose as choose_strategy
 from sqlingest.plugins import PluginRegistry
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+    from sqlingest.render import ModelConfig
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -53,6 +63,27 @@ class Materialization:
     NEEDS_KEY: ClassVar[bool] = False
     #: whether the model runs as a Structured Streaming query (``sqlingest/execute/streaming.py``)
     STREAMING: ClassVar[bool] = False
+    #: whether the model must have an ordering column (config(ordering=…) or keys.ordering in the contract)
+    NEEDS_ORDERING: ClassVar[bool] = False
+    #: whether the table must be partitioned (config(partitioned_by=…) or partitioned_by in the contract)
+    NEEDS_PARTITIONS: ClassVar[bool] = False
+    #: how the write uses the business key: "latest" (one row per key survives), "versions" (one per key and
+    #: instant), None (not keyed) — see ``sqlingest/execute/keys.py``
+    KEY_MODE: ClassVar[str | None] = None
+    #: whether an existing table's sources are read incrementally (only new files / from the table's position), and
+    #: a run with no new input writes nothing
+    READS_INCREMENTALLY: ClassVar[bool] = False
+    #: whether quarantined rows can be replayed into the table (``sqlingest replay``)
+    REPLAYABLE: ClassVar[bool] = False
+    #: whether a changed contract evolves the live table in place (False: the table is replaced on every run)
+    EVOLVES_SCHEMA: ClassVar[bool] = True
+    #: whether the write is one plain INSERT of the staged rows (whose query reports the rows' observation on every
+    #: format; other writes, e.g. Delta's MERGE, may run the staged rows through their own executions)
+    PLAIN_INSERT: ClassVar[bool] = False
+    #: model config options that only apply to this materialization (the planner refuses them elsewhere)
+    OPTIONS: ClassVar[tuple[str, ...]] = ()
+    #: whether an incremental write replaces the table's rows (partitions) present in the staged rows
+    OVERWRITES: ClassVar[bool] = False
 
     def __init__(self, project_dir: Path | None = None) -> None:
         search = [str(TEMPLATES)]
@@ -73,6 +104,17 @@ class Materialization:
         text = self.env.get_template(f"{template}.sql").render(**context)
         return [s.strip() for s in text.split(";\n") if s.strip().rstrip(";").strip()]
 
+    def prepare(self, spark: SparkSession, ctx: WriteContext, *, fmt: TableFormat, config: ModelConfig,
+                staged_rows: int | None) -> str | None:
+        """Decide how this run writes, just before the write (``ctx.stage`` holds the staged rows; ``staged_rows``
+        is their count when it is known already). Returns the choice for the run record (None: nothing to choose)."""
+        return None
+
+    def rewrites(self, ctx: WriteContext) -> bool:
+        """Whether this run's statements replace the whole table from the version it read (a validated overwrite:
+        ``sqlingest.formats.commits.overwrite_from``) rather than commit in place."""
+        return False
+
     def statements(self, ctx: WriteContext) -> list[str]:
         return self.render(self.NAME, **vars(ctx), **ctx.extra)
 
@@ -84,11 +126,16 @@ class View(Materialization):
 
 class Table(Materialization):
     NAME = "table"
+    EVOLVES_SCHEMA = False
+    PLAIN_INSERT = True
 
 
 class Append(Materialization):
     NAME = "append"
     INCREMENTAL = True
+    READS_INCREMENTALLY = True
+    REPLAYABLE = True
+    PLAIN_INSERT = True
 
 
 class Streaming(Append):
@@ -106,6 +153,8 @@ class Merge(Materialization):
     REQUIRES = ("merge",)
     INCREMENTAL = True
     NEEDS_KEY = True
+    KEY_MODE = "latest"
+    REPLAYABLE = True
 
 
 class Scd1(Merge):
@@ -125,11 +174,29 @@ class Scd2(Materialization):
     INCREMENTAL = True
     NEEDS_KEY = True
     #: versions are ordered by the ordering column (config(ordering=…) or keys.ordering in the contract)
-    NEEDS_ORDERING: ClassVar[bool] = True
+    NEEDS_ORDERING = True
+    KEY_MODE = "versions"
+    REPLAYABLE = True
     EXTRA_COLUMNS = (("valid_from", "timestamp"), ("valid_to", "timestamp"), ("is_current", "boolean"))
+    OPTIONS = ("scd2_strategy", "rewrite_fraction")
+
+    def prepare(self, spark: SparkSession, ctx: WriteContext, *, fmt: TableFormat, config: ModelConfig,
+                staged_rows: int | None) -> str | None:
+        """Choose the write strategy (merge or rewrite; ``strategy.py``) and pass it to the template in
+        ``ctx.extra``. A join with the staged keys broadcasts them when they are known to be few: the planner's own
+        estimate of a cached stage is its whole width, which would shuffle the table instead."""
+        ctx.extra["broadcast_keys"] = staged_rows is not None and staged_rows <= BROADCAST_KEYS_MAX
+        chosen = choose_strategy(spark, self, fmt=fmt, relation=ctx.relation, stage=ctx.stage,
+                                 unique_key=ctx.unique_key, requested=config.scd2_strategy,
+                                 fraction=config.rewrite_fraction, broadcast=ctx.extra["broadcast_keys"])
+        ctx.extra["strategy"] = chosen.name
+        return str(chosen)
+
+    def rewrites(self, ctx: WriteContext) -> bool:
+        return bool(ctx.extra.get("strategy") == "rewrite")
 
     def statements(self, ctx: WriteContext) -> list[str]:
-        # the runner chooses the write strategy (merge or rewrite; strategy.py) and passes it in ctx.extra
+        # prepare() chose the write strategy (merge or rewrite) and passed it in ctx.extra
         return self.render(SCD2_TEMPLATES[ctx.extra.get("strategy", "merge")], **{**vars(ctx), **ctx.extra})
 
 
@@ -140,8 +207,8 @@ class InsertOverwrite(Materialization):
     NAME = "insert_overwrite"
     REQUIRES = ("merge",)
     INCREMENTAL = True
-    #: the table must be partitioned (config(partitioned_by=…) or partitioned_by in the contract)
-    NEEDS_PARTITIONS: ClassVar[bool] = True
+    NEEDS_PARTITIONS = True
+    OVERWRITES = True
 
     def statements(self, ctx: WriteContext) -> list[str]:
         # the runner passes the model's partition columns (config or contract) in ctx.extra["partitioned_by"]
@@ -170,6 +237,7 @@ class MergeRebuild(Rebuild):
     REPLACES = "merge"
     TEMPLATE = "rebuild_latest"
     NEEDS_KEY = True
+    KEY_MODE = "latest"
 
 
 class Scd1Rebuild(MergeRebuild):
@@ -185,21 +253,26 @@ class Scd2Rebuild(Rebuild):
     REPLACES = "scd2"
     TEMPLATE = "rebuild_scd2"
     NEEDS_KEY = True
-    NEEDS_ORDERING: ClassVar[bool] = True
+    NEEDS_ORDERING = True
+    KEY_MODE = "versions"
     EXTRA_COLUMNS = Scd2.EXTRA_COLUMNS
+    OPTIONS = Scd2.OPTIONS
 
 
 class InsertOverwriteRebuild(Rebuild):
     """``insert_overwrite`` as a rebuild: the model's complete result replaces the whole table."""
 
     REPLACES = "insert_overwrite"
-    NEEDS_PARTITIONS: ClassVar[bool] = True
+    NEEDS_PARTITIONS = True
 
 
 #: the rebuild that may stand in for each materialization (target ``fallbacks: {<name>: rebuild}``)
 REBUILDS: dict[str, type[Rebuild]] = {cls.REPLACES: cls for cls in
                                       (MergeRebuild, Scd1Rebuild, Scd2Rebuild, InsertOverwriteRebuild)}
 
+
+#: model config options that apply to one materialization only → that materialization (it lists them in OPTIONS)
+OPTION_OWNERS: dict[str, str] = {option: Scd2.NAME for option in Scd2.OPTIONS}
 
 MATERIALIZATIONS: PluginRegistry[type[Materialization]] = PluginRegistry("materializations", {
     "view": "sqlingest.materializations:View",

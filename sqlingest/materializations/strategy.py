@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 TEMPLATES = {"merge": "scd2", "rewrite": "scd2_rewrite"}
 #: tables smaller than this are merged without measuring which files the staged keys touch
 SMALL_TABLE_BYTES = 64 * 2**20
+#: staged rows up to which an scd2 write broadcasts the staged keys to its joins with the table (about 150 MB of
+#: hash table at most)
+BROADCAST_KEYS_MAX = 4_000_000
 
 
 @dataclass(frozen=True)

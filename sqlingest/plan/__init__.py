@@ -12,7 +12,7 @@ from typing import Any
 from sqlingest.catalogs import Catalog, load_catalog
 from sqlingest.errors import CompileErrors, Location, ModelCompileError, UnsupportedCombination, UserError
 from sqlingest.formats import TableFormat, get_format
-from sqlingest.materializations import MATERIALIZATIONS, REBUILDS, Materialization
+from sqlingest.materializations import MATERIALIZATIONS, OPTION_OWNERS, REBUILDS, Materialization
 from sqlingest.plan.dag import Dag, check_references
 from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
@@ -410,18 +410,20 @@ def _plan_model(project: Project, catalog: Catalog, validated: ValidatedModel) -
     if materialization.NEEDS_KEY and not unique_key:
         raise ModelCompileError(f"materialized='{r.config.materialized}' needs a unique key", location=where,
                                 hint="config(unique_key='id') or keys.business in the contract")
-    if getattr(materialization, "NEEDS_ORDERING", False) and not ordering:
+    if materialization.NEEDS_ORDERING and not ordering:
         raise ModelCompileError(f"materialized='{r.config.materialized}' needs an ordering column", location=where,
                                 hint="config(ordering='updated_at') or keys.ordering in the contract")
-    if getattr(materialization, "NEEDS_PARTITIONS", False) and not (
+    if materialization.NEEDS_PARTITIONS and not (
             r.config.partitioned_by or (contract.partitioned_by if contract else None)):
         raise ModelCompileError(f"materialized='{r.config.materialized}' needs partition columns", location=where,
                                 hint="config(partitioned_by=['day']) or partitioned_by in the contract")
-    strategy = sorted({"scd2_strategy", "rewrite_fraction"} & r.config.model_fields_set)
-    if strategy and r.config.materialized != "scd2":
-        raise ModelCompileError(f"{' and '.join(strategy)} appl{'ies' if len(strategy) == 1 else 'y'} to "
-                                f"materialized='scd2' only (this model is '{r.config.materialized}')", location=where)
-    if r.config.materialized == "view" and r.sources:
+    foreign = sorted((set(OPTION_OWNERS) & r.config.model_fields_set) - set(materialization.OPTIONS))
+    if foreign:
+        owners = "/".join(sorted({OPTION_OWNERS[o] for o in foreign}))
+        raise ModelCompileError(f"{' and '.join(foreign)} appl{'ies' if len(foreign) == 1 else 'y'} to "
+                                f"materialized='{owners}' only (this model is '{r.config.materialized}')",
+                                location=where)
+    if not materialization.STAGED and r.sources:
         raise ModelCompileError("a view cannot read a source directly (sources are read at run time)",
                                 location=where, hint="materialize the source in a bronze table and ref() it")
     out_cols = {n for n, _ in validated.columns}

@@ -222,7 +222,7 @@ def _iceberg(spark_type: str) -> str:
 
 
 def _contract_table(contract: Contract, materialized: str) -> list[tuple[str, str, bool]]:
-    """The columns the runner creates for a contract-bound model (sqlingest/execute/runner.py:_ensure_table)."""
+    """The columns the runner creates for a contract-bound model (sqlingest/execute/ddl.py:ensure_table)."""
     cols = contract_schema(contract)
     known = {n for n, _ in cols}
     try:

@@ -393,23 +393,24 @@ def test_scd2_rewrite_retries_when_another_writer_committed_after_its_base(lakeh
     """A plain overwrite would replace whatever another writer committed meanwhile. Here another writer commits right
     after the rewrite noted its base version: the overwrite is refused (Iceberg: validated from that snapshot) or
     undone (Delta: its transaction read a newer version), and the retry, on the new version, keeps their row."""
-    from sqlingest.execute import runner
+    from sqlingest.formats import get_format
 
     spark = lakehouse.spark
     root = scd2_batch_project(project, ["name", "tier"], "rewrite", **target)
     rel = relation(root, target, "c_scd2_batch")
     (root / "data" / "cust" / "0.csv").write_text(BATCHES[0])
     build(root)
-    real, bases = runner.overwrite_from, []
+    fmt = type(get_format(target.get("format", "iceberg")))
+    real, bases = fmt.overwrite_from, []
 
-    def after_another_writer(spark_, fmt, relation_, statement, base):
+    def after_another_writer(self, spark_, relation_, statement, base):
         if not bases:
             spark_.sql(f"INSERT INTO {relation_} VALUES (9, 'Zed', 'gold', TIMESTAMP'{d(9)}', false, "
                        f"TIMESTAMP'{d(9)}', NULL, true)")
         bases.append(base)
-        return real(spark_, fmt, relation_, statement, base)
+        return real(self, spark_, relation_, statement, base)
 
-    monkeypatch.setattr(runner, "overwrite_from", after_another_writer)
+    monkeypatch.setattr(fmt, "overwrite_from", after_another_writer)
     (root / "data" / "cust" / "1.csv").write_text(BATCHES[1])
     build(root)
     assert len(bases) == 2 and bases[0] != bases[1]  # refused or undone, then retried on the new version

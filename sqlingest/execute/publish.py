@@ -1,0 +1,120 @@
+"""Publish: one write of a model's staged rows through its materialization, with the row checks fused into the
+same pass (:mod:`sqlingest.checks.fused`), quarantined rows set aside (:mod:`sqlingest.execute.quarantine`) and
+every count observed; a replay publishes a quarantine table's rows that now pass."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from sqlingest.checks.fused import PUBLISHED, Observed, fuse, observed
+from sqlingest.errors import CheckFailed
+from sqlingest.execute import quarantine
+from sqlingest.execute.context import RunContext, Staged
+from sqlingest.execute.ddl import partition_columns
+from sqlingest.execute.keys import annotate, guard, is_null_key_error, key_spec, null_key_message, tie_report
+from sqlingest.materializations import WriteContext
+from sqlingest.validate.conform import quote
+
+if TYPE_CHECKING:
+    from sqlingest.plan import PlannedModel
+    from sqlingest.runs import ModelResult
+
+#: audit columns whose value changes on every run: never compared to detect a changed row
+VOLATILE = {"_ingested_at", "_run_id", "_batch_id"}
+
+
+def publish(ctx: RunContext, pm: PlannedModel, staged: Staged, sql: str, result: ModelResult, *,
+            replay_from: str | None = None) -> None:
+    """Write staged rows with the model's materialization, evaluating row checks in the same pass.
+
+    With ``replay_from`` (a quarantine table) the staged rows come from it: rows that now pass are published
+    and, after the write, removed from the quarantine; rows still failing stay there.
+    """
+    spark = ctx.spark
+    contract = pm.contract
+    row_checks = ctx.row_checks(pm, staged.checks)
+    # Remember the version to restore only when a check could fail the model (a metadata query otherwise saved).
+    can_fail = ctx.options.run_checks and contract is not None and any(
+        c.effective_action == "fail" for c in [*contract.all_checks(), *staged.checks])
+    ctx.before[pm.name] = pm.format.current_version(spark, pm.relation) if can_fail else None
+    # Delta runs MERGE sources through its own query executions, which do not report the Observation:
+    # cache the staged rows and count them first (the MERGE then reads the cache).
+    delta_merge = not pm.format.capabilities.merge_reports_observations and not pm.materialization.PLAIN_INSERT
+    spec = key_spec(pm)
+    fused = fuse(staged.frame, staged.columns, row_checks, persist=replay_from is not None or delta_merge,
+                 annotate=(lambda f, published: annotate(f, spec, staged.columns, published)) if spec else None)
+    frame = fused.frame
+    staged_rows = frame.count() if delta_merge else None
+    quarantines = any(c.effective_action == "quarantine" for c in row_checks) and replay_from is None
+    config = pm.rendered.config
+    stage = "__sqlingest_stage__" + re.sub(r"\W", "_", pm.name)
+    # a NULL business key no check sets aside fails the write before anything is committed (keys.guard)
+    from pyspark.sql import functions as F
+
+    selected = [(g.alias(c) if spec and (g := guard(spec, row_checks, pm.relation, c)) is not None
+                 else F.col(quote(c))) for c in staged.columns]
+    published = frame.where(PUBLISHED).select(*selected) if row_checks else \
+        frame.select(*selected) if spec else frame
+    published.createOrReplaceTempView(stage)
+    compare = [c for c in staged.columns if c not in pm.unique_key and c not in VOLATILE]
+    extra_cols = [n for n, _ in pm.materialization.EXTRA_COLUMNS]
+    write = WriteContext(
+        relation=pm.relation, stage=stage, sql=sql, columns=[quote(c) for c in staged.columns],
+        unique_key=[quote(k) for k in pm.unique_key], ordering=quote(pm.ordering) if pm.ordering else None,
+        compare_columns=[quote(c) for c in compare],
+        update_columns=[quote(c) for c in staged.columns if c not in pm.unique_key],
+        delete_flag=quote(config.delete_flag) if config.delete_flag else None,
+        tracked_columns=[quote(c) for c in (config.tracked_columns or compare)],
+        table_columns=[quote(c) for c in [*staged.columns, *extra_cols]],
+        run_id=ctx.run_id,
+        extra={"contract": contract, "partitioned_by": [quote(p) for p in partition_columns(pm)]},
+    )
+    try:
+        if quarantines:
+            quarantine.write(ctx, pm, frame, staged.columns, row_checks)
+        chosen = pm.materialization.prepare(spark, write, fmt=pm.format, config=config, staged_rows=staged_rows)
+        if chosen is not None:
+            result.write_strategy = chosen
+        rewrite = pm.materialization.rewrites(write)
+        # the version the rewrite reads (known already when a failing check may restore it)
+        base = (ctx.before[pm.name] if ctx.before[pm.name] is not None
+                else pm.format.current_version(spark, pm.relation)) if rewrite else None
+        for statement in pm.materialization.statements(write):
+            if rewrite:
+                pm.format.overwrite_from(spark, pm.relation, statement, base)
+            else:
+                spark.sql(statement)
+        if replay_from is not None:
+            resolved = "__sqlingest_replayed__" + re.sub(r"\W", "_", pm.name)
+            (frame.where("NOT __q") if row_checks else frame).select("_row").createOrReplaceTempView(resolved)
+            spark.sql(f"DELETE FROM {replay_from} WHERE _row IN (SELECT _row FROM {resolved})")
+            spark.catalog.dropTempView(resolved)
+    except Exception as exc:
+        if spec is None or not is_null_key_error(exc):
+            raise
+        if quarantines:
+            quarantine.discard(ctx, pm)
+        message, hint = null_key_message(frame, spec, PUBLISHED if row_checks else "TRUE")
+        raise CheckFailed(f"{pm.relation}: {message}", hint=hint) from None
+    finally:
+        spark.catalog.dropTempView(stage)
+        if fused.persisted:
+            frame.unpersist()
+    values = fused.observation.get
+    record_counts(result, observed(values, row_checks))
+    result.ties = tie_report(values, spec) if spec else None
+    if result.rows_quarantined:
+        result.samples = quarantine.samples(ctx, pm)
+
+
+def record_counts(result: Any, counts: Observed) -> None:
+    """Put a fused write's counts and check results on ``result`` (a model's, or a micro-batch's)."""
+    result.rows_in = counts.rows_in
+    result.rows_quarantined = counts.rows_quarantined
+    result.rows_dropped = counts.rows_dropped
+    result.rows_deduplicated = counts.rows_deduplicated
+    result.rows_written = counts.rows_written
+    if counts.rows_rescued is not None:
+        result.rows_rescued = counts.rows_rescued
+    result.checks = counts.checks
