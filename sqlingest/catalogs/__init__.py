@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlingest.catalogs.capabilities import CAPABILITIES, declared
+from sqlingest.catalogs.capabilities import CAPABILITIES, declared, format_capabilities
 from sqlingest.errors import ConfigError, Location, UnsupportedCombination, UserError
-from sqlingest.formats import TableFormat
+from sqlingest.formats import TableFormat, get_format
 from sqlingest.plugins import PluginRegistry
 from sqlingest.project.config import CatalogConfig
 
@@ -78,8 +78,12 @@ class Catalog(ABC):
                      f"supports {fmt.name} (see docs/support-matrix.md)")
 
     def capabilities(self, fmt: str) -> frozenset[str]:
-        """What this catalog declares it can do with ``fmt`` tables (``CAPABILITIES``; catalogs/capabilities.py)."""
-        return declared(type(self)).get(fmt, frozenset())
+        """What this catalog declares it can do with ``fmt`` tables (``CAPABILITIES``; catalogs/capabilities.py). A
+        third-party format that names this catalog type in its ``catalogs`` gets what the format itself allows."""
+        have = declared(type(self)).get(fmt)
+        if have is None and self.config.type in getattr(get_format(fmt), "catalogs", ()):
+            return format_capabilities(fmt)
+        return have or frozenset()
 
     def missing(self, fmt: TableFormat, needs: Iterable[str]) -> list[str]:
         """The capabilities among ``needs`` this catalog does not declare for ``fmt`` tables. A name outside the
