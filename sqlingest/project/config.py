@@ -15,8 +15,8 @@ Layer = Literal["bronze", "silver", "gold"]
 LAYERS: tuple[Layer, ...] = ("bronze", "silver", "gold")
 #: a table format registered in :data:`sqlingest.formats.FORMATS` (a built-in, an entry point, a dotted path)
 FormatName = Annotated[str, AfterValidator(check_format_name)]
-AlertOn = Literal["fail", "warn", "error"]
-_ALERT_ON: tuple[AlertOn, ...] = ("fail", "error")
+AlertOn = Literal["fail", "warn", "error", "slo"]
+_ALERT_ON: tuple[AlertOn, ...] = ("fail", "error", "slo")
 
 
 class Strict(BaseModel):

@@ -275,6 +275,15 @@ def load_domains(root: Path, inline: Mapping[str, DomainConfig], inline_data: An
             errors.append(ConfigError(
                 f"domain {domain.name}: unknown evolution policy '{evolution}'", location=domain.location,
                 hint=f"additive, strict or a registry mode ({', '.join(Mode.__members__)})"))
+    from sqlingest.runs.slo import check_slo_config
+
+    for domain in out.values():
+        for slos in (domain.config.slos, *domain.config.dataset_slos.values()):
+            try:
+                check_slo_config(slos)
+            except UserError as exc:
+                errors.append(ConfigError(f"domain {domain.name}: {exc.message}", hint=exc.hint,
+                                          location=domain.location))
     for secret in {s for d in out.values() for s in d.config.secrets}:
         owners = sorted(d.name for d in out.values() if secret in d.config.secrets)
         if len(owners) > 1:
