@@ -156,18 +156,18 @@ def write_results(spark: SparkSession, plan: Plan, run_id: str, results: list[Sl
     """Append the evaluations to ``<catalog>.sqlingest_meta.slo_results`` (created on first use)."""
     if not results:
         return
-    from sqlingest.runs.tables import _append
+    from sqlingest.formats import get_format
 
-    fmt = plan.project.target.format
+    fmt = get_format(plan.project.target.format)
     namespace = plan.catalog.namespace(META_NAMESPACE)
     if namespace is not None:
         spark.sql(f"CREATE NAMESPACE IF NOT EXISTS {namespace}")
     table = run_table(plan.catalog, "slo_results")
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {table} ({SLO_RESULTS}) USING {fmt}")
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {table} ({SLO_RESULTS}) USING {fmt.using}")
     evaluated = datetime.now(UTC).replace(tzinfo=None)
     rows = [(run_id, evaluated, r.domain, r.model, r.relation, r.slo, r.objective, r.observed, r.met, r.message)
             for r in results]
-    _append(spark, spark.createDataFrame(rows, SLO_RESULTS), table, fmt)
+    fmt.append(spark.createDataFrame(rows, SLO_RESULTS), table)
 
 
 def routes(plan: Plan, results: list[SloResult]) -> list[tuple[AlertConfig, list[dict[str, Any]]]]:

@@ -214,7 +214,7 @@ def test_jinja_syntax_error(make_project, capsys):
 
 def test_ref_to_an_unknown_model_in_the_model(make_project, capsys):
     err = error_of(make_project, capsys, "SELECT id\n{# c\n #}\nFROM {{ ref('nope') }}\n")
-    assert f"{MODEL}:4: ref('nope'): no such model" in err
+    assert f"{MODEL}:4:9: ref('nope'): no such model" in err
 
 
 # -- markers never reach the SQL or a value ------------------------------------------------------------------------
