@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(d, select=False)
     d.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
 
+    p = sub.add_parser("slo", help="evaluate the domains' SLOs now (exit 3 when one is breached)")
+    _common(p)
+
     p = sub.add_parser("runs", help="list recent runs")
     _common(p, select=False)
     p.add_argument("--limit", type=int, default=10)
@@ -412,6 +415,7 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
             console.print(f"[yellow]warning:[/] {_escape(problem)}")
     for problem in observer.finish(record):
         console.print(f"[yellow]warning:[/] {_escape(problem)}")
+    _slos(plan, spark, record, console, [m.name for m in record.models if m.status != "skipped"])
     counts = {s: sum(1 for m in record.models if m.status == s) for s in ("success", "warn", "error", "skipped")}
     console.print(f"Done in {time.perf_counter() - started:.1f}s: {counts['success']} ok, {counts['warn']} warned, "
                   f"{counts['error']} failed, {counts['skipped']} skipped · run log {project.rel(path)}")
@@ -419,6 +423,52 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
         console.print(f"[dim]Spark's log and full stack traces: {project.rel(_log_path(project, run_id))} "
                       "(or rerun with --debug)[/]")
     return 1 if record.status == "error" else 0
+
+
+def _slos(plan: Any, spark: Any, record: Any, console: Any, models: list[str]) -> list[Any]:
+    """Evaluate the SLOs of ``models``' domains, record them in the run tables, alert on breaches, print them."""
+    from sqlingest.runs.slo import evaluate, has_slos, routes, write_results
+
+    if not has_slos(plan):
+        return []
+    try:
+        results = evaluate(spark, plan, models=models)
+        write_results(spark, plan, record.run_id, results)
+    except UserError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — the run is done and recorded; say so and go on
+        from sqlingest.execute.errors import root_cause
+
+        console.print(f"[yellow]warning:[/] could not evaluate the SLOs: {_escape(redact(root_cause(exc)))}")
+        return []
+    from sqlingest.runs.alerts import notify
+
+    for alert, events in routes(plan, results):
+        for problem in notify(record, [alert], run_events=events):
+            console.print(f"[yellow]warning:[/] {_escape(problem)}")
+    for r in results:
+        mark = "[green]met[/]" if r.met else "[red]BREACHED[/]"
+        console.print(f"  slo {mark} {r.domain}/{r.model} {r.slo} {_escape(r.objective)}: {_escape(r.observed)}")
+    return results
+
+
+def cmd_slo(args: argparse.Namespace, console: Any) -> int:
+    """Evaluate the selected models' SLOs now; exit 0 when all are met, 3 when one is breached."""
+    from datetime import UTC, datetime
+
+    from sqlingest.execute.session import build_session
+    from sqlingest.runs import RunRecord, new_run_id
+
+    run_id = new_run_id()
+    plan = _plan(args, console, run_id)
+    with console.status("starting Spark…"):
+        spark = build_session(plan.project.target.spark, plan.catalog)
+    now = datetime.now(UTC).isoformat()
+    record = RunRecord(run_id, "slo", plan.project.target_name, now, now, "success")
+    results = _slos(plan, spark, record, console, list(plan.selected))
+    breached = [r for r in results if not r.met]
+    console.print(f"{len(results)} SLO(s) evaluated, {len(breached)} breached")
+    return 3 if breached else 0
 
 
 def _log_path(project: Any, run_id: str) -> Path:
@@ -606,7 +656,7 @@ def _workflow_commands() -> dict[str, Any]:
 
 
 COMMANDS = {"init": cmd_init, "compile": cmd_compile, "build": cmd_build, "run": cmd_run, "test": cmd_test,
-            "stream": cmd_stream,
+            "stream": cmd_stream, "slo": cmd_slo,
             "runs": cmd_runs, "report": cmd_report, "replay": cmd_replay, "docs": cmd_docs, **_registry_commands(),
             **_workflow_commands()}
 

@@ -97,8 +97,10 @@ class Plan:
 def relation_parts(project: Project, model: ModelFile, contract: Contract | None) -> tuple[str, str]:
     """(namespace, table) of a model: the contract's, else the layer's namespace and the file stem."""
     layer_cfg = project.config.layer(model.layer)
-    template = (contract.namespace if contract and contract.namespace else layer_cfg.namespace) or model.layer
-    domain = contract.domain if contract else project.name
+    domains = getattr(project, "domains", None)
+    template = (contract.namespace if contract and contract.namespace else None) \
+        or (domains.namespace(contract, model.layer) if domains else None) or layer_cfg.namespace or model.layer
+    domain = (domains.domain_name(contract) if domains else None) or (contract.domain if contract else project.name)
     namespace = template.format(layer=model.layer, domain=domain, project=project.name)
     table = contract.table if contract and contract.table else model.stem
     return namespace, table
@@ -178,6 +180,14 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         order = dag.order(paths)
     except UserError as exc:
         raise CompileErrors([*errors, *(e for es in failed.values() for e in es), exc]) from None
+    if any("domain:" in s for s in [*(select or []), *(exclude or [])]):  # declared domains (docs/domains.md)
+        from sqlingest.project.domains import expand_domain_selectors
+
+        bound = {n: c for n, c in {**contracts_by_model, **{n: r.contract for n, r in rendered.items()}}.items()
+                 if n in dag.parents}  # enabled models only
+        select = expand_domain_selectors(select, lambda d: project.domains.members(d, bound)) if select else select
+        exclude = expand_domain_selectors(exclude, lambda d: project.domains.members(d, bound)) if exclude \
+            else exclude
     selected = _select(dag, rendered, select, exclude, state) if select or exclude else set(order)
     needed = set(selected)
     for name in selected:

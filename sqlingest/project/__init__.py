@@ -13,6 +13,7 @@ import yaml
 from sqlingest.errors import CompileErrors, ConfigError, ContractError, Location, UserError
 from sqlingest.project.config import LAYERS, ProjectConfig, TargetConfig
 from sqlingest.project.contract import Contract
+from sqlingest.project.domains import Domains, load_domains
 from sqlingest.project.files import read_text
 from sqlingest.project.yaml_loader import LocatedDict, LocatedList, load_yaml, validate_model
 from sqlingest.secrets import Secrets
@@ -45,6 +46,8 @@ class Project:
     #: contract and model-file problems found while loading with ``tolerant=True`` (the compiler reports them
     #: together with every model error instead of stopping at them)
     load_errors: list[UserError] = field(default_factory=list)
+    #: the declared domains (docs/domains.md)
+    domains: Domains = field(default_factory=Domains)
 
     @property
     def name(self) -> str:
@@ -166,10 +169,17 @@ def load_project(project_dir: Path | str = ".", *, target: str | None = None,
     tgt = config.targets[target_name]
     variables = {**config.vars, **tgt.vars, **(cli_vars or {})}
     load_errors: list[UserError] = []
+    domains = load_domains(root, config.domains, data.get("domains"))
     contracts = load_contracts(root, variables=variables, errors=load_errors if tolerant else None)
+    domain_errors = domains.apply(contracts.values(), config.name)
+    if tolerant:
+        load_errors.extend(domain_errors)
+    else:
+        CompileErrors.raise_if_any(domain_errors)
     models = discover_models(root)
     macros = sorted((root / "macros").rglob("*.sql")) if (root / "macros").is_dir() else []
-    return Project(root, config, target_name, tgt, contracts, models, macros, secrets, variables, load_errors)
+    return Project(root, config, target_name, tgt, contracts, models, macros, secrets, variables, load_errors,
+                   domains)
 
 
 def load_contracts(root: Path, *, variables: dict[str, Any] | None = None, semantics: bool = True,
@@ -247,6 +257,7 @@ def _locate(contract: Contract, data: Any, rel: Path) -> None:
     """Set the YAML locations of the contract, its columns and checks, and keep its located source section."""
     contract.path = rel
     contract.location = Location(str(rel), 1, 1)
+    contract._data = data
     raw_columns = data.get("columns")
     for i, (col, loc) in enumerate(zip(contract.columns, getattr(raw_columns, "item_locations", []))):
         col.location = Location(str(rel), loc.line, loc.col)

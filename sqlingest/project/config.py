@@ -15,8 +15,8 @@ Layer = Literal["bronze", "silver", "gold"]
 LAYERS: tuple[Layer, ...] = ("bronze", "silver", "gold")
 #: a table format registered in :data:`sqlingest.formats.FORMATS` (a built-in, an entry point, a dotted path)
 FormatName = Annotated[str, AfterValidator(check_format_name)]
-AlertOn = Literal["fail", "warn", "error"]
-_ALERT_ON: tuple[AlertOn, ...] = ("fail", "error")
+AlertOn = Literal["fail", "warn", "error", "slo"]
+_ALERT_ON: tuple[AlertOn, ...] = ("fail", "error", "slo")
 
 
 class Strict(BaseModel):
@@ -179,6 +179,64 @@ class AlertConfig(Strict):
         return self
 
 
+Access = Literal["public", "protected", "private"]
+
+
+class DomainDefaults(Strict):
+    """What every dataset of a domain inherits; a contract may tighten each, never loosen it."""
+
+    #: the table format every dataset uses (a contract may not choose another)
+    format: FormatName | None = None
+    #: partition columns per layer: a dataset of that layer partitions by at least these
+    partitioned_by: dict[Layer, list[str]] = Field(default_factory=dict)
+    #: schema evolution: ``additive`` (BACKWARD_TRANSITIVE), ``strict`` (FULL_TRANSITIVE) or a registry mode
+    evolution: str | None = None
+    #: table properties every dataset has, with these values (a contract may add others)
+    properties: dict[str, str] = Field(default_factory=dict)
+    #: the longest a dataset may keep its data, in days (a contract may keep less)
+    retention_days: int | None = Field(default=None, ge=1)
+    #: check types every dataset (bronze, silver, gold) must carry at least once
+    required_checks: list[str] = Field(default_factory=list)
+    #: the access of a dataset whose contract does not declare one
+    access: Access = "protected"
+
+
+class SloConfig(Strict):
+    """Service level objectives of a domain (every dataset) or of one dataset (``slos.datasets``)."""
+
+    #: the newest row (by ``freshness_column``, else the build time) is at most this old: ``6h``, ``2d``, ``30m``
+    freshness: str | None = None
+    freshness_column: str | None = None
+    #: at least this many rows in the table
+    min_rows: int | None = Field(default=None, ge=0)
+    #: the last successful build finished by this time of day (UTC, ``HH:MM``)
+    available_by: str | None = None
+    #: the share of the dataset's checks that passed in its last run, at least (0..1)
+    dq_pass_rate: float | None = Field(default=None, ge=0, le=1)
+
+
+class DomainConfig(Strict):
+    """A domain: who owns it, where its alerts go, the defaults its datasets inherit, its namespaces and access."""
+
+    name: str | None = None
+    description: str | None = None
+    owners: list[str] = Field(default_factory=list)
+    #: where the domain's alerts (failed checks and models, SLO breaches) go, besides the project's
+    alerts: list[AlertConfig] = Field(default_factory=list)
+    #: contract names (globs, ``retail.*``) that belong to the domain besides ``<domain>.*``
+    datasets: list[str] = Field(default_factory=list)
+    defaults: DomainDefaults = Field(default_factory=DomainDefaults)
+    #: namespace per layer (may use ``{layer}``, ``{domain}``, ``{project}``); a dataset writes only there
+    namespaces: dict[Layer, str] = Field(default_factory=dict)
+    #: domains (or teams) that read this domain's public datasets (docs and lineage)
+    consumers: list[str] = Field(default_factory=list)
+    #: secret names only this domain's models may read
+    secrets: list[str] = Field(default_factory=list)
+    slos: SloConfig = Field(default_factory=SloConfig)
+    #: per-dataset SLOs (dataset name → objectives), over the domain's
+    dataset_slos: dict[str, SloConfig] = Field(default_factory=dict)
+
+
 class ProjectConfig(Strict):
     """The whole of ``sqlingest.yml``."""
 
@@ -191,6 +249,8 @@ class ProjectConfig(Strict):
     layers: dict[Layer, LayerConfig] = Field(default_factory=dict)
     secrets: list[SecretProviderConfig] = Field(default_factory=list)
     alerts: list[AlertConfig] = Field(default_factory=list)
+    #: domains declared inline (more in ``domains/<name>.yml``)
+    domains: dict[str, DomainConfig] = Field(default_factory=dict)
     #: functions the project's Spark sessions know besides Spark's own (UDFs registered by an extension, Hive
     #: functions): name → {args: 1 | [1, 2] | "1+", returns: type, kind: scalar|aggregate|window|generator}
     functions: dict[str, dict[str, Any]] = Field(default_factory=dict)

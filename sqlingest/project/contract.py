@@ -502,6 +502,11 @@ class Contract(_Strict):
     #: how this dataset's columns derive from another's: column → Spark SQL expression over the input
     #: (columns not listed map from the input column of the same name); rendered by ``{{ mapped_columns() }}``
     mapping: dict[str, str] = Field(default_factory=dict)
+    #: who may ``ref`` the dataset: ``public`` (any domain), ``protected`` (its domain), ``private`` (its domain's
+    #: models of the same dataset, e.g. silver.orders reading bronze.orders); None: the domain's default
+    access: Literal["public", "protected", "private"] | None = None
+    #: the longest the dataset keeps its data (days); at most its domain's ``retention_days``
+    retention_days: int | None = Field(default=None, ge=1)
     path: Path | None = Field(default=None, exclude=True)
     location: Location | None = Field(default=None, exclude=True)
 
@@ -529,6 +534,8 @@ class Contract(_Strict):
     #: cross-field problems kept instead of raised when validated with ``context={"collect_problems": True}``
     #: (the project loader reports them together with every other problem of the file)
     _problems: list[tuple[tuple[str | int, ...], str]] = PrivateAttr(default_factory=list)
+    #: the YAML mapping as loaded (its key locations place errors at a field's line)
+    _data: Any = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Contract:

@@ -121,7 +121,7 @@ class Renderer:
         )
         self.env.globals.update(
             ref=self._ref, source=self._source, config=self._config, var=self._var, env_var=env_var,
-            secret=project.secrets.get, is_incremental=lambda: self._ctx.incremental, run_id=run_id,
+            secret=self._secret, is_incremental=lambda: self._ctx.incremental, run_id=run_id,
             target=project.target_name, incremental_predicate=self._incremental_predicate,
             mapped_columns=self._mapped_columns,
         )
@@ -160,13 +160,42 @@ class Renderer:
         close = difflib.get_close_matches(name, list(models), n=1)
         raise UserError(f"ref('{name}'): no such model", hint=f"did you mean '{close[0]}'?" if close else None)
 
+    def _model_contract(self, model: ModelFile | None, explicit: str | None = None) -> Contract | None:
+        if model is None:
+            return None
+        try:
+            return self.project.contract_for(model, explicit)
+        except UserError:
+            return None  # reported by the model's own render
+
     def _ref(self, name: str) -> str:
         resolved = self._resolve_ref(name)
         if resolved.startswith("seed."):  # a seed's table, loaded by `sqlingest seed` (not a model of the graph)
             return self.relation(resolved)
+        domains = self.project.domains
+        if domains.domains:
+            mine = self._model_contract(self._ctx.model, self._ctx.config.get("contract"))
+            target = self._model_contract(self.project.models[resolved])
+            why = domains.check_ref(mine, target, name)
+            if why:
+                raise UserError(why, hint=f"declare `access: public` in {target.path if target else 'its contract'}"
+                                          ", or read it through a public dataset of its domain")
         if resolved not in self._ctx.refs:
             self._ctx.refs.append(resolved)
         return self.relation(resolved)
+
+    def _secret(self, name: str) -> str:
+        """``{{ secret('name') }}``; a secret scoped to a domain is readable by that domain's models only."""
+        domains = self.project.domains
+        owner = domains.secret_owner(name)
+        if owner is not None:
+            mine = domains.domain_name(self._model_contract(self._ctx.model, self._ctx.config.get("contract")))
+            if mine != owner:
+                who = f"a model of domain {mine}" if mine else "a model outside a domain"
+                raise UserError(f"secret('{name}') is scoped to domain {owner}; {who} may not read it",
+                                hint=f"use a secret of its own domain, or scope '{name}' to domain {mine}"
+                                     if mine else "bind the model to a contract of that domain")
+        return self.project.secrets.get(name)
 
     def _source(self, domain: str, name: str) -> str:
         contract = self.project.source(domain, name)
@@ -307,9 +336,14 @@ def _template_frames(exc: BaseException) -> list[tuple[str, int]]:
 
 
 def _name_col(text: str, line: int, exc: BaseException) -> int:
-    """The column of the undefined name ``exc`` is about on ``line`` of ``text`` (0 when unknown)."""
-    found = re.search(r"'(\w+)' is undefined", str(exc)) if isinstance(exc, jinja2.UndefinedError) else None
+    """The column of the undefined name ``exc`` is about on ``line`` of ``text``, or of the ``ref('x')`` /
+    ``secret('x')`` / ``source('x'…)`` call its message starts with (0 when unknown)."""
     lines = text.splitlines()
+    call = re.match(r"(ref|secret|source)\('([^']*)'", str(exc)) if isinstance(exc, UserError) else None
+    if call is not None and 0 < line <= len(lines):
+        at = re.search(rf"\b{call.group(1)}\(\s*['\"]{re.escape(call.group(2))}['\"]", lines[line - 1])
+        return at.start() + 1 if at else 0
+    found = re.search(r"'(\w+)' is undefined", str(exc)) if isinstance(exc, jinja2.UndefinedError) else None
     if found is None or not 0 < line <= len(lines):
         return 0
     at = re.search(rf"(?<![\w.]){found.group(1)}\b", lines[line - 1])

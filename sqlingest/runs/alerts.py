@@ -132,10 +132,11 @@ def _send_mail(alert: AlertConfig, message: EmailMessage, retries: int) -> str |
 
 
 def notify(record: RunRecord, alerts: list[AlertConfig], *, plan: Plan | None = None,
-           retries: int = 2) -> list[str]:
-    """Send the run's events on every configured route that wants them. Returns problems (never raises)."""
+           retries: int = 2, run_events: list[dict[str, Any]] | None = None) -> list[str]:
+    """Send the run's events (or ``run_events``: SLO breaches…) on every configured route that wants them.
+    Returns problems (never raises)."""
     problems: list[str] = []
-    all_events = events(record, plan)
+    all_events = events(record, plan) if run_events is None else run_events
     for alert in alerts:
         selected = [e for e in all_events if wants(alert, e)]
         if not selected:

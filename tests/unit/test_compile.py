@@ -113,7 +113,7 @@ def test_all_model_errors_at_once(make_project):
 
 def test_unknown_ref_with_hint(make_project):
     errs = errors_of(make_project, **{"models/gold/by_status.sql": "SELECT 1 AS x FROM {{ ref('silver.order') }}\n"})
-    assert "models/gold/by_status.sql:1: ref('silver.order'): no such model" in errs[0]
+    assert "models/gold/by_status.sql:1:23: ref('silver.order'): no such model" in errs[0]
     assert "did you mean 'silver.orders'" in errs[0]
 
 

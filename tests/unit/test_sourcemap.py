@@ -188,12 +188,12 @@ def test_undefined_variable_is_located_in_the_model(make_project, capsys):
 
 def test_ref_to_an_unknown_model_inside_a_macro(make_project, capsys):
     err = error_of(make_project, capsys, "SELECT id\n-- x\nFROM {{ helper() }}\n")
-    assert f"macros/refs.sql:2: ref('no_such_model'): no such model (called from {MODEL}:3)" in err
+    assert f"macros/refs.sql:2:6: ref('no_such_model'): no such model (called from {MODEL}:3)" in err
 
 
 def test_ref_inside_a_nested_macro(make_project, capsys):
     err = error_of(make_project, capsys, "SELECT id\nFROM {{ nested() }}\n")
-    assert f"macros/refs.sql:2: ref('no_such_model'): no such model (called from {MODEL}:2)" in err
+    assert f"macros/refs.sql:2:6: ref('no_such_model'): no such model (called from {MODEL}:2)" in err
 
 
 def test_undefined_inside_a_macro(make_project, capsys):
@@ -214,7 +214,7 @@ def test_jinja_syntax_error(make_project, capsys):
 
 def test_ref_to_an_unknown_model_in_the_model(make_project, capsys):
     err = error_of(make_project, capsys, "SELECT id\n{# c\n #}\nFROM {{ ref('nope') }}\n")
-    assert f"{MODEL}:4: ref('nope'): no such model" in err
+    assert f"{MODEL}:4:9: ref('nope'): no such model" in err
 
 
 # -- markers never reach the SQL or a value ------------------------------------------------------------------------

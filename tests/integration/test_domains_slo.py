@@ -1,0 +1,104 @@
+"""Domain SLOs on real tables: evaluated after a build and by `sqlingest slo`, recorded in
+sqlingest_meta.slo_results, breaches alerted to the domain's route (a local HTTP receiver)."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from sqlingest.cli import main
+from sqlingest.plan import plan_project
+from sqlingest.project import load_project
+from sqlingest.runs.slo import evaluate
+
+pytestmark = pytest.mark.slow
+
+FILES = {
+    "contracts/shop/events.source.yml": """
+        name: shop.events
+        layer: source
+        source: {format: csv, path: data/*.csv}
+        columns:
+          - {name: id, type: bigint}
+          - {name: ts, type: timestamp}
+    """,
+    "contracts/shop/events.gold.yml": """
+        name: shop.events
+        layer: gold
+        columns:
+          - {name: id, type: bigint, checks: [not_null]}
+          - {name: ts, type: timestamp}
+        checks:
+          - {type: range, column: id, max: 2, severity: warn}
+    """,
+    "models/bronze/raw.sql": "{{ config(materialized='append') }}\nSELECT * FROM {{ source('shop', 'events') }}\n",
+    "models/gold/events.sql": "SELECT id, ts FROM {{ ref('bronze.raw') }}\n",
+    "data/a.csv": "id,ts\n1,2020-01-01 00:00:00\n2,2020-01-02 00:00:00\n3,2020-01-03 00:00:00\n",
+}
+
+
+def domain(url: str, slos: str) -> str:
+    return f"owners: [shop@example.com]\nalerts: [{{url: '{url}'}}]\nslos: {slos}\n"
+
+
+@pytest.fixture
+def receiver():
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()
+
+
+def test_slos_breached_then_met(lakehouse, project, receiver, capsys):
+    url, received = receiver
+    breaching = "{freshness: 1h, freshness_column: ts, min_rows: 100, dq_pass_rate: 1.0, available_by: '00:00'}"
+    root = project({**FILES, "domains/shop.yml": domain(url, breaching)})
+    assert main(["build", "--project-dir", str(root)]) == 0  # a breach does not fail the build
+    out = capsys.readouterr().out
+    assert "slo BREACHED shop/gold.events completeness >= 100 rows: 3 rows" in out, out
+    # the domain's route got one POST with the four breaches
+    assert len(received) == 1
+    events = received[0]["events"]
+    assert [(e["kind"], e["slo"], e["observed"]) for e in events] == [
+        ("slo", "freshness", events[0]["observed"]),
+        ("slo", "completeness", "3 rows"),
+        ("slo", "availability", events[2]["observed"]),
+        ("slo", "dq_pass_rate", "50% (1/2)")]
+    assert events[0]["observed"].endswith("h old") and float(events[0]["observed"][:-6]) > 24 * 365
+    assert events[2]["observed"].startswith("first built at ")
+    spark = lakehouse.spark
+    rows = spark.sql("SELECT slo, met FROM lake.sqlingest_meta.slo_results WHERE model = 'gold.events' "
+                     f"AND relation LIKE '%{load_project(root).config.layer('gold').namespace}%'").collect()
+    assert sorted((r["slo"], r["met"]) for r in rows) == [
+        ("availability", False), ("completeness", False), ("dq_pass_rate", False), ("freshness", False)]
+    # on demand: the same breaches, exit 3
+    assert main(["slo", "--project-dir", str(root)]) == 3
+    assert "4 SLO(s) evaluated, 4 breached" in capsys.readouterr().out
+    assert len(received) == 2
+
+    met = "{freshness: 1h, min_rows: 3, dq_pass_rate: 0.5, available_by: '23:59'}"
+    (root / "domains" / "shop.yml").write_text(domain(url, met))
+    assert main(["slo", "--project-dir", str(root)]) == 0
+    out = capsys.readouterr().out
+    assert "slo met shop/gold.events freshness <= 1h" in out and "BREACHED" not in out, out
+    assert len(received) == 2  # nothing to alert
+    # availability: built today before 23:59, evaluated after it
+    plan = plan_project(load_project(root))
+    late = datetime.now(UTC).replace(hour=23, minute=59, second=30)
+    results = {r.slo: r for r in evaluate(spark, plan, now=late)}
+    assert results["availability"].met and results["availability"].observed.startswith("built at ")

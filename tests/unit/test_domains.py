@@ -1,0 +1,236 @@
+"""Domains (docs/domains.md): inherited defaults that contracts may tighten but never loosen, access between
+domains, ``--select domain:<name>``, namespaces and secret scoping — all at compile time, without a JVM."""
+
+from __future__ import annotations
+
+import pytest
+
+from sqlingest.errors import CompileErrors, UserError
+from sqlingest.plan import plan_project
+from sqlingest.project import load_project
+
+CONFIG = """\
+name: t
+layers:
+  gold: {require_contract: false}
+domains:
+  marketing:
+    owners: [marketing-data@example.com]
+    consumers: [product]
+"""
+
+SALES = """\
+owners: [sales-data@example.com]
+datasets: ["shop.*"]
+namespaces: {bronze: sales_bronze, silver: sales_silver}
+secrets: [sales_api_key]
+defaults:
+  format: iceberg
+  evolution: strict
+  partitioned_by: {silver: [day]}
+  properties: {write.target-file-size-bytes: "134217728"}
+  retention_days: 30
+  required_checks: [not_null]
+"""
+
+ORDERS = """\
+name: sales.orders
+layer: silver
+access: public
+keys: {business: [id]}
+columns:
+  - {name: id, type: bigint, nullable: false, checks: [not_null, unique]}
+  - {name: day, type: date}
+  - {name: amount, type: double}
+"""
+
+FILES = {
+    "domains/sales.yml": SALES,
+    "contracts/sales/orders.source.yml": """
+        name: sales.orders
+        layer: source
+        source: {format: csv, path: data/*.csv}
+        columns:
+          - {name: id, type: bigint}
+          - {name: day, type: date}
+          - {name: amount, type: double}
+    """,
+    "contracts/sales/orders.bronze.yml": """
+        name: sales.orders
+        layer: bronze
+        columns:
+          - {name: id, type: bigint, checks: [not_null]}
+          - {name: day, type: date}
+          - {name: amount, type: double}
+    """,
+    "contracts/sales/orders.silver.yml": ORDERS,
+    "contracts/shop/customers.silver.yml": """
+        name: shop.customers
+        layer: silver
+        keys: {business: [id]}
+        columns:
+          - {name: id, type: bigint, nullable: false, checks: [not_null, unique]}
+          - {name: day, type: date}
+    """,
+    "models/bronze/orders.sql": "{{ config(materialized='append') }}\nSELECT * FROM {{ source('sales', 'orders') }}\n",
+    "models/silver/orders.sql": "SELECT id, day, amount FROM {{ ref('bronze.orders') }}\n",
+    "models/silver/customers.sql": "SELECT DISTINCT id, day FROM {{ ref('bronze.orders') }}\n",
+    "contracts/marketing/spend.gold.yml": """
+        name: marketing.spend
+        layer: gold
+        columns:
+          - {name: day, type: date}
+          - {name: amount, type: double}
+    """,
+    "models/gold/spend.sql": "SELECT day, SUM(amount) AS amount\nFROM {{ ref('silver.orders') }}\nGROUP BY day\n",
+}
+
+
+def load(make_project, **overrides):
+    files = {k: v for k, v in {**FILES, **overrides}.items() if v is not None}
+    return load_project(make_project(files, config=CONFIG))
+
+
+def errors_of(make_project, **overrides) -> list[str]:
+    with pytest.raises(UserError) as err:
+        plan_project(load(make_project, **overrides))
+    exc = err.value
+    return [e.format() for e in (exc.errors if isinstance(exc, CompileErrors) else [exc])]
+
+
+def test_datasets_inherit_their_domains_defaults(make_project):
+    project = load(make_project)
+    orders = project.contracts["silver:sales.orders"]
+    assert orders.format == "iceberg"
+    assert orders.compatibility == "FULL_TRANSITIVE"  # strict
+    assert orders.partitioned_by == ["day"]
+    assert orders.properties == {"write.target-file-size-bytes": "134217728"}
+    assert orders.retention_days == 30
+    # shop.* belongs to sales through `datasets:`; marketing.spend to the inline domain
+    assert project.domains.domain_name(project.contracts["silver:shop.customers"]) == "sales"
+    assert project.domains.domain_name(project.contracts["gold:marketing.spend"]) == "marketing"
+    assert project.domains.get("marketing").config.consumers == ["product"]
+    plan = plan_project(project)
+    assert plan.models["silver.orders"].relation == "lake.sales_silver.orders"
+    assert plan.models["bronze.orders"].relation == "lake.sales_bronze.orders"
+    assert plan.models["gold.spend"].relation == "lake.gold.spend"  # marketing sets no namespaces
+
+
+def test_a_contract_may_tighten_its_domains_defaults(make_project):
+    tightened = ORDERS.replace("access: public\n", "access: public\nretention_days: 7\n"
+                               "compatibility: FULL_TRANSITIVE\npartitioned_by: [day, id]\n"
+                               "properties: {write.target-file-size-bytes: '134217728', extra: 'x'}\n")
+    project = load(make_project, **{"contracts/sales/orders.silver.yml": tightened})
+    orders = project.contracts["silver:sales.orders"]
+    assert (orders.retention_days, orders.partitioned_by) == (7, ["day", "id"])
+    assert orders.properties == {"write.target-file-size-bytes": "134217728", "extra": "x"}
+
+
+def test_loosening_a_domain_default_is_an_error_at_the_contracts_line(make_project):
+    loose = ORDERS.replace("access: public\n", "access: public\nformat: delta\ncompatibility: BACKWARD\n"
+                           "retention_days: 90\npartitioned_by: [id]\n"
+                           "properties:\n  write.target-file-size-bytes: '1'\n")
+    with pytest.raises(CompileErrors) as err:
+        load(make_project, **{"contracts/sales/orders.silver.yml": loose})
+    assert [e.format().split("\n")[0] for e in err.value.errors] == [
+        "contracts/sales/orders.silver.yml:4:1: sales.orders: format 'delta' loosens domain sales's format 'iceberg'",
+        ("contracts/sales/orders.silver.yml:7:1: sales.orders: partitioned_by ['id'] loosens domain sales's "
+        "partitioning ['day'] of silver datasets (missing day)"),
+        ("contracts/sales/orders.silver.yml:5:1: sales.orders: compatibility BACKWARD loosens domain sales's "
+        "evolution policy 'strict' (FULL_TRANSITIVE)"),
+        ("contracts/sales/orders.silver.yml:9:3: sales.orders: property write.target-file-size-bytes='1' loosens "
+        "domain sales's write.target-file-size-bytes='134217728'"),
+        ("contracts/sales/orders.silver.yml:6:1: sales.orders: retention_days 90 loosens domain sales's retention "
+        "of 30 days"),
+    ]
+    assert "never loosen them" in (err.value.errors[0].hint or "")
+
+
+def test_a_required_check_missing_and_an_undeclared_partition_column(make_project):
+    bare = """\
+name: shop.customers
+layer: silver
+keys: {business: [id]}
+columns:
+  - {name: id, type: bigint, nullable: false}
+"""
+    with pytest.raises(CompileErrors) as err:
+        load(make_project, **{"contracts/shop/customers.silver.yml": bare})
+    assert [e.format().split("\n")[0] for e in err.value.errors] == [
+        ("contracts/shop/customers.silver.yml:4:1: shop.customers: domain sales partitions silver datasets by day; "
+        "day is not a declared column"),
+        ("contracts/shop/customers.silver.yml:1:1: shop.customers: domain sales requires a not_null check on every "
+        "dataset"),
+    ]
+
+
+def test_a_domain_file_error_is_located(make_project):
+    with pytest.raises(UserError) as err:
+        load(make_project, **{"domains/sales.yml": SALES + "owner: me\n"})
+    assert "domains/sales.yml:12:1: unknown key 'owner'" in err.value.format()
+    with pytest.raises(UserError) as err:
+        load(make_project, **{"domains/sales.yml": SALES.replace("evolution: strict", "evolution: sometimes")})
+    assert err.value.format().startswith("domains/sales.yml:1:1: domain sales: unknown evolution policy 'sometimes'")
+
+
+def test_a_model_of_another_domain_may_ref_only_public_datasets(make_project):
+    # marketing's gold.spend reads sales' public silver.orders: fine
+    plan_project(load(make_project))
+    bad = "SELECT day, COUNT(*) AS amount\nFROM {{ ref('silver.customers') }}\nGROUP BY day\n"
+    assert [e.split("\n")[0] for e in errors_of(make_project, **{"models/gold/spend.sql": bad})] == [
+        ("models/gold/spend.sql:2:9: ref('silver.customers'): shop.customers is protected to domain sales; models "
+        "of domain marketing may ref only its public datasets")]
+
+
+def test_protected_within_the_domain_and_private_to_its_dataset(make_project):
+    private = """\
+name: sales.orders
+layer: bronze
+access: private
+columns:
+  - {name: id, type: bigint, checks: [not_null]}
+  - {name: day, type: date}
+  - {name: amount, type: double}
+"""
+    # silver.orders (dataset orders) may read its private bronze; silver.customers (same domain) may not
+    errors = errors_of(make_project, **{"contracts/sales/orders.bronze.yml": private})
+    assert [e.split("\n")[0] for e in errors] == [
+        ("models/silver/customers.sql:1:33: ref('bronze.orders'): sales.orders is private; only models of the "
+        "dataset orders in domain sales may ref it")]
+    # protected (the default): every model of the domain may read it
+    plan_project(load(make_project))
+
+
+def test_select_domain(make_project):
+    project = load(make_project)
+    assert plan_project(project, select=["domain:marketing"]).selected == ["gold.spend"]
+    assert plan_project(project, select=["domain:sales"]).selected == \
+        ["bronze.orders", "silver.customers", "silver.orders"]
+    assert plan_project(project, select=["+domain:marketing"]).selected == \
+        ["bronze.orders", "silver.orders", "gold.spend"]
+    assert plan_project(project, select=["domain:sales layer:gold"]).selected == \
+        ["bronze.orders", "silver.customers", "silver.orders", "gold.spend"]
+    with pytest.raises(UserError, match=r"--select 'domain:finance': no domain 'finance'"):
+        plan_project(project, select=["domain:finance"])
+
+
+def test_a_domain_writes_only_to_its_namespaces(make_project):
+    moved = ORDERS.replace("access: public\n", "access: public\nnamespace: gold\n")
+    with pytest.raises(UserError) as err:
+        load(make_project, **{"contracts/sales/orders.silver.yml": moved})
+    assert err.value.format().split("\n")[0] == (
+        "contracts/sales/orders.silver.yml:4:1: sales.orders: namespace 'gold' is not one of domain sales's "
+        "namespaces (sales_bronze, sales_silver); a domain writes only to its namespaces")
+
+
+def test_secrets_are_scoped_to_their_domain(make_project, monkeypatch):
+    monkeypatch.setenv("SQLINGEST_SECRET_SALES_API_KEY", "s3cr3t-value")
+    uses = "SELECT id, day, amount FROM {{ ref('bronze.orders') }} -- {{ secret('sales_api_key') }}\n"
+    # a model of sales may read it
+    plan = plan_project(load(make_project, **{"models/silver/orders.sql": uses}))
+    assert "s3cr3t-value" in plan.models["silver.orders"].rendered.sql
+    reads = "SELECT day, SUM(amount) AS amount\nFROM {{ ref('silver.orders') }}\n" \
+            "WHERE '{{ secret('sales_api_key') }}' <> ''\nGROUP BY day\n"
+    assert [e.split("\n")[0] for e in errors_of(make_project, **{"models/gold/spend.sql": reads})] == [
+        ("models/gold/spend.sql:3:11: secret('sales_api_key') is scoped to domain sales; a model of domain "
+        "marketing may not read it")]
