@@ -94,6 +94,7 @@ EXAMPLES: dict[str, str] = {
                   "sqlingest contracts compat old.yml new.yml --mode BACKWARD\nsqlingest contracts publish"),
     "registry": "sqlingest registry serve --port 8081",
     "docs": "sqlingest docs generate\nsqlingest docs serve --port 8080",
+    "slo": "sqlingest slo                      # exit 3 when an SLO is breached\nsqlingest slo --select domain:sales",
 }
 
 
