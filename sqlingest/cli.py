@@ -425,8 +425,9 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
     return 1 if record.status == "error" else 0
 
 
-def _slos(plan: Any, spark: Any, record: Any, console: Any, models: list[str]) -> list[Any]:
-    """Evaluate the SLOs of ``models``' domains, record them in the run tables, alert on breaches, print them."""
+def _slos(plan: Any, spark: Any, record: Any, console: Any, models: list[str], *, saved: bool = True) -> list[Any]:
+    """Evaluate the SLOs of ``models``' domains, record them in the run tables and the run's record (``saved``: the
+    record file is written again with them, for the report), alert on breaches, print them."""
     from sqlingest.runs.slo import evaluate, has_slos, routes, write_results
 
     if not has_slos(plan):
@@ -434,6 +435,9 @@ def _slos(plan: Any, spark: Any, record: Any, console: Any, models: list[str]) -
     try:
         results = evaluate(spark, plan, models=models)
         write_results(spark, plan, record.run_id, results)
+        record.slos = [r.entry() for r in results]
+        if saved:
+            record.save(plan.project.state_dir)
     except UserError:
         raise
     except Exception as exc:  # noqa: BLE001 — the run is done and recorded; say so and go on
@@ -465,7 +469,7 @@ def cmd_slo(args: argparse.Namespace, console: Any) -> int:
         spark = build_session(plan.project.target.spark, plan.catalog)
     now = datetime.now(UTC).isoformat()
     record = RunRecord(run_id, "slo", plan.project.target_name, now, now, "success")
-    results = _slos(plan, spark, record, console, list(plan.selected))
+    results = _slos(plan, spark, record, console, list(plan.selected), saved=False)
     breached = [r for r in results if not r.met]
     console.print(f"{len(results)} SLO(s) evaluated, {len(breached)} breached")
     return 3 if breached else 0

@@ -62,6 +62,8 @@ class RunRecord:
     models: list[ModelResult] = field(default_factory=list)
     #: the command's options (select, exclude, vars, full_refresh, …): what ``sqlingest retry`` runs again with
     options: dict[str, Any] = field(default_factory=dict)
+    #: the SLOs evaluated after the run (``sqlingest.runs.slo``): dataset, name, status met/breached, message…
+    slos: list[dict[str, Any]] = field(default_factory=list)
 
     def save(self, state_dir: Path) -> Path:
         folder = state_dir / "runs"

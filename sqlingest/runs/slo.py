@@ -60,6 +60,12 @@ class SloResult:
     met: bool
     message: str
 
+    def entry(self) -> dict[str, Any]:
+        """The run record's entry (read by ``sqlingest report``'s overview)."""
+        return {"dataset": self.model, "name": self.slo, "status": "met" if self.met else "breached",
+                "domain": self.domain, "relation": self.relation, "objective": self.objective,
+                "observed": self.observed, "message": self.message}
+
     def event(self) -> dict[str, Any]:
         """The alert event of a breach."""
         return {"kind": "slo", "domain": self.domain, "model": self.model, "relation": self.relation,

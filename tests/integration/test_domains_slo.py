@@ -86,6 +86,16 @@ def test_slos_breached_then_met(lakehouse, project, receiver, capsys):
                      f"AND relation LIKE '%{load_project(root).config.layer('gold').namespace}%'").collect()
     assert sorted((r["slo"], r["met"]) for r in rows) == [
         ("availability", False), ("completeness", False), ("dq_pass_rate", False), ("freshness", False)]
+    # the run's record carries them too: the report's overview reads them from there
+    from sqlingest.runs import list_runs
+    from sqlingest.runs.report import collect, overview
+
+    records = list_runs(load_project(root).state_dir)
+    assert sorted((s["dataset"], s["name"], s["status"]) for s in records[0]["slos"]) == [
+        ("gold.events", "availability", "breached"), ("gold.events", "completeness", "breached"),
+        ("gold.events", "dq_pass_rate", "breached"), ("gold.events", "freshness", "breached")]
+    summary = overview(collect(records), records, datetime.now(UTC))
+    assert summary["slos_recorded"] and len(summary["slo_breaches"]) == 4
     # on demand: the same breaches, exit 3
     assert main(["slo", "--project-dir", str(root)]) == 3
     assert "4 SLO(s) evaluated, 4 breached" in capsys.readouterr().out
