@@ -25,12 +25,17 @@ def snapshot(spark, rels, *, drop=("_ingested_at",)):
     return out
 
 
-def test_demo_builds_idempotently_with_expected_gold(lakehouse, demo, capsys):
+def test_demo_builds_idempotently_with_expected_gold(lakehouse, demo, capsys, monkeypatch, tmp_path):
     spark = lakehouse.spark
-    assert main(["build", "--project-dir", str(demo)]) == 0
+    events_file, metrics_file = tmp_path / "openlineage.jsonl", tmp_path / "sqlingest.prom"
+    for key, value in {"TYPE": "file", "LOG_FILE_PATH": str(events_file), "APPEND": "true"}.items():
+        monkeypatch.setenv(f"OPENLINEAGE__TRANSPORT__{key}", value)
+    assert main(["build", "--project-dir", str(demo), "--metrics-file", str(metrics_file)]) == 0
     out = capsys.readouterr().out
     assert "11 model(s)" in out and "0 failed" in out
     rels = tables(demo)
+    check_lineage_events(events_file, rels)
+    check_metrics(metrics_file)
 
     daily = {r["order_date"].isoformat(): (r["orders"], r["items"], r["revenue"])
              for r in spark.table(rels["gold.daily_revenue"]).collect()}
@@ -74,3 +79,37 @@ def test_demo_builds_idempotently_with_expected_gold(lakehouse, demo, capsys):
     assert first["bronze.customers"]["status"] == "warn"  # warn-level not_null on the raw id
 
     assert main(["test", "--project-dir", str(demo), "--select", "layer:gold"]) == 0
+
+
+def check_lineage_events(path, rels):
+    """The demo build's OpenLineage events (file transport): START then COMPLETE per model with the build's run as
+    parent, outputs named by table, column lineage from the compiler."""
+    events = [json.loads(line) for line in path.read_text().splitlines()]
+    by_job: dict[str, list[str]] = {}
+    for e in events:
+        by_job.setdefault(e["job"]["name"], []).append(e["eventType"])
+    assert {n: by_job.get(n) for n in rels} == {n: ["START", "COMPLETE"] for n in rels}
+    [build] = [j for j in by_job if j not in rels]
+    assert build.endswith(".build") and by_job[build] == ["START", "COMPLETE"]
+    build_run = next(e["run"]["runId"] for e in events if e["job"]["name"] == build)
+    assert {e["run"]["facets"]["parent"]["run"]["runId"] for e in events if e["job"]["name"] in rels} == {build_run}
+    done = {e["job"]["name"]: e for e in events if e["eventType"] == "COMPLETE"}
+    output = done["gold.daily_revenue"]["outputs"][0]
+    assert output["name"] == rels["gold.daily_revenue"].split(".", 1)[1]
+    revenue = output["facets"]["columnLineage"]["fields"]["revenue"]["inputFields"]
+    assert [(f["name"], f["field"]) for f in revenue] == [(rels["silver.order_lines"].split(".", 1)[1], "amount")]
+
+
+def check_metrics(path):
+    """The demo build's Prometheus textfile: parsed with prometheus_client's own parser."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for family in text_string_to_metric_families(path.read_text()) for s in family.samples}
+    rows = {dict(labels)["model"]: value for (name, labels), value in samples.items()
+            if name == "sqlingest_model_rows" and dict(labels).get("kind") == "published"}
+    assert rows["silver.orders"] == 19 and rows["gold.daily_revenue"] == 3
+    quarantined = {dict(labels)["model"]: value for (name, labels), value in samples.items()
+                   if name == "sqlingest_model_rows" and dict(labels).get("kind") == "quarantined"}
+    assert quarantined["silver.order_lines"] == 1
+    assert [v for (name, _), v in samples.items() if name == "sqlingest_run_success"] == [1.0]
