@@ -73,7 +73,8 @@ def build_manifest(plan: Plan) -> dict[str, Any]:
 def write_manifest(plan: Plan, target_dir: Path) -> Path:
     target_dir.mkdir(parents=True, exist_ok=True)
     path = target_dir / MANIFEST
-    path.write_text(json.dumps(build_manifest(plan), indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    # no indent: json's C encoder serves only unindented output (indented, the 200-model manifest took 0.15 s)
+    path.write_text(json.dumps(build_manifest(plan)) + "\n", encoding="utf-8")
     return path
 
 
