@@ -71,19 +71,24 @@ class Catalog(ABC):
         Raises:
             UnsupportedCombination: with what to use instead.
         """
-        if fmt.name not in self.FORMATS and self.config.type not in fmt.catalogs:
+        if not self.holds(fmt):
             raise UnsupportedCombination(
                 f"catalog type '{self.config.type}' cannot hold {fmt.name} tables{where}",
                 hint=f"use format {' or '.join(self.FORMATS)} with this catalog, or a target whose catalog "
                      f"supports {fmt.name} (see docs/support-matrix.md)")
 
+    def holds(self, fmt: TableFormat) -> bool:
+        """Whether this catalog can hold ``fmt`` tables: one of its ``FORMATS``, or a third-party format that names
+        this catalog type in its ``catalogs``."""
+        return fmt.name in self.FORMATS or self.config.type in fmt.catalogs
+
     def capabilities(self, fmt: str) -> frozenset[str]:
-        """What this catalog declares it can do with ``fmt`` tables (``CAPABILITIES``; catalogs/capabilities.py). A
-        third-party format that names this catalog type in its ``catalogs`` gets what the format itself allows."""
+        """What this catalog declares it can do with ``fmt`` tables (``CAPABILITIES``; catalogs/capabilities.py); a
+        third-party format it holds gets what the format itself allows."""
         have = declared(type(self)).get(fmt)
-        if have is None and self.config.type in getattr(get_format(fmt), "catalogs", ()):
-            return format_capabilities(fmt)
-        return have or frozenset()
+        if have is not None:
+            return have
+        return format_capabilities(fmt) if self.holds(get_format(fmt)) else frozenset()
 
     def missing(self, fmt: TableFormat, needs: Iterable[str]) -> list[str]:
         """The capabilities among ``needs`` this catalog does not declare for ``fmt`` tables. A name outside the
