@@ -74,7 +74,11 @@ def _word(ctx: SelectionContext, word: str, flag: str, *, strict: bool = True) -
     for part in parts:
         matched = _part(ctx, part, flag)
         if not matched and strict and len(parts) == 1 and not part.lstrip("@+0123456789").startswith("state:"):
-            raise UserError(f"{flag} '{part}' matches no model", hint=HINT)
+            import difflib
+
+            close = difflib.get_close_matches(part.strip("@+0123456789"), list(ctx.dag.parents), n=1)
+            raise UserError(f"{flag} '{part}' matches no model",
+                            hint=(f"did you mean '{close[0]}'? " if close else "") + HINT)
         result = matched if result is None else result & matched
     return result or set()
 

@@ -205,3 +205,9 @@ def test_defer_reads_unselected_parents_from_the_state_relations(shop, tmp_path)
     assert "FROM lake.silver.events" in plain.models["gold.daily_sales"].rendered.sql and not plain.deferred
     with pytest.raises(UserError, match="--defer needs --state DIR"):
         plan_project(project, select=["gold.daily_sales"], defer=True)
+
+
+def test_a_misspelt_model_name_gets_a_did_you_mean():
+    with pytest.raises(UserError) as err:
+        sel(["+silver.b2"])
+    assert err.value.hint is not None and err.value.hint.startswith("did you mean 'silver.b'? ")
