@@ -398,7 +398,6 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
     record.finished_at = datetime.now(UTC).isoformat()
     if publish is not None:
         publish(record.status == "success")
-    path = record.save(project.state_dir)
     from sqlingest.runs.tables import write_run
 
     try:
@@ -408,6 +407,12 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
 
         console.print(f"[yellow]warning:[/] could not append the run to the lakehouse run tables: "
                       f"{_escape(redact(root_cause(exc)))}")
+    # SLOs read the run tables just written; the record file and the metrics then carry them
+    try:
+        _slos(plan, spark, record, console, [m.name for m in record.models if m.status != "skipped"],
+              every=verbose)
+    finally:
+        path = record.save(project.state_dir)
     if project.config.alerts:
         from sqlingest.runs.alerts import notify
 
@@ -415,7 +420,6 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
             console.print(f"[yellow]warning:[/] {_escape(problem)}")
     for problem in observer.finish(record):
         console.print(f"[yellow]warning:[/] {_escape(problem)}")
-    _slos(plan, spark, record, console, [m.name for m in record.models if m.status != "skipped"])
     counts = {s: sum(1 for m in record.models if m.status == s) for s in ("success", "warn", "error", "skipped")}
     console.print(f"Done in {time.perf_counter() - started:.1f}s: {counts['success']} ok, {counts['warn']} warned, "
                   f"{counts['error']} failed, {counts['skipped']} skipped · run log {project.rel(path)}")
@@ -425,9 +429,9 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
     return 1 if record.status == "error" else 0
 
 
-def _slos(plan: Any, spark: Any, record: Any, console: Any, models: list[str], *, saved: bool = True) -> list[Any]:
-    """Evaluate the SLOs of ``models``' domains, record them in the run tables and the run's record (``saved``: the
-    record file is written again with them, for the report), alert on breaches, print them."""
+def _slos(plan: Any, spark: Any, record: Any, console: Any, models: list[str], *, every: bool = True) -> list[Any]:
+    """Evaluate the SLOs of ``models``' domains, record them in the run tables and on the run's record (saved
+    after), alert on breaches, print them (``every``: the met ones too, else the breaches and a count)."""
     from sqlingest.runs.slo import evaluate, has_slos, routes, write_results
 
     if not has_slos(plan):
@@ -436,8 +440,6 @@ def _slos(plan: Any, spark: Any, record: Any, console: Any, models: list[str], *
         results = evaluate(spark, plan, models=models)
         write_results(spark, plan, record.run_id, results)
         record.slos = [r.entry() for r in results]
-        if saved:
-            record.save(plan.project.state_dir)
     except UserError:
         raise
     except Exception as exc:  # noqa: BLE001 — the run is done and recorded; say so and go on
@@ -451,8 +453,14 @@ def _slos(plan: Any, spark: Any, record: Any, console: Any, models: list[str], *
         for problem in notify(record, [alert], run_events=events):
             console.print(f"[yellow]warning:[/] {_escape(problem)}")
     for r in results:
-        mark = "[green]met[/]" if r.met else "[red]BREACHED[/]"
-        console.print(f"  slo {mark} {r.domain}/{r.model} {r.slo} {_escape(r.objective)}: {_escape(r.observed)}")
+        if every or not r.met:
+            mark = "[green]met[/]" if r.met else "[red]BREACHED[/]"
+            console.print(f"  slo {mark} {r.domain}/{r.model} {r.slo} {_escape(r.objective)}: "
+                          f"{_escape(r.observed)}")
+    if not every and results:
+        breached = sum(1 for r in results if not r.met)
+        console.print(f"SLOs: {len(results) - breached} met, {breached} breached"
+                      + (" (sqlingest slo, or --verbose, lists each)" if breached else ""))
     return results
 
 
@@ -469,7 +477,7 @@ def cmd_slo(args: argparse.Namespace, console: Any) -> int:
         spark = build_session(plan.project.target.spark, plan.catalog)
     now = datetime.now(UTC).isoformat()
     record = RunRecord(run_id, "slo", plan.project.target_name, now, now, "success")
-    results = _slos(plan, spark, record, console, list(plan.selected), saved=False)
+    results = _slos(plan, spark, record, console, list(plan.selected))
     breached = [r for r in results if not r.met]
     console.print(f"{len(results)} SLO(s) evaluated, {len(breached)} breached")
     return 3 if breached else 0

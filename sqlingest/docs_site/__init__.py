@@ -119,6 +119,7 @@ def site_data(plan: Any) -> dict[str, Any]:
     bound: set[str] = set()
     models: dict[str, dict[str, Any]] = {}
     sources: dict[str, dict[str, Any]] = {}
+    domains = project.domains.describe(plan.dag.parents, {n: r.contract for n, r in plan.rendered.items()})
     for name in plan.order:
         pm = plan.models.get(name)
         if pm is None:
@@ -148,6 +149,8 @@ def site_data(plan: Any) -> dict[str, Any]:
             "format": pm.format.name, "unique_key": list(pm.unique_key), "ordering": pm.ordering,
             "tags": sorted(set(r.config.tags + (contract.tags if contract else []))),
             "owner": contract.owner if contract else None,
+            "domain": declared.name if contract and (declared := project.domains.of(contract.name)) else None,
+            "access": project.domains.access_of(contract) if contract else None,
             "description": (contract.description if contract else None) or "",
             "path": project.rel(r.model.path), "sql": redact(r.sql.strip()), "sql_hash": pm.sql_hash,
             "inputs": sorted(tables.get(name, inputs)), "columns": columns,
@@ -173,7 +176,7 @@ def site_data(plan: Any) -> dict[str, Any]:
                                    "contract": _contract(project, c)}
                for key, c in sorted(project.contracts.items()) if key not in bound and c.layer != "source"}
     return {"project": project.name, "target": project.target_name, "models": models, "sources": sources,
-            "contracts": unbound, "lineage": lineage}
+            "contracts": unbound, "lineage": lineage, "domains": domains}
 
 
 def search_index(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -274,7 +277,7 @@ def generate(plan: Any, out: Path) -> Site:
         count += 1
 
     write("index.html", "index.html.j2", dag=dag, models=nav["models"], sources=nav["sources"],
-          contracts=nav["contracts"])
+          contracts=nav["contracts"], domains=data["domains"])
     for model in data["models"].values():
         write(model["url"], "model.html.j2", node=model, title=model["name"])
     for source in data["sources"].values():

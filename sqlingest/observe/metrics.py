@@ -51,6 +51,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "sqlingest_stream_batch_rows": ("rows read by the streaming model's last micro-batch", ""),
     "sqlingest_stream_batch_duration_seconds": ("wall time of the streaming model's last micro-batch", "s"),
     "sqlingest_stream_throughput_rows_per_second": ("rows per second over the run's micro-batches", ""),
+    "sqlingest_slo_met": ("1 when the dataset's SLO (label slo: freshness, completeness, availability, "
+                          + "dq_pass_rate) was met at the run's end, 0 when breached", ""),
     "sqlingest_stream_batch_lag_seconds": ("seconds from the end of the last successful micro-batch to the end of "
                                            + "the run", "s"),
 }
@@ -118,6 +120,11 @@ def samples(plan: Plan, record: RunRecord, *, bytes_written: dict[str, int] | No
             if done:
                 end = (_ts(done[-1].get("started_at")) or finished) + float(done[-1].get("seconds") or 0.0)
                 values["sqlingest_stream_batch_lag_seconds"].append((labels, max(0.0, round(finished - end, 3))))
+    for slo in getattr(record, "slos", None) or []:
+        pm = plan.models.get(slo["dataset"])
+        labels = {**base, "model": slo["dataset"], "layer": pm.layer if pm else slo["dataset"].split(".")[0],
+                  "domain": slo.get("domain") or "", "slo": slo["name"]}
+        values["sqlingest_slo_met"].append((labels, 1.0 if slo["status"] == "met" else 0.0))
     return [Metric(name, METRICS[name][0], METRICS[name][1], vals) for name, vals in values.items() if vals]
 
 

@@ -260,11 +260,16 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
     for name in order:
         if name in needed or not select:
             errors.extend(failed.get(name, []))
-    CompileErrors.raise_if_any(errors, notes=notes)
     # a dependant that does not compile is not checked again (its own build reports its errors)
     checks_only = {n for n in checks_only if n in planned and not any(a in failed for a in dag.ancestors(n))}
-    return Plan(project, catalog, renderer, planned, dag, order, [n for n in order if n in selected | checks_only],
+    plan = Plan(project, catalog, renderer, planned, dag, order, [n for n in order if n in selected | checks_only],
                 warnings, [n for n in order if n in checks_only], rendered, deferred)
+    if any(True for _ in project.domains):
+        from sqlingest.runs.slo import check_slo_references
+
+        errors.extend(check_slo_references(plan))
+    CompileErrors.raise_if_any(errors, notes=notes)
+    return plan
 
 
 def _select(dag: Dag, rendered: dict[str, RenderedModel], select: list[str] | None, exclude: list[str] | None,

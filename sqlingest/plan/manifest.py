@@ -50,7 +50,8 @@ def build_manifest(plan: Plan) -> dict[str, Any]:
             "materialized": pm.materialization.NAME if pm else r.config.materialized,
             "contract": r.contract.key if r.contract else None,
             "owner": r.contract.owner if r.contract else None,
-            "domain": r.contract.domain if r.contract else None,
+            "domain": project.domains.domain_name(r.contract),
+            "access": project.domains.access_of(r.contract) if r.contract else None,
             "tags": sorted(set(r.config.tags + (r.contract.tags if r.contract else []))),
             "parents": list(plan.dag.parents.get(name, [])),
             "refs": list(r.refs), "sources": [c.name for c in r.sources],
@@ -67,6 +68,7 @@ def build_manifest(plan: Plan) -> dict[str, Any]:
                          "project": project.name, "target": project.target_name,
                          "generated_at": datetime.now(UTC).isoformat(timespec="seconds")},
             "models": models, "contracts": contracts,
+            "domains": project.domains.describe(plan.dag.parents, {n: r.contract for n, r in plan.rendered.items()}),
             "lineage": {"models": {n: m["parents"] for n, m in models.items()}}}
 
 

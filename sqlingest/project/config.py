@@ -201,6 +201,30 @@ class DomainDefaults(Strict):
     access: Access = "protected"
 
 
+class CompletenessSlo(Strict):
+    """Completeness beyond a row count: rows in each recent period of a column (``per``), or the share of another
+    dataset's keys this one holds (``vs``)."""
+
+    #: a model (``bronze.orders``) whose keys this dataset must hold, at least ``min_ratio`` of them
+    vs: str | None = None
+    min_ratio: float = Field(default=1.0, gt=0, le=1)
+    #: the columns counted distinct on both sides (default: the business key when both sides have it, else rows)
+    key: list[str] | None = None
+    #: rows per period: each of the last ``periods`` complete periods of ``column`` has at least ``min_rows`` rows
+    column: str | None = None
+    per: Literal["hour", "day", "week", "month"] | None = None
+    min_rows: int = Field(default=1, ge=0)
+    periods: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> CompletenessSlo:
+        if (self.vs is None) == (self.per is None):
+            raise ValueError("completeness needs either vs: <model> or per: hour|day|week|month (with column:)")
+        if self.per is not None and not self.column:
+            raise ValueError("completeness per period needs column: (the timestamp or date column to count by)")
+        return self
+
+
 class SloConfig(Strict):
     """Service level objectives of a domain (every dataset) or of one dataset (``slos.datasets``)."""
 
@@ -213,6 +237,8 @@ class SloConfig(Strict):
     available_by: str | None = None
     #: the share of the dataset's checks that passed in its last run, at least (0..1)
     dq_pass_rate: float | None = Field(default=None, ge=0, le=1)
+    #: rows per period of a column, or the keys of another dataset held (see :class:`CompletenessSlo`)
+    completeness: CompletenessSlo | None = None
 
 
 class DomainConfig(Strict):

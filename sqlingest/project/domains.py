@@ -133,6 +133,31 @@ class Domains:
                     f"{target.dataset} in domain {owner} may ref it")
         return None
 
+    def readers(self, parents: Mapping[str, Iterable[str]],
+                contract_of: Mapping[str, Contract | None]) -> dict[str, dict[str, list[str]]]:
+        """Who reads whom across domains: producer domain → consumer domain → the edges
+        (``"gold.customer_value <- silver.orders"``), from the models' parents (``parents``: model → the models it
+        reads; ``contract_of``: model → its contract)."""
+        out: dict[str, dict[str, list[str]]] = {}
+        for model, inputs in parents.items():
+            consumer = self.domain_name(contract_of.get(model))
+            for parent in inputs:
+                producer = self.domain_name(contract_of.get(parent))
+                if producer and consumer and producer != consumer:
+                    out.setdefault(producer, {}).setdefault(consumer, []).append(f"{model} <- {parent}")
+        return {p: {c: sorted(edges) for c, edges in sorted(cs.items())} for p, cs in sorted(out.items())}
+
+    def describe(self, parents: Mapping[str, Iterable[str]],
+                 contract_of: Mapping[str, Contract | None]) -> dict[str, dict[str, Any]]:
+        """Each declared domain for the manifest and the docs site: owners, declared consumers, the domains that
+        actually read it (``read_by``, with the edges) and its models."""
+        reads = self.readers(parents, contract_of)
+        return {d.name: {"description": d.config.description or "", "owners": list(d.config.owners),
+                         "consumers": list(d.config.consumers), "read_by": reads.get(d.name, {}),
+                         "models": sorted(m for m, c in contract_of.items() if self.domain_name(c) == d.name),
+                         "path": d.location.path}
+                for d in sorted(self.domains.values(), key=lambda d: d.name)}
+
     # -- inheritance ---------------------------------------------------------------------------------
     def namespace(self, contract: Contract | None, layer: str) -> str | None:
         """The namespace template the contract's domain sets for ``layer``, or None."""

@@ -1,9 +1,11 @@
 """Run the registry REST service (:mod:`sqlingest.registry.service`) with uvicorn.
 
-Tokens come from a YAML file mapping each token to the domains it may publish to (``"*"`` = every domain)::
+Tokens come from a YAML file mapping each token to the domains it may publish to (``"*"`` = every domain), named
+by the domain or by one of its owners (a domain's ``owners:`` in the served project's ``domains/``)::
 
     9f2c…e1: [retail]
     77ab…0c: [retail, finance]
+    5d1a…b2: [sales-data@example.com]     # publishes to the domain(s) this team owns
     admin-token-…: ["*"]
 
 Tokens are registered as secrets, so they never appear in messages; uvicorn's access log holds no headers.
@@ -13,12 +15,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlingest.errors import ConfigError, MissingDependency, register_secret
 from sqlingest.registry.store import RegistryStore
 
-__all__ = ["load_tokens", "open_store", "serve"]
+if TYPE_CHECKING:
+    from sqlingest.project.domains import Domains
+
+__all__ = ["load_tokens", "open_store", "project_domains", "serve"]
 
 _log = logging.getLogger(__name__)
 
@@ -58,6 +63,20 @@ def load_tokens(path: Path | str) -> dict[str, list[str]]:
             raise ConfigError(f"tokens file {path}: the domains of token #{index} must be a list of names or '*'")
         tokens[token] = list(domains)
     return tokens
+
+
+def project_domains(project_dir: Path | str) -> Domains | None:
+    """The declared domains of the project in ``project_dir`` (their names and owners own its subjects), or None
+    when it is not a project.
+
+    Raises:
+        UserError: the project's domain files are malformed (located).
+    """
+    from sqlingest.project import load_project
+
+    if not (Path(project_dir) / "sqlingest.yml").is_file():
+        return None
+    return load_project(Path(project_dir)).domains
 
 
 def open_store(dsn: str | None, project_dir: Path | str = ".") -> RegistryStore:
@@ -100,6 +119,7 @@ def serve(dsn: str | None, host: str, port: int, tokens_file: Path | str, *, pro
         raise MissingDependency(f"the registry service needs {exc.name}",
                                 hint="pip install 'sqlingest[registry]'") from None
     store = open_store(dsn, project_dir)
+    domains = project_domains(project_dir)
     _log.info("serving %s registry for %d token(s) on http://%s:%d", type(store).__name__, len(tokens), host, port)
     config: dict[str, Any] = {"host": host, "port": port, "log_level": "info", "proxy_headers": False}
-    uvicorn.run(create_app(store, tokens), **config)
+    uvicorn.run(create_app(store, tokens, domains=domains), **config)

@@ -19,7 +19,7 @@ token may publish only to subjects of the domains it owns (``"*"`` owns all). Er
 from __future__ import annotations
 
 import hmac
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Body, Depends, FastAPI, HTTPException, Path, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,6 +36,9 @@ from sqlingest.registry.store import (
     parse_subject,
     prepare_contract,
 )
+
+if TYPE_CHECKING:
+    from sqlingest.project.domains import Domains
 
 __all__ = ["create_app"]
 
@@ -156,13 +159,17 @@ class _BodyLimit:
 
 
 def create_app(store: RegistryStore, tokens: dict[str, list[str]], *,
-               max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+               max_body_bytes: int = MAX_BODY_BYTES, domains: Domains | None = None) -> FastAPI:
     """Build the registry service.
 
     Args:
         store: Where subjects and versions live.
-        tokens: Bearer token → domains it may publish to (``"*"`` = every domain). Every listed token may read.
+        tokens: Bearer token → domains it may publish to (``"*"`` = every domain), or owners of them (a domain's
+            ``owners:``, e.g. ``sales-data@example.com``). Every listed token may read.
         max_body_bytes: larger request bodies get 413.
+        domains: The project's declared domains (docs/domains.md): a subject belongs to the domain its contract
+            name belongs to there (``datasets:`` globs included) and is owned by that domain's name and owners;
+            without them, by its name's prefix.
 
     Returns:
         The ASGI application.
@@ -185,9 +192,9 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]], *,
             raise _Unauthorized("missing bearer token")
         given = credentials.credentials.encode()
         owned: frozenset[str] | None = None
-        for token, domains in token_items:  # compare with every token, in constant time each
+        for token, names in token_items:  # compare with every token, in constant time each
             if hmac.compare_digest(token, given):
-                owned = domains
+                owned = names
         if owned is None:
             raise _Unauthorized("unknown bearer token")
         return owned
@@ -195,9 +202,13 @@ def create_app(store: RegistryStore, tokens: dict[str, list[str]], *,
     caller_domains = Depends(domains_of)
 
     def authorize_write(subject: str, owned: frozenset[str]) -> None:
-        _, domain, _ = parse_subject(subject)
-        if ALL_DOMAINS not in owned and domain not in owned:
-            raise _Forbidden(f"this token may not publish to domain '{domain}'")
+        _, prefix, dataset = parse_subject(subject)
+        declared = domains.of(f"{prefix}.{dataset}") if domains is not None else None
+        domain = declared.name if declared is not None else prefix
+        owners = {domain, *(declared.config.owners if declared is not None else ())}
+        if ALL_DOMAINS not in owned and not owners & owned:
+            raise _Forbidden(f"this token may not publish to domain '{domain}'"
+                             + (f" (owned by {', '.join(sorted(owners))})" if declared is not None else ""))
 
     def writer_domains(subject: SubjectParam, caller: frozenset[str] = caller_domains) -> frozenset[str]:
         """The caller's domains, after checking it owns the subject's domain (403 before the body is validated)."""

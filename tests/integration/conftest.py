@@ -7,14 +7,14 @@ the session catalog is that Hive Metastore service instead: a session's metastor
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, write_files
+from tests.conftest import write_files
+from tests.demo import copy_demo
 
 METASTORE_URIS = os.environ.get("SQLINGEST_TEST_METASTORE_URIS")
 
@@ -78,10 +78,7 @@ def project(lakehouse: Lakehouse, tmp_path: Path):
 @pytest.fixture
 def demo(project):
     """The repository's demo project (contracts, models, macros, data) in a fresh folder."""
-    root = project({}, head="vars: {currency: EUR}\n")
-    for folder in ("contracts", "models", "macros", "data"):
-        shutil.copytree(REPO / folder, root / folder)
-    return root
+    return copy_demo(project({}, head="vars: {currency: EUR}\n"))
 
 
 @pytest.fixture(scope="session")

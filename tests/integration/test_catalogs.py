@@ -13,7 +13,6 @@ import contextlib
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -30,6 +29,7 @@ from sqlingest.cli import main
 from sqlingest.errors import UnsupportedCombination
 from sqlingest.project.config import CatalogConfig
 from tests.conftest import REPO, write_files
+from tests.demo import copy_demo
 from tests.integration.conftest import METASTORE_URIS
 
 pytestmark = pytest.mark.integration
@@ -331,9 +331,7 @@ def demo_project(root: Path, target: str, suffix: str) -> Path:
               + "".join(f"  {layer}: {{namespace: {layer}_{suffix}}}\n" for layer in ("bronze", "silver", "gold"))
               + f"targets:\n  dev:\n{target}")
     write_files(root, {"sqlingest.yml": config})
-    for folder in ("contracts", "models", "macros", "data"):
-        shutil.copytree(REPO / folder, root / folder)
-    return root
+    return copy_demo(root)
 
 
 def build_in_subprocess(root: Path) -> None:
@@ -407,11 +405,7 @@ REBUILT = {"silver.customers": "scd2", "silver.orders": "merge", "silver.order_l
 
 def repo_demo(root: Path) -> Path:
     """A copy of the demo project exactly as committed, sqlingest.yml included."""
-    root.mkdir(parents=True)
-    shutil.copy(REPO / "sqlingest.yml", root / "sqlingest.yml")
-    for folder in ("contracts", "models", "macros", "data"):
-        shutil.copytree(REPO / folder, root / folder)
-    return root
+    return copy_demo(root, config=True)
 
 
 def service_env(target: str, request) -> dict[str, str]:

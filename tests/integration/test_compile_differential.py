@@ -49,6 +49,7 @@ from sqlingest.validate import contract_schema
 from sqlingest.validate.types import normalize_type, widens
 from tests.conftest import REPO, write_files
 from tests.corpus.compile import Case, load_cases, materialize
+from tests.demo import copy_demo
 
 CASES = load_cases()
 #: messages of compiler errors that are about the contract (or notes), not about the SQL Spark analyzes
@@ -294,8 +295,7 @@ def projects(lakehouse: Any, tmp: Path, namespaces: dict[str, str]) -> Iterator[
         shutil.rmtree(demo)
     demo.mkdir()
     (demo / "sqlingest.yml").write_text(config(lakehouse, namespaces, head="vars: {currency: EUR}\n"))
-    for folder in ("contracts", "models", "macros"):
-        shutil.copytree(REPO / folder, demo / folder)
+    copy_demo(demo, data=False)
     yield "demo project", demo, None
     from tests.unit.test_compile import FILES
 

@@ -5,7 +5,6 @@ on a built project, and a `sqlingest init` project."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import urllib.request
@@ -14,6 +13,7 @@ from pathlib import Path
 from sqlingest.cli import main
 from tests.browser import Browser
 from tests.conftest import REPO
+from tests.demo import copy_demo
 from tests.integration.test_quality_actions import files
 
 # the demo's table lineage, read off its models' SQL (bronze.order_events is disabled without Kafka)
@@ -61,10 +61,7 @@ def serve(root: Path) -> tuple[subprocess.Popen, str]:
 
 
 def test_docs_site_of_the_demo_in_chromium(tmp_path):
-    root = tmp_path / "demo"
-    root.mkdir()
-    for item in ("sqlingest.yml", "contracts", "models", "macros", "data"):
-        (shutil.copytree if (REPO / item).is_dir() else shutil.copy)(REPO / item, root / item)
+    root = copy_demo(tmp_path / "demo", config=True)
     assert main(["docs", "serve", "--project-dir", str(root)]) == 2  # nothing generated yet: a user error
     assert main(["docs", "generate", "--project-dir", str(root)]) == 0
     site = root / "target" / "docs"

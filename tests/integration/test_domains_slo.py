@@ -66,26 +66,38 @@ def receiver():
 
 def test_slos_breached_then_met(lakehouse, project, receiver, capsys):
     url, received = receiver
-    breaching = "{freshness: 1h, freshness_column: ts, min_rows: 100, dq_pass_rate: 1.0, available_by: '00:00'}"
+    breaching = ("{freshness: 1h, freshness_column: ts, min_rows: 100, dq_pass_rate: 1.0, available_by: '00:00', "
+                 "completeness: {per: day, column: ts, min_rows: 1, periods: 2}}")
     root = project({**FILES, "domains/shop.yml": domain(url, breaching)})
-    assert main(["build", "--project-dir", str(root)]) == 0  # a breach does not fail the build
+    metrics = root / "metrics.prom"
+    # a breach does not fail the build
+    assert main(["build", "--project-dir", str(root), "--metrics-file", str(metrics)]) == 0
     out = capsys.readouterr().out
     assert "slo BREACHED shop/gold.events completeness >= 100 rows: 3 rows" in out, out
-    # the domain's route got one POST with the four breaches
+    assert "SLOs: 0 met, 5 breached (sqlingest slo, or --verbose, lists each)" in out, out
+    assert ("slo BREACHED shop/gold.events completeness >= 1 rows per day of ts, last 2 day(s): fewest 0 rows per "
+            "day, 2 short") in out, out
+    # the domain's route got one POST with the five breaches
     assert len(received) == 1
     events = received[0]["events"]
     assert [(e["kind"], e["slo"], e["observed"]) for e in events] == [
         ("slo", "freshness", events[0]["observed"]),
         ("slo", "completeness", "3 rows"),
-        ("slo", "availability", events[2]["observed"]),
+        ("slo", "completeness", "fewest 0 rows per day, 2 short"),
+        ("slo", "availability", events[3]["observed"]),
         ("slo", "dq_pass_rate", "50% (1/2)")]
     assert events[0]["observed"].endswith("h old") and float(events[0]["observed"][:-6]) > 24 * 365
-    assert events[2]["observed"].startswith("first built at ")
+    assert events[3]["observed"].startswith("first built at ")
+    # exported as metrics with the run's
+    slo_lines = sorted(line for line in metrics.read_text().splitlines() if line.startswith("sqlingest_slo_met{"))
+    assert len(slo_lines) == 5 and all(line.endswith(" 0.0") for line in slo_lines), slo_lines
+    assert 'domain="shop"' in slo_lines[0] and 'model="gold.events"' in slo_lines[0]
     spark = lakehouse.spark
     rows = spark.sql("SELECT slo, met FROM lake.sqlingest_meta.slo_results WHERE model = 'gold.events' "
                      f"AND relation LIKE '%{load_project(root).config.layer('gold').namespace}%'").collect()
     assert sorted((r["slo"], r["met"]) for r in rows) == [
-        ("availability", False), ("completeness", False), ("dq_pass_rate", False), ("freshness", False)]
+        ("availability", False), ("completeness", False), ("completeness", False), ("dq_pass_rate", False),
+        ("freshness", False)]
     # the run's record carries them too: the report's overview reads them from there
     from sqlingest.runs import list_runs
     from sqlingest.runs.report import collect, overview
@@ -93,19 +105,23 @@ def test_slos_breached_then_met(lakehouse, project, receiver, capsys):
     records = list_runs(load_project(root).state_dir)
     assert sorted((s["dataset"], s["name"], s["status"]) for s in records[0]["slos"]) == [
         ("gold.events", "availability", "breached"), ("gold.events", "completeness", "breached"),
-        ("gold.events", "dq_pass_rate", "breached"), ("gold.events", "freshness", "breached")]
+        ("gold.events", "completeness", "breached"), ("gold.events", "dq_pass_rate", "breached"),
+        ("gold.events", "freshness", "breached")]
     summary = overview(collect(records), records, datetime.now(UTC))
-    assert summary["slos_recorded"] and len(summary["slo_breaches"]) == 4
+    assert summary["slos_recorded"] and len(summary["slo_breaches"]) == 5
     # on demand: the same breaches, exit 3
     assert main(["slo", "--project-dir", str(root)]) == 3
-    assert "4 SLO(s) evaluated, 4 breached" in capsys.readouterr().out
+    assert "5 SLO(s) evaluated, 5 breached" in capsys.readouterr().out
     assert len(received) == 2
 
-    met = "{freshness: 1h, min_rows: 3, dq_pass_rate: 0.5, available_by: '23:59'}"
+    met = ("{freshness: 1h, min_rows: 3, dq_pass_rate: 0.5, available_by: '23:59', "
+           "completeness: {vs: bronze.raw, key: [id]}}")
     (root / "domains" / "shop.yml").write_text(domain(url, met))
     assert main(["slo", "--project-dir", str(root)]) == 0
     out = capsys.readouterr().out
     assert "slo met shop/gold.events freshness <= 1h" in out and "BREACHED" not in out, out
+    assert "slo met shop/gold.events completeness >= 100% of the distinct id in bronze.raw: 100.0% (3/3 distinct id)" \
+        in out, out
     assert len(received) == 2  # nothing to alert
     # availability: built today before 23:59, evaluated after it
     plan = plan_project(load_project(root))

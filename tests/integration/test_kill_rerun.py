@@ -14,6 +14,7 @@ import pytest
 
 from sqlingest.cli import main
 from tests.conftest import REPO
+from tests.demo import copy_demo
 from tests.integration.test_demo_project import snapshot, tables
 
 VOLATILE = ("_ingested_at", "_run_id", "_batch_id", "_source_file", "_quarantined_at")
@@ -46,12 +47,10 @@ def rewrite_customers(root) -> None:
 
 @pytest.mark.slow  # `sqlingest build` in processes (and JVMs) of their own
 def test_kill_9_at_several_points_then_rerun_converges(lakehouse, demo, project):
-    import shutil
 
     spark = lakehouse.spark
     reference = project({}, head="vars: {currency: EUR}\n", name="reference")
-    for folder in ("contracts", "models", "macros", "data"):
-        shutil.copytree(REPO / folder, reference / folder)
+    copy_demo(reference)
     for root in (reference, demo):
         rewrite_customers(root)
     assert main(["build", "--project-dir", str(reference)]) == 0

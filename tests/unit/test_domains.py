@@ -234,3 +234,75 @@ def test_secrets_are_scoped_to_their_domain(make_project, monkeypatch):
     assert [e.split("\n")[0] for e in errors_of(make_project, **{"models/gold/spend.sql": reads})] == [
         ("models/gold/spend.sql:3:11: secret('sales_api_key') is scoped to domain sales; a model of domain "
         "marketing may not read it")]
+
+
+def test_completeness_slos_are_validated_against_the_models(make_project):
+    slos = ("slos: {completeness: {vs: bronze.ordrs}}\n"
+            "dataset_slos:\n  orders: {completeness: {per: day, column: placed_at}, freshness_column: ts}\n")
+    errors = errors_of(make_project, **{"domains/sales.yml": SALES + slos})
+    vs = [e for e in errors if "completeness.vs" in e]
+    assert len(vs) == 1 and vs[0].startswith(
+        "domains/sales.yml:1:1: domain sales: SLO completeness.vs 'bronze.ordrs' is not a model") \
+        and "did you mean 'bronze.orders'?" in vs[0]
+    assert any("SLO freshness_column 'ts' is not a column of silver.orders (sales.orders)" in e for e in errors)
+    assert any("SLO completeness.column 'placed_at' is not a column of silver.orders" in e for e in errors)
+    # a malformed objective is a load error at the domain's file
+    with pytest.raises(UserError) as err:
+        load(make_project, **{"domains/sales.yml": SALES + "slos: {completeness: {per: day}}\n"})
+    assert "completeness per period needs column:" in err.value.format()
+    with pytest.raises(UserError) as err:
+        load(make_project, **{"domains/sales.yml": SALES + "slos: {completeness: {min_ratio: 0.5}}\n"})
+    assert "completeness needs either vs: <model> or per:" in err.value.format()
+    # valid ones plan; the vs side counts the business key when both sides have it
+    ok = "dataset_slos:\n  orders: {completeness: {vs: bronze.orders, min_ratio: 0.99}}\n"
+    plan = plan_project(load(make_project, **{"domains/sales.yml": SALES + ok}))
+    from sqlingest.runs.slo import completeness_key
+
+    assert completeness_key(plan, "silver.orders", "bronze.orders", None) == ["id"]
+    assert completeness_key(plan, "silver.orders", "bronze.orders", ["day"]) == ["day"]
+
+
+def test_completeness_periods_are_the_complete_ones_before_now():
+    from datetime import datetime
+
+    from sqlingest.runs.slo import previous_periods
+
+    now = datetime(2026, 3, 4, 10, 30)  # a Wednesday
+    assert previous_periods(now, "day", 2) == [datetime(2026, 3, 2), datetime(2026, 3, 3)]
+    assert previous_periods(now, "hour", 1) == [datetime(2026, 3, 4, 9)]
+    assert previous_periods(now, "week", 2) == [datetime(2026, 2, 16), datetime(2026, 2, 23)]
+    assert previous_periods(now, "month", 3) == [datetime(2025, 12, 1), datetime(2026, 1, 1), datetime(2026, 2, 1)]
+
+
+def test_the_demos_three_domains_and_who_reads_whom():
+    """The demo: sales, marketing and product; gold.customer_value (marketing) and gold.product_sales (product)
+    read sales' public silver tables. The manifest and the docs site list owners, declared consumers and the
+    cross-domain reads found in the DAG."""
+    from pathlib import Path
+
+    from sqlingest.docs_site import site_data
+    from sqlingest.plan.manifest import build_manifest
+
+    repo = Path(__file__).resolve().parents[2]
+    plan = plan_project(load_project(repo))
+    domains = build_manifest(plan)["domains"]
+    assert sorted(domains) == ["marketing", "product", "sales"]
+    sales = domains["sales"]
+    assert sales["owners"] == ["sales-data@example.com"] and sales["consumers"] == ["marketing", "product"]
+    assert sales["read_by"] == {
+        "marketing": ["gold.customer_value <- silver.order_lines", "gold.customer_value <- silver.orders"],
+        "product": ["gold.product_sales <- silver.order_lines"]}
+    assert domains["marketing"]["models"] == ["bronze.customers", "gold.customer_value", "silver.customers"]
+    assert domains["product"]["read_by"] == {}
+    models = build_manifest(plan)["models"]
+    assert (models["silver.orders"]["domain"], models["silver.orders"]["access"]) == ("sales", "public")
+    assert (models["silver.customers"]["domain"], models["silver.customers"]["access"]) == ("marketing", "protected")
+    # the domains' policies differ: evolution modes and the partitioning of sales' gold
+    contracts = plan.project.contracts
+    assert contracts["silver:retail.orders"].compatibility == "FULL_TRANSITIVE"
+    assert contracts["silver:retail.customers"].compatibility == "BACKWARD_TRANSITIVE"
+    assert contracts["silver:retail.products"].compatibility == "BACKWARD"
+    assert contracts["gold:retail.daily_revenue"].partitioned_by == ["order_date"]
+    site = site_data(plan)
+    assert site["models"]["gold.customer_value"]["domain"] == "marketing"
+    assert site["domains"]["sales"]["read_by"]["product"] == ["gold.product_sales <- silver.order_lines"]

@@ -18,7 +18,6 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from sqlingest.project.layers import audit_columns
 from sqlingest.sql import quote_identifier as quote
 from tests.conftest import REPO, write_files
 from tests.corpus.compile import load_cases, materialize
+from tests.demo import copy_demo
 
 GOLDEN = REPO / "tests" / "golden" / "compiled"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -42,11 +42,7 @@ VOLATILE = {n for n, _ in audit_columns("bronze")} - {"_record_hash", "_rescued_
 
 
 def _demo(root: Path) -> Path:
-    root.mkdir(parents=True)
-    shutil.copy(REPO / "sqlingest.yml", root / "sqlingest.yml")
-    for folder in ("contracts", "models", "macros"):
-        shutil.copytree(REPO / folder, root / folder)
-    return root
+    return copy_demo(root, data=False, config=True)
 
 
 def _files(module: str, attr: str = "FILES", config: str = LENIENT) -> Callable[[Path], Path]:

@@ -208,6 +208,9 @@ def record_for_metrics(plan) -> RunRecord:
                               "started_at": "2026-01-01T00:00:50+00:00"}])
     record.models.extend([ok, bad, skipped, stream])
     record.status, record.finished_at = "error", "2026-01-01T00:01:00+00:00"
+    record.slos = [{"dataset": "silver.order_lines", "name": "freshness", "status": "met", "domain": "sales"},
+                   {"dataset": "silver.order_lines", "name": "completeness", "status": "breached",
+                    "domain": "sales"}]
     return record
 
 
@@ -244,6 +247,8 @@ def test_prometheus_exposition_per_model_and_check(plan):
     assert parsed["sqlingest_stream_batch_rows"] == [(ev, 20.0)]
     assert parsed["sqlingest_stream_throughput_rows_per_second"] == [(ev, 15.0)]
     assert parsed["sqlingest_stream_batch_lag_seconds"] == [(ev, 9.0)]  # batch 1 ended at 00:00:51, run at 01:00
+    assert parsed["sqlingest_slo_met"] == [({**ol, "domain": "sales", "slo": "freshness"}, 1.0),
+                                           ({**ol, "domain": "sales", "slo": "completeness"}, 0.0)]
 
 
 def test_pushgateway_push_and_textfile(plan, tmp_path):

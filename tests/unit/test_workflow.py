@@ -91,7 +91,7 @@ def test_manifest_and_state_modified(shop, tmp_path, capsys):
     d = ["--project-dir", str(shop)]
     assert main(["compile", *d]) == 0
     manifest = json.loads((shop / "target" / "manifest.json").read_text())
-    assert set(manifest) == {"metadata", "models", "contracts", "lineage"}
+    assert set(manifest) == {"metadata", "models", "contracts", "domains", "lineage"}
     silver = manifest["models"]["silver.events"]
     assert silver["relation"] == "lake.silver.events" and silver["materialized"] == "merge"
     assert silver["parents"] == ["bronze.events"] and silver["contract"] == "silver:shop.events"

@@ -215,6 +215,7 @@ CREATE  TABLE IF NOT EXISTS delta.`<project>/.sqlingest/delta-warehouse/gold/dai
   `currency` STRING
 )
 USING delta
+PARTITIONED BY (`order_date`)
 COMMENT 'Revenue and order counts per day, for the sales dashboard.'
 -- ==> statement gold.daily_revenue: write
 INSERT OVERWRITE TABLE delta.`<project>/.sqlingest/delta-warehouse/gold/daily_revenue`

@@ -215,6 +215,7 @@ CREATE  TABLE IF NOT EXISTS spark_catalog.gold.daily_revenue (
   `currency` STRING
 )
 USING parquet
+PARTITIONED BY (`order_date`)
 COMMENT 'Revenue and order counts per day, for the sales dashboard.'
 -- ==> statement gold.daily_revenue: write
 INSERT OVERWRITE TABLE spark_catalog.gold.daily_revenue

@@ -215,6 +215,7 @@ CREATE  TABLE IF NOT EXISTS lake.gold.daily_revenue (
   `currency` STRING
 )
 USING iceberg
+PARTITIONED BY (`order_date`)
 COMMENT 'Revenue and order counts per day, for the sales dashboard.'
 -- ==> statement gold.daily_revenue: write
 INSERT OVERWRITE TABLE lake.gold.daily_revenue

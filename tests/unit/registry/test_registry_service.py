@@ -292,3 +292,30 @@ def test_fuzzed_contracts_never_give_a_server_error(tmp_path: Path) -> None:
                     assert isinstance(response.json()["detail"], str) and response.json()["detail"]
 
         fuzz()
+
+
+def test_ownership_follows_the_projects_domain_definitions(tmp_path: Path) -> None:
+    """With the project's domains, `silver:retail.orders` belongs to domain sales (its `datasets:` glob): the sales
+    domain's name or one of its owners may publish it; a token for the name's prefix no longer may."""
+    from sqlingest.registry.serve import project_domains
+
+    project = tmp_path / "project"
+    (project / "domains").mkdir(parents=True)
+    (project / "sqlingest.yml").write_text("name: t\n")
+    (project / "domains" / "sales.yml").write_text(
+        "owners: [sales-data@example.com]\ndatasets: [retail.orders]\n")
+    domains = project_domains(project)
+    assert domains is not None and project_domains(tmp_path) is None
+    team, sales = "sales-team-token-1", "sales-domain-token"
+    tokens = {**TOKENS, team: ["sales-data@example.com"], sales: ["sales"]}
+    with TestClient(create_app(FileStore(tmp_path / "store"), tokens, domains=domains)) as client:
+        refused = publish(client, V1, token=RETAIL)
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == ("this token may not publish to domain 'sales' (owned by "
+                                            "sales, sales-data@example.com)")
+        assert publish(client, V1, token=team).status_code == 201
+        assert publish(client, V2, token=sales).status_code == 201
+        # a subject of no declared domain keeps the prefix rule
+        other = {**V1, "name": "retail.returns"}
+        assert publish(client, other, token=RETAIL, subject="silver:retail.returns").status_code == 201
+        assert publish(client, other, token=team, subject="silver:retail.returns").status_code == 403
