@@ -306,7 +306,7 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
     publish = _start_branch(plan, getattr(args, "branch", None), console)
     _open_log(project, run_id)
     with console.status("starting Spark…"):
-        spark = build_session(project.target.spark, plan.catalog)
+        spark = build_session(project.target.spark, plan.catalog, extra=plan.domain_catalogs.values())
     from datetime import datetime
 
     from sqlingest.commands import run_options
@@ -474,7 +474,7 @@ def cmd_slo(args: argparse.Namespace, console: Any) -> int:
     run_id = new_run_id()
     plan = _plan(args, console, run_id)
     with console.status("starting Spark…"):
-        spark = build_session(plan.project.target.spark, plan.catalog)
+        spark = build_session(plan.project.target.spark, plan.catalog, extra=plan.domain_catalogs.values())
     now = datetime.now(UTC).isoformat()
     record = RunRecord(run_id, "slo", plan.project.target_name, now, now, "success")
     results = _slos(plan, spark, record, console, list(plan.selected))
@@ -606,7 +606,7 @@ def cmd_replay(args: argparse.Namespace, console: Any) -> int:
     name = names.pop()
     _open_log(plan.project, run_id)
     with _target_lock(args, plan.project):
-        spark = build_session(plan.project.target.spark, plan.catalog)
+        spark = build_session(plan.project.target.spark, plan.catalog, extra=plan.domain_catalogs.values())
         record = RunRecord(run_id, "replay", plan.project.target_name, datetime.now(UTC).isoformat())
         result = Runner(plan, spark, record).replay(name)
         record.finished_at = datetime.now(UTC).isoformat()

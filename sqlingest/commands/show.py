@@ -61,7 +61,7 @@ def run(args: argparse.Namespace, console: Any) -> int:
 
     _open_log(plan.project, f"show-{new_run_id()}")  # Spark's log lines go to a log file, not the console
     with console.status("starting Spark…"):
-        spark = build_session(plan.project.target.spark, plan.catalog)
+        spark = build_session(plan.project.target.spark, plan.catalog, extra=plan.domain_catalogs.values())
     rows, columns = query(spark, plan.project.root, rendered, args.limit)
     print_table(console, columns, rows)
     shown = f"{len(rows)} row(s)" + (f" (--limit {args.limit})" if args.limit >= 0 and len(rows) == args.limit

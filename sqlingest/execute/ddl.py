@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 
 def prepare(ctx: RunContext, pm: PlannedModel) -> bool:
     """Create ``pm``'s namespace, drop its table on ``--full-refresh``; returns whether the table exists."""
-    namespace = ctx.plan.catalog.namespace(pm.namespace)
+    catalog = ctx.plan.catalog_of(pm)
+    namespace = catalog.namespace(pm.namespace)
     if namespace is not None:  # None: path-based tables, no namespace to create
         ctx.spark.sql(one(pm, "create_namespace", namespace=namespace))
     if ctx.options.full_refresh and pm.materialization.STAGED:
-        ctx.plan.catalog.drop_table(ctx.spark, pm.relation)
+        catalog.drop_table(ctx.spark, pm.relation)
     return ctx.exists(pm.relation)
 
 
@@ -70,7 +71,7 @@ def ensure_table(ctx: RunContext, pm: PlannedModel, frame: DataFrame, exists: bo
     statement = one(
         pm, "create_table", replace=replace, relation=pm.relation, columns_ddl=",\n  ".join(ddl),
         format=pm.format.using, partitioned_by=[quote(p) for p in partition_columns(pm)],
-        location=ctx.plan.catalog.table_location(pm.namespace, pm.table),
+        location=ctx.plan.catalog_of(pm).table_location(pm.namespace, pm.table),
         comment=contract.description if contract else None,
         properties=contract.properties if contract else {},
     )

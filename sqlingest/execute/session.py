@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,8 @@ BASE_CONF = {
 }
 
 
-def session_conf(spark: SparkConfig, catalog: Catalog, *, scratch: Path | None = None) -> dict[str, str]:
+def session_conf(spark: SparkConfig, catalog: Catalog, *, scratch: Path | None = None,
+                 extra: Iterable[Catalog] = ()) -> dict[str, str]:
     """Every configuration value the session is built with (the target's own ``conf`` wins). ``scratch``: the
     folder for Spark's local files (jar copies, block manager, Hive scratch; ``execute/scratch.py``)."""
     jars = [str(j) for j in ensure_jars()]
@@ -48,6 +50,9 @@ def session_conf(spark: SparkConfig, catalog: Catalog, *, scratch: Path | None =
     if spark.driver_memory:
         conf["spark.driver.memory"] = spark.driver_memory
     conf.update(catalog.spark_conf())
+    for each in extra:  # the domains' own catalogs: their catalog entries only (never the session-wide ones)
+        own = f"spark.sql.catalog.{each.name}"
+        conf.update({k: v for k, v in each.spark_conf().items() if k == own or k.startswith(own + ".")})
     conf.update(spark.conf)
     conf.update(_redaction_conf(conf))
     return conf
@@ -83,9 +88,13 @@ def _redaction_conf(conf: dict[str, str]) -> dict[str, str]:
             "spark.redaction.string.regex": f"{strings}|{quoted}" if strings else quoted}
 
 
-def build_session(spark: SparkConfig, catalog: Catalog) -> SparkSession:
-    """Get (or create) the SparkSession for a target. An existing active session is reused as it is."""
+def build_session(spark: SparkConfig, catalog: Catalog, *, extra: Iterable[Catalog] = ()) -> SparkSession:
+    """Get (or create) the SparkSession for a target (``extra``: more catalogs to register, e.g. the domains' own,
+    :attr:`Plan.domain_catalogs <sqlingest.plan.Plan.domain_catalogs>`). An existing active session is reused as it
+    is, with catalogs it has not seen yet added."""
     from pyspark.sql import SparkSession
+
+    catalogs = [catalog, *extra]
 
     local = spark.master.startswith("local") and not spark.remote
     if local:  # the scratch folders of killed runs (execute/scratch.py)
@@ -93,13 +102,15 @@ def build_session(spark: SparkConfig, catalog: Catalog) -> SparkSession:
     active = SparkSession.getActiveSession()
     if active is not None:
         # Catalog plugins load lazily by name: a catalog this session has not seen yet can still be added.
-        for key, value in catalog.spark_conf().items():
-            if key.startswith("spark.sql.catalog.") and not key.startswith("spark.sql.catalog.spark_catalog") \
-                    and active.conf.get(key, None) is None:
-                active.conf.set(key, value)
-        catalog.prepare()
+        for each in catalogs:
+            for key, value in each.spark_conf().items():
+                if key.startswith("spark.sql.catalog.") and not key.startswith("spark.sql.catalog.spark_catalog") \
+                        and active.conf.get(key, None) is None:
+                    active.conf.set(key, value)
+            each.prepare()
         return active
-    catalog.prepare()
+    for each in catalogs:
+        each.prepare()
     # Local Spark binds to loopback: no warning about the host name, no traffic off the machine.
     if spark.master.startswith("local"):
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -110,7 +121,7 @@ def build_session(spark: SparkConfig, catalog: Catalog) -> SparkSession:
         builder = builder.master(spark.master)
     # a local driver's scratch files live under the state folder, not the system temp dir
     scratch = scratch_dir(catalog.state_dir) if local else None
-    conf = session_conf(spark, catalog, scratch=scratch)
+    conf = session_conf(spark, catalog, scratch=scratch, extra=catalogs[1:])
     from sqlingest.output import launch_gateway, settings
 
     if settings.active and not spark.remote:

@@ -85,6 +85,13 @@ class Plan:
     rendered: dict[str, RenderedModel] = field(default_factory=dict)
     #: ``--defer``: unselected parents read from another target's tables (model → relation read instead)
     deferred: dict[str, str] = field(default_factory=dict)
+    #: the domains' own catalogs on this target (domain → catalog; docs/domains.md, "Per-domain credentials")
+    domain_catalogs: dict[str, Catalog] = field(default_factory=dict)
+
+    def catalog_of(self, pm: PlannedModel) -> Catalog:
+        """The catalog ``pm``'s table lives in: its domain's own, else the target's."""
+        domain = self.project.domains.domain_name(pm.contract)
+        return self.domain_catalogs.get(domain or "", self.catalog)
 
     @property
     def fallbacks(self) -> list[str]:
@@ -119,6 +126,13 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         CompileErrors: one or more located user errors (Jinja, SQL, contract, DAG, unsupported combinations).
     """
     catalog = load_catalog(project.target.catalog, project.root, project.state_dir)
+    domain_catalogs = {d: load_catalog(cfg, project.root, project.state_dir)
+                       for d, cfg in project.domains.catalog_configs(project.target_name,
+                                                                     project.target.catalog).items()}
+
+    def catalog_for(contract: Contract | None) -> Catalog:
+        return domain_catalogs.get(project.domains.domain_name(contract) or "", catalog)
+
     relations: dict[str, str] = {}
     contracts_by_model: dict[str, Contract | None] = {}
     for name, model in project.models.items():
@@ -128,7 +142,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
         except UserError:
             contract = None
         contracts_by_model[name] = contract
-        relations[name] = catalog.relation(*relation_parts(project, model, contract))
+        relations[name] = catalog_for(contract).relation(*relation_parts(project, model, contract))
 
     relations.update(seed_relations(project, catalog))
     renderer = Renderer(project, lambda n: relations[n], run_id=run_id)
@@ -153,7 +167,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
             failed[name] = [exc]
             continue
         if r.contract is not contracts_by_model[name]:
-            relations[name] = catalog.relation(*relation_parts(project, model, r.contract))
+            relations[name] = catalog_for(r.contract).relation(*relation_parts(project, model, r.contract))
             r.relation = relations[name]
         if r.config.enabled:
             rendered[name] = r
@@ -236,7 +250,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
             schema[deferred[name]] = schema[r.relation]
             tables.update(table_columns({deferred[name]: schema[r.relation]}))
         try:
-            pm = _plan_model(project, catalog, result)
+            pm = _plan_model(project, catalog_for(r.contract), result)
         except UserError as exc:
             model_errors.append(exc)
         else:
@@ -263,7 +277,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
     # a dependant that does not compile is not checked again (its own build reports its errors)
     checks_only = {n for n in checks_only if n in planned and not any(a in failed for a in dag.ancestors(n))}
     plan = Plan(project, catalog, renderer, planned, dag, order, [n for n in order if n in selected | checks_only],
-                warnings, [n for n in order if n in checks_only], rendered, deferred)
+                warnings, [n for n in order if n in checks_only], rendered, deferred, domain_catalogs)
     if any(True for _ in project.domains):
         from sqlingest.runs.slo import check_slo_references
 

@@ -169,7 +169,8 @@ def load_project(project_dir: Path | str = ".", *, target: str | None = None,
     tgt = config.targets[target_name]
     variables = {**config.vars, **tgt.vars, **(cli_vars or {})}
     load_errors: list[UserError] = []
-    domains = load_domains(root, config.domains, data.get("domains"))
+    domains = load_domains(root, config.domains, data.get("domains"),
+                           render=lambda path, text: _render_yaml_text(path, text, secrets))
     contracts = load_contracts(root, variables=variables, errors=load_errors if tolerant else None)
     domain_errors = domains.apply(contracts.values(), config.name)
     if tolerant:

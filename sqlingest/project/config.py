@@ -241,6 +241,15 @@ class SloConfig(Strict):
     completeness: CompletenessSlo | None = None
 
 
+class DomainTargetConfig(Strict):
+    """What a domain changes in one target of the project: its own connection to the target's catalog service."""
+
+    #: catalog options over the target's (``user``, ``password``, ``token``, ``uri``…; ``env_var``/``secret`` may be
+    #: used). The domain's tables then live in their own Spark catalog, ``name`` (default ``<catalog>_<domain>``),
+    #: reached with these options; the domain's models write and read through it.
+    catalog: dict[str, Any] = Field(default_factory=dict)
+
+
 class DomainConfig(Strict):
     """A domain: who owns it, where its alerts go, the defaults its datasets inherit, its namespaces and access."""
 
@@ -261,6 +270,8 @@ class DomainConfig(Strict):
     slos: SloConfig = Field(default_factory=SloConfig)
     #: per-dataset SLOs (dataset name → objectives), over the domain's
     dataset_slos: dict[str, SloConfig] = Field(default_factory=dict)
+    #: per target (by name): the domain's own catalog connection (credentials), see :class:`DomainTargetConfig`
+    targets: dict[str, DomainTargetConfig] = Field(default_factory=dict)
 
 
 class ProjectConfig(Strict):

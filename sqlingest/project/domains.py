@@ -10,13 +10,14 @@ defaults, every dataset public).
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlingest.errors import CompileErrors, ConfigError, ContractError, Location, UserError
-from sqlingest.project.config import DomainConfig, SloConfig
+from sqlingest.errors import CompileErrors, ConfigError, ContractError, Location, UserError, register_secret
+from sqlingest.project.config import CatalogConfig, DomainConfig, SloConfig
 from sqlingest.project.files import read_text
 from sqlingest.project.yaml_loader import LocatedDict, LocatedList, load_yaml, validate_model
 
@@ -27,6 +28,8 @@ DOMAINS_DIR = "domains"
 #: the names ``evolution:`` accepts besides the registry's modes
 EVOLUTION_ALIASES = {"additive": "BACKWARD_TRANSITIVE", "strict": "FULL_TRANSITIVE"}
 _ACCESS_RANK = {"private": 0, "protected": 1, "public": 2}
+#: catalog option names whose values are credentials
+_SENSITIVE = re.compile(r"(?i)password|secret|token|credential")
 
 
 def registry_mode(evolution: str) -> str:
@@ -108,6 +111,24 @@ class Domains:
             known = sorted(set(self.domains) | {d for c in models.values() if (d := self.domain_name(c))})
             raise UserError(f"--select 'domain:{name}': no domain '{name}'",
                             hint=f"domains: {', '.join(known)}" if known else "declare one in domains/<name>.yml")
+        return out
+
+    def catalog_configs(self, target: str, base: CatalogConfig) -> dict[str, CatalogConfig]:
+        """Domain → its own catalog on ``target`` (the target's ``base`` catalog with the domain's options over
+        it, named ``<base name>_<domain>`` unless it names itself), for the domains that declare one."""
+        out = {}
+        for domain in self.domains.values():
+            own = domain.config.targets.get(target)
+            if own is None or not own.catalog:
+                continue
+            for key, value in own.catalog.items():  # credentials never reach a console, log or file
+                if _SENSITIVE.search(str(key)) and isinstance(value, str) and value:
+                    register_secret(value)
+            options = {**base.model_dump(), **own.catalog}
+            options.setdefault("name", base.name)
+            if "name" not in own.catalog:
+                options["name"] = f"{base.name}_{domain.name}"
+            out[domain.name] = CatalogConfig(**options)
         return out
 
     def secret_owner(self, secret: str) -> str | None:
@@ -262,8 +283,10 @@ def _apply(domain: Domain, contract: Contract) -> list[UserError]:
     return errors
 
 
-def load_domains(root: Path, inline: Mapping[str, DomainConfig], inline_data: Any) -> Domains:
-    """The domains of ``sqlingest.yml: domains:`` and ``domains/*.yml``.
+def load_domains(root: Path, inline: Mapping[str, DomainConfig], inline_data: Any,
+                 render: Callable[[Path, str], str] | None = None) -> Domains:
+    """The domains of ``sqlingest.yml: domains:`` and ``domains/*.yml`` (each file's text through ``render`` first:
+    ``env_var()``/``secret()`` as in ``sqlingest.yml``).
 
     Raises:
         UserError: every problem at once, located in its file.
@@ -278,7 +301,8 @@ def load_domains(root: Path, inline: Mapping[str, DomainConfig], inline_data: An
     for path in paths:
         rel = path.relative_to(root)
         try:
-            data = load_yaml(rel, read_text(path, rel))
+            text = read_text(path, rel)
+            data = load_yaml(rel, render(path, text) if render is not None else text)
             if not isinstance(data, dict):
                 raise ConfigError("a domain file must be a YAML mapping", location=Location(str(rel), 1, 1))
             cfg = validate_model(DomainConfig, data, rel)

@@ -55,7 +55,7 @@ class SloResult:
     domain: str
     model: str
     relation: str
-    slo: str  # freshness | completeness | availability | dq_pass_rate
+    slo: str  # freshness | completeness | completeness_period | completeness_ratio | availability | dq_pass_rate
     objective: str
     observed: str
     met: bool
@@ -225,7 +225,9 @@ def _completeness(spark: SparkSession, plan: Plan, name: str, domain: str, c: An
     pm = plan.models[name]
 
     def result(objective: str, observed: str, met: bool, message: str) -> SloResult:
-        return SloResult(domain, name, pm.relation, "completeness", objective, observed, met, message)
+        # its own name beside min_rows' ``completeness``: one series per objective in the tables and metrics
+        kind = "completeness_ratio" if c.vs is not None else "completeness_period"
+        return SloResult(domain, name, pm.relation, kind, objective, observed, met, message)
 
     if c.vs is not None:
         other = plan.models.get(c.vs) or plan.rendered.get(c.vs)

@@ -1,5 +1,6 @@
 """Domain SLOs on real tables: evaluated after a build and by `sqlingest slo`, recorded in
-sqlingest_meta.slo_results, breaches alerted to the domain's route (a local HTTP receiver)."""
+sqlingest_meta.slo_results, breaches alerted to the domain's route (a local HTTP receiver); per-domain credentials
+on a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -75,15 +76,15 @@ def test_slos_breached_then_met(lakehouse, project, receiver, capsys):
     out = capsys.readouterr().out
     assert "slo BREACHED shop/gold.events completeness >= 100 rows: 3 rows" in out, out
     assert "SLOs: 0 met, 5 breached (sqlingest slo, or --verbose, lists each)" in out, out
-    assert ("slo BREACHED shop/gold.events completeness >= 1 rows per day of ts, last 2 day(s): fewest 0 rows per "
-            "day, 2 short") in out, out
+    assert ("slo BREACHED shop/gold.events completeness_period >= 1 rows per day of ts, last 2 day(s): fewest 0 rows "
+            "per day, 2 short") in out, out
     # the domain's route got one POST with the five breaches
     assert len(received) == 1
     events = received[0]["events"]
     assert [(e["kind"], e["slo"], e["observed"]) for e in events] == [
         ("slo", "freshness", events[0]["observed"]),
         ("slo", "completeness", "3 rows"),
-        ("slo", "completeness", "fewest 0 rows per day, 2 short"),
+        ("slo", "completeness_period", "fewest 0 rows per day, 2 short"),
         ("slo", "availability", events[3]["observed"]),
         ("slo", "dq_pass_rate", "50% (1/2)")]
     assert events[0]["observed"].endswith("h old") and float(events[0]["observed"][:-6]) > 24 * 365
@@ -96,7 +97,7 @@ def test_slos_breached_then_met(lakehouse, project, receiver, capsys):
     rows = spark.sql("SELECT slo, met FROM lake.sqlingest_meta.slo_results WHERE model = 'gold.events' "
                      f"AND relation LIKE '%{load_project(root).config.layer('gold').namespace}%'").collect()
     assert sorted((r["slo"], r["met"]) for r in rows) == [
-        ("availability", False), ("completeness", False), ("completeness", False), ("dq_pass_rate", False),
+        ("availability", False), ("completeness", False), ("completeness_period", False), ("dq_pass_rate", False),
         ("freshness", False)]
     # the run's record carries them too: the report's overview reads them from there
     from sqlingest.runs import list_runs
@@ -105,7 +106,7 @@ def test_slos_breached_then_met(lakehouse, project, receiver, capsys):
     records = list_runs(load_project(root).state_dir)
     assert sorted((s["dataset"], s["name"], s["status"]) for s in records[0]["slos"]) == [
         ("gold.events", "availability", "breached"), ("gold.events", "completeness", "breached"),
-        ("gold.events", "completeness", "breached"), ("gold.events", "dq_pass_rate", "breached"),
+        ("gold.events", "completeness_period", "breached"), ("gold.events", "dq_pass_rate", "breached"),
         ("gold.events", "freshness", "breached")]
     summary = overview(collect(records), records, datetime.now(UTC))
     assert summary["slos_recorded"] and len(summary["slo_breaches"]) == 5
@@ -120,11 +121,68 @@ def test_slos_breached_then_met(lakehouse, project, receiver, capsys):
     assert main(["slo", "--project-dir", str(root)]) == 0
     out = capsys.readouterr().out
     assert "slo met shop/gold.events freshness <= 1h" in out and "BREACHED" not in out, out
-    assert "slo met shop/gold.events completeness >= 100% of the distinct id in bronze.raw: 100.0% (3/3 distinct id)" \
-        in out, out
+    assert ("slo met shop/gold.events completeness_ratio >= 100% of the distinct id in bronze.raw: 100.0% "
+            "(3/3 distinct id)") in out, out
     assert len(received) == 2  # nothing to alert
     # availability: built today before 23:59, evaluated after it
     plan = plan_project(load_project(root))
     late = datetime.now(UTC).replace(hour=23, minute=59, second=30)
     results = {r.slo: r for r in evaluate(spark, plan, now=late)}
     assert results["availability"].met and results["availability"].observed.startswith("built at ")
+
+
+def test_each_domain_writes_through_its_own_credentials(lakehouse, project, tmp_path, monkeypatch, capsys):
+    """Per-domain credentials on a real PostgreSQL: domain shop's tables are registered by its own role in its own
+    Iceberg JDBC catalog (the catalog tables in PostgreSQL are owned by that role), the other models stay in the
+    target's catalog; a wrong password fails only that domain's models, says why, and never prints the password."""
+    import uuid
+
+    import psycopg2
+
+    from sqlingest.services.postgres import create_database, start_postgres
+
+    pg = start_postgres(tmp_path / "pg")
+    try:
+        uid = uuid.uuid4().hex[:6]
+        role, password = f"shop_writer_{uid}", f"pw-{uid}-shop"
+        hba = pg.data_dir / "pg_hba.conf"
+        hba.write_text(f"host all {role} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
+        with psycopg2.connect(pg.dsn) as conn, conn.cursor() as cur:
+            conn.autocommit = True
+            cur.execute(f"CREATE ROLE {role} LOGIN PASSWORD %s", (password,))
+            cur.execute("SELECT pg_reload_conf()")
+        conn.close()
+        url = create_database(pg, f"shop_{uid}")
+        with psycopg2.connect(pg.dsn.rsplit("/", 1)[0] + f"/shop_{uid}") as conn, conn.cursor() as cur:
+            cur.execute(f"GRANT ALL ON SCHEMA public TO {role}")
+        conn.close()
+        monkeypatch.setenv("SHOP_PW", password)
+
+        def shop(catalog_name: str, pw: str) -> str:
+            return ("owners: [shop@example.com]\ntargets:\n  dev:\n    catalog: {name: " + catalog_name
+                    + f", uri: '{url}', user: {role}, password: \"{pw}\"}}\n")
+
+        files = {**FILES, "models/gold/other.sql": "SELECT 1 AS one\n"}
+        root = project({**files, "domains/shop.yml": shop(f"lake_shop_{uid}", "{{ env_var('SHOP_PW') }}")})
+        assert main(["build", "--project-dir", str(root)]) == 0, capsys.readouterr().out
+        capsys.readouterr()
+        plan = plan_project(load_project(root))
+        events = plan.models["gold.events"].relation
+        assert events.startswith(f"lake_shop_{uid}.") and plan.models["gold.other"].relation.startswith("lake.")
+        assert sorted(r[0] for r in lakehouse.spark.sql(f"SELECT id FROM {events}").collect()) == [1, 2, 3]
+        with psycopg2.connect(pg.dsn.rsplit("/", 1)[0] + f"/shop_{uid}") as conn, conn.cursor() as cur:
+            cur.execute("SELECT tableowner FROM pg_tables WHERE tablename = 'iceberg_tables'")
+            assert cur.fetchall() == [(role,)]
+            cur.execute("SELECT catalog_name, table_name FROM iceberg_tables ORDER BY table_name")
+            assert cur.fetchall() == [(f"lake_shop_{uid}", "events")]
+        conn.close()
+
+        # the same domain with a wrong password (a fresh catalog name: this test's Spark session keeps the first)
+        wrong = f"wrong-{uid}-pw"
+        (root / "domains" / "shop.yml").write_text(shop(f"lake_shop2_{uid}", wrong))
+        assert main(["build", "--project-dir", str(root)]) == 1
+        out = capsys.readouterr().out
+        assert "0 warned, 1 failed" in out, out
+        assert "password authentication failed" in out and wrong not in out, out
+    finally:
+        pg.stop()

@@ -306,3 +306,33 @@ def test_the_demos_three_domains_and_who_reads_whom():
     site = site_data(plan)
     assert site["models"]["gold.customer_value"]["domain"] == "marketing"
     assert site["domains"]["sales"]["read_by"]["product"] == ["gold.product_sales <- silver.order_lines"]
+
+
+def test_a_domain_brings_its_own_catalog_connection(make_project, monkeypatch):
+    """Per-domain credentials: sales declares its own connection on target dev; its models' tables live in the
+    catalog lake_sales reached with sales' user and password (env_var in the domain file); the session registers
+    both catalogs, and the password is redacted by Spark like the target's own."""
+    from sqlingest.execute.session import session_conf
+
+    monkeypatch.setenv("SALES_PW", "sales-pw-0042")
+    own = SALES + ("targets:\n  dev:\n    catalog: {uri: 'jdbc:postgresql://127.0.0.1:5432/sales', user: sales_writer, "
+                   "password: \"{{ env_var('SALES_PW') }}\"}\n")
+    plan = plan_project(load(make_project, **{"domains/sales.yml": own}))
+    assert plan.models["silver.orders"].relation == "lake_sales.sales_silver.orders"
+    assert plan.models["gold.spend"].relation == "lake.gold.spend"  # marketing: the target's catalog
+    # a ref from marketing reads sales' table through sales' catalog
+    assert "lake_sales.sales_silver.orders" in plan.models["gold.spend"].rendered.sql
+    assert plan.catalog_of(plan.models["silver.orders"]).name == "lake_sales"
+    conf = session_conf(plan.project.target.spark, plan.catalog, extra=plan.domain_catalogs.values())
+    assert conf["spark.sql.catalog.lake_sales.jdbc.user"] == "sales_writer"
+    assert conf["spark.sql.catalog.lake_sales.jdbc.password"] == "sales-pw-0042"
+    assert conf["spark.sql.catalog.lake_sales.uri"] == "jdbc:postgresql://127.0.0.1:5432/sales"
+    assert conf["spark.sql.catalog.lake.uri"].startswith("jdbc:sqlite:")
+    from sqlingest.errors import redact
+
+    assert redact("connect with sales-pw-0042 failed") == "connect with *** failed"
+    # an unset variable is a located error in the domain's file
+    monkeypatch.delenv("SALES_PW")
+    with pytest.raises(UserError) as err:
+        load(make_project, **{"domains/sales.yml": own})
+    assert "SALES_PW" in err.value.format() and "domains/sales.yml" in err.value.format()
