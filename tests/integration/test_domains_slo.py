@@ -8,6 +8,7 @@ import json
 import threading
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -135,13 +136,17 @@ def test_each_domain_writes_through_its_own_credentials(lakehouse, project, tmp_
     """Per-domain credentials on a real PostgreSQL: domain shop's tables are registered by its own role in its own
     Iceberg JDBC catalog (the catalog tables in PostgreSQL are owned by that role), the other models stay in the
     target's catalog; a wrong password fails only that domain's models, says why, and never prints the password."""
+    import shutil
+    import tempfile
     import uuid
 
     import psycopg2
 
     from sqlingest.services.postgres import create_database, start_postgres
 
-    pg = start_postgres(tmp_path / "pg")
+    folder = Path(tempfile.mkdtemp(prefix="sqlingest-pg-domains-"))  # under /tmp: the postgres user can enter it
+    folder.chmod(0o755)
+    pg = start_postgres(folder / "pg")
     try:
         uid = uuid.uuid4().hex[:6]
         role, password = f"shop_writer_{uid}", f"pw-{uid}-shop"
@@ -186,3 +191,4 @@ def test_each_domain_writes_through_its_own_credentials(lakehouse, project, tmp_
         assert "password authentication failed" in out and wrong not in out, out
     finally:
         pg.stop()
+        shutil.rmtree(folder, ignore_errors=True)
