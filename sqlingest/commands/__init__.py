@@ -1,4 +1,4 @@
-"""The daily-workflow commands (``ls``, ``show``, ``seed``, ``retry``), the selection and build flags they share
+"""The daily-workflow commands (``ls``, ``show``, ``seed``, ``retry``, ``submit``), the selection and build flags they share
 with ``build``/``run``/``test``/``compile``, and every command's ``--help`` examples.
 
 Each command lives in its own module with ``add_parser(sub, common, lock_timeout)`` and ``run(args, console)``;
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 #: command → module under sqlingest.commands
-MODULES = {"ls": "ls", "show": "show", "seed": "seed", "retry": "retry"}
+MODULES = {"ls": "ls", "show": "show", "seed": "seed", "retry": "retry", "submit": "submit"}
 
 
 def selection_flags(parser: argparse.ArgumentParser) -> None:

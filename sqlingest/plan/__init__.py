@@ -19,6 +19,7 @@ from sqlingest.project.contract import Contract
 from sqlingest.project.layers import audit_columns
 from sqlingest.render import RenderedModel, Renderer
 from sqlingest.validate import ValidatedModel, build_schema, contract_columns, contract_schema, table_columns, validate
+from sqlingest.plan.engine import check_engine
 from sqlingest.validate.functions import FunctionRegistry, udf_from_config
 from sqlingest.validate.governance import check_deprecations, check_history
 from sqlingest.validate.layers import check_layer_rules
@@ -148,6 +149,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
     renderer = Renderer(project, lambda n: relations[n], run_id=run_id)
     errors: list[UserError] = list(getattr(project, "load_errors", []))
     errors.extend(check_history(project))
+    errors.extend(check_engine(project))
     deprecation_errors, warnings = check_deprecations(project)
     errors.extend(deprecation_errors)
     rendered: dict[str, RenderedModel] = {}
