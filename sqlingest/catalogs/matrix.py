@@ -75,9 +75,9 @@ def render_engines() -> str:
     from sqlingest.plan.engine import CONNECT_GAPS, ENGINE_MATRIX, FEATURES
 
     lines = ["", "## Engines", "",
-             "What each Spark engine runs. The standalone row is tested with the demo's catalog (iceberg_jdbc, "
+             ("What each Spark engine runs. The standalone row is tested with the demo's catalog (iceberg_jdbc, "
              "Iceberg tables); on a cluster the catalog must be reachable from the driver and the warehouse from "
-             "every executor (docs/cluster.md).", "",
+             "every executor (docs/cluster.md)."), "",
              "| engine | target | " + " | ".join(FEATURES) + " | tested by |",
              "|---|---|" + "---|" * len(FEATURES) + "---|"]
     for engine, how, runs, test in ENGINE_MATRIX:

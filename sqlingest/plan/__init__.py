@@ -14,12 +14,12 @@ from sqlingest.errors import CompileErrors, Location, ModelCompileError, Unsuppo
 from sqlingest.formats import TableFormat, get_format
 from sqlingest.materializations import MATERIALIZATIONS, OPTION_OWNERS, REBUILDS, Materialization
 from sqlingest.plan.dag import Dag, check_references
+from sqlingest.plan.engine import check_engine
 from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import audit_columns
 from sqlingest.render import RenderedModel, Renderer
 from sqlingest.validate import ValidatedModel, build_schema, contract_columns, contract_schema, table_columns, validate
-from sqlingest.plan.engine import check_engine
 from sqlingest.validate.functions import FunctionRegistry, udf_from_config
 from sqlingest.validate.governance import check_deprecations, check_history
 from sqlingest.validate.layers import check_layer_rules

@@ -35,8 +35,8 @@ CONNECT_GAPS: tuple[tuple[str, str, str], ...] = (
      "Observation support for Spark Connect is not implemented"),
     ("SparkSession.sparkContext", "each model's job group and Spark job count (execute/runner.py)",
      "sparkContext() is not implemented"),
-    ("the JVM gateway (_jvm, _jsc)", "streaming models' exactly-once batch bookkeeping and Hadoop file system "
-     "(execute/streaming.py), file sources' integrity checks (sources/integrity.py)",
+    ("the JVM gateway (_jvm, _jsc)", ("streaming models' exactly-once batch bookkeeping and Hadoop file system "
+     "(execute/streaming.py), file sources' integrity checks (sources/integrity.py)"),
      "Attribute `_jvm` is not supported in Spark Connect as it depends on the JVM"),
 )
 

@@ -64,6 +64,7 @@ print(json.dumps({"works": works, "fails": fails}))
 
 def demo_copy(root: Path) -> Path:
     """The repository's demo as it is (its own sqlingest.yml with the `cluster` and `connect` targets)."""
+    root.mkdir(parents=True)
     for name in ("sqlingest.yml", "contracts", "models", "macros", "data"):
         src = REPO / name
         (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)

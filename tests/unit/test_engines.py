@@ -81,10 +81,10 @@ def test_submit_dry_run_is_the_targets_session_as_a_spark_submit_command(make_pr
 
 
 @pytest.mark.parametrize(("target", "mode", "message"), [
-    ("cluster", "cluster", "error: --deploy-mode cluster on a standalone master (spark://127.0.0.1:7077): Spark does "
-                           "not support cluster deploy mode for Python applications on standalone clusters"),
-    ("remote", "client", "error: target 'remote' is a Spark Connect target (remote: sc://127.0.0.1:15002); "
-                         "spark-submit runs classic applications"),
+    ("cluster", "cluster", ("error: --deploy-mode cluster on a standalone master (spark://127.0.0.1:7077): Spark does "
+                           "not support cluster deploy mode for Python applications on standalone clusters")),
+    ("remote", "client", ("error: target 'remote' is a Spark Connect target (remote: sc://127.0.0.1:15002); "
+                         "spark-submit runs classic applications")),
 ])
 def test_submit_refuses_what_spark_submit_cannot_run(make_project, jars, capsys, target, mode, message):
     root = make_project(MODEL, CONFIG)
