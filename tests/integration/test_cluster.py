@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ import pytest
 
 from sqlingest.cli import main
 from tests.conftest import REPO
+from tests.demo import copy_demo
 from tests.integration.test_demo_project import snapshot, tables
 
 pytestmark = [pytest.mark.slow, pytest.mark.cluster]
@@ -59,15 +59,6 @@ for api, call in [("Observation", lambda: s.range(3).observe(Observation("o"), F
         fails[api] = str(exc)
 print(json.dumps({"works": works, "fails": fails}))
 """
-
-
-def demo_copy(root: Path) -> Path:
-    """The repository's demo as it is (its own sqlingest.yml with the `cluster` and `connect` targets)."""
-    root.mkdir(parents=True)
-    for name in ("sqlingest.yml", "contracts", "models", "macros", "data"):
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy)(src, root / name)
-    return root
 
 
 def metadata_files(root: Path, rels: dict[str, str]) -> dict[str, str]:
@@ -129,7 +120,7 @@ def test_demo_on_standalone_cluster_equals_local(lakehouse, demo, kafka_broker, 
         assert "bronze.order_events" in local_rels  # the streaming model is enabled
         local_rels["silver.order_lines__quarantine"] = local_rels["silver.order_lines"] + "__quarantine"
 
-        root = demo_copy(tmp_path / "on-cluster")
+        root = copy_demo(tmp_path / "on-cluster", config=True)
         env = {**topic_env, **info.env}
         done = cli(root, "build", "--target", "cluster", "--result-json", str(tmp_path / "result.json"), env=env)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -168,7 +159,7 @@ def test_demo_on_standalone_cluster_equals_local(lakehouse, demo, kafka_broker, 
 def test_connect_target_refused_and_the_gaps_are_real(services_root, tmp_path):
     from sqlingest.services.spark import SparkConnectServer
 
-    root = demo_copy(tmp_path / "over-connect")
+    root = copy_demo(tmp_path / "over-connect", config=True)
     server = SparkConnectServer(services_root / "state", services_root)
     info = server.start()
     try:
