@@ -47,9 +47,10 @@ s.createDataFrame([(1,), (2,)], "a int").writeTo("probe.ns.t").append()
 q = (s.readStream.format("rate").load().limit(3).writeStream.foreachBatch(lambda df, i: df.count())
      .trigger(availableNow=True).start())
 q.awaitTermination(300)
-works = {"iceberg_rows": s.table("probe.ns.t").count(), "foreach_batch": q.exception() is None}
+works = {"iceberg_rows": int(s.table("probe.ns.t").count()), "foreach_batch": q.exception() is None}
 fails = {}
-for api, call in [("Observation", lambda: s.range(3).observe(Observation("o"), F.count(F.lit(1)).alias("n")).collect()),
+o = Observation("o")
+for api, call in [("Observation", lambda: (s.range(3).observe(o, F.count(F.lit(1)).alias("n")).collect(), o.get)),
                   ("SparkSession.sparkContext", lambda: s.sparkContext),
                   ("the JVM gateway (_jvm, _jsc)", lambda: s._jvm)]:
     try:
