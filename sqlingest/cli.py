@@ -47,6 +47,9 @@ def _lock_timeout(parser: argparse.ArgumentParser) -> None:
 def _metrics_file(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--metrics-file", default=None, metavar="PATH",
                         help="write the run's metrics to PATH in Prometheus text format (node-exporter textfile)")
+    parser.add_argument("--result-json", default=None, metavar="PATH",
+                        help="write the run's outcome to PATH as JSON for a scheduler: run_id, status, exit_code, "
+                             "target, engine, the run record's path, each model's status (docs/cluster.md)")
 
 
 def _common(parser: argparse.ArgumentParser, *, select: bool = True) -> None:
@@ -426,7 +429,12 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
     if record.status == "error":
         console.print(f"[dim]Spark's log and full stack traces: {project.rel(_log_path(project, run_id))} "
                       "(or rerun with --debug)[/]")
-    return 1 if record.status == "error" else 0
+    code = 1 if record.status == "error" else 0
+    if getattr(args, "result_json", None):
+        from sqlingest.commands.submit import write_result
+
+        write_result(Path(args.result_json), project, record, path, code)
+    return code
 
 
 def _slos(plan: Any, spark: Any, record: Any, console: Any, models: list[str], *, every: bool = True) -> list[Any]:

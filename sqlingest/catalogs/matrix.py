@@ -1,4 +1,6 @@
-"""The catalog × format × capability support matrix, generated from what the adapters declare.
+"""The catalog × format × capability support matrix, generated from what the adapters declare, and the engine axis
+(local, standalone, Connect) from ``sqlingest.plan.engine.ENGINE_MATRIX``, which tests/integration/test_cluster.py
+exercises.
 
 ``python -m sqlingest.catalogs.matrix`` rewrites ``docs/support-matrix.md``; ``--check`` exits 1 when the committed
 file differs from what the declarations produce (the test suite asserts the same).
@@ -65,7 +67,25 @@ def render() -> str:
     for name, fmt, caps in rows():
         marks = " | ".join("✓" if caps[c] else "—" for c in CAPABILITIES)
         lines.append(f"| `{name}` | {fmt} | {marks} | {needs.get(name, '')} |")
-    return HEADER + "\n".join(lines) + "\n" + LEGEND
+    return HEADER + "\n".join(lines) + "\n" + LEGEND + render_engines()
+
+
+def render_engines() -> str:
+    """The engine axis: which Spark engines run what (``sqlingest.plan.engine.ENGINE_MATRIX``; docs/cluster.md)."""
+    from sqlingest.plan.engine import CONNECT_GAPS, ENGINE_MATRIX, FEATURES
+
+    lines = ["", "## Engines", "",
+             ("What each Spark engine runs. The standalone row is tested with the demo's catalog (iceberg_jdbc, "
+             "Iceberg tables); on a cluster the catalog must be reachable from the driver and the warehouse from "
+             "every executor (docs/cluster.md)."), "",
+             "| engine | target | " + " | ".join(FEATURES) + " | tested by |",
+             "|---|---|" + "---|" * len(FEATURES) + "---|"]
+    for engine, how, runs, test in ENGINE_MATRIX:
+        marks = " | ".join("✓" if runs[f] else "—" for f in FEATURES)
+        lines.append(f"| {engine} | {how} | {marks} | {test} |")
+    lines += ["", "Spark Connect (Spark 3.5) lacks: " + "; ".join(f"**{api}** ({what})" for api, what, _ in
+                                                                  CONNECT_GAPS) + "."]
+    return "\n".join(lines) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,4 +1,4 @@
-"""The daily-workflow commands (``ls``, ``show``, ``seed``, ``retry``), the selection and build flags they share
+"""The daily-workflow commands (``ls``, ``show``, ``seed``, ``retry``, ``submit``), the selection and build flags they share
 with ``build``/``run``/``test``/``compile``, and every command's ``--help`` examples.
 
 Each command lives in its own module with ``add_parser(sub, common, lock_timeout)`` and ``run(args, console)``;
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 #: command → module under sqlingest.commands
-MODULES = {"ls": "ls", "show": "show", "seed": "seed", "retry": "retry"}
+MODULES = {"ls": "ls", "show": "show", "seed": "seed", "retry": "retry", "submit": "submit"}
 
 
 def selection_flags(parser: argparse.ArgumentParser) -> None:
@@ -88,6 +88,9 @@ EXAMPLES: dict[str, str] = {
     "show": ("sqlingest show silver.events\nsqlingest show gold.daily_sales --limit 5\n"
              "sqlingest show --inline \"SELECT kind, COUNT(*) AS n FROM {{ ref('silver.events') }} GROUP BY kind\""),
     "seed": "sqlingest seed\nsqlingest seed --select country_codes --full-refresh",
+    "submit": ("sqlingest submit --target cluster                      # spark-submit, client mode\n"
+               "sqlingest submit --target emr --deploy-mode cluster --dry-run   # the command for a scheduler\n"
+               "sqlingest submit --target cluster --result-json /tmp/result.json"),
     "retry": "sqlingest build          # a model fails\n# fix it, then rerun only what failed or was skipped:\n"
              "sqlingest retry",
     "contracts": ("sqlingest contracts list\nsqlingest contracts diff contracts/shop/events.silver.yml\n"

@@ -37,13 +37,8 @@ def session_conf(spark: SparkConfig, catalog: Catalog, *, scratch: Path | None =
                  extra: Iterable[Catalog] = ()) -> dict[str, str]:
     """Every configuration value the session is built with (the target's own ``conf`` wins). ``scratch``: the
     folder for Spark's local files (jar copies, block manager, Hive scratch; ``execute/scratch.py``)."""
-    jars = [str(j) for j in ensure_jars()]
-    conf = dict(BASE_CONF)
-    conf["spark.jars"] = ",".join(jars)
-    # JDBC drivers must be visible to DriverManager: put every jar on the driver's own class path too.
-    conf["spark.driver.extraClassPath"] = os.pathsep.join(jars)
-    log4j = os.environ.get("SQLINGEST_LOG4J") or str(Path(__file__).parent.parent / "jvm" / "log4j2.properties")
-    conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}" + _log_options()
+    conf = server_conf()
+    conf["spark.driver.extraJavaOptions"] += _log_options()
     if scratch is not None:
         conf.update(scratch_conf(scratch))
         conf["spark.driver.extraJavaOptions"] += " " + java_options(scratch)
@@ -55,6 +50,21 @@ def session_conf(spark: SparkConfig, catalog: Catalog, *, scratch: Path | None =
         conf.update({k: v for k, v in each.spark_conf().items() if k == own or k.startswith(own + ".")})
     conf.update(spark.conf)
     conf.update(_redaction_conf(conf))
+    return conf
+
+
+def server_conf(extra_jars: list[Path] | None = None) -> dict[str, str]:
+    """The static part of every sqlingest session: the SQL extensions, the manifest's jars (and ``extra_jars``) as
+    ``spark.jars`` — shipped by the driver to every executor, so a cluster's workers need no jars of their own — and
+    on the driver's class path, the log configuration. Also the command line of the Connect server
+    (:func:`sqlingest.services.spark.start_connect`), whose sessions cannot set static configuration."""
+    jars = [str(j) for j in [*ensure_jars(), *(extra_jars or [])]]
+    conf = dict(BASE_CONF)
+    conf["spark.jars"] = ",".join(jars)
+    # JDBC drivers must be visible to DriverManager: put every jar on the driver's own class path too.
+    conf["spark.driver.extraClassPath"] = os.pathsep.join(jars)
+    log4j = os.environ.get("SQLINGEST_LOG4J") or str(Path(__file__).parent.parent / "jvm" / "log4j2.properties")
+    conf["spark.driver.extraJavaOptions"] = f"-Dlog4j2.configurationFile=file:{log4j}"
     return conf
 
 
@@ -112,8 +122,9 @@ def build_session(spark: SparkConfig, catalog: Catalog, *, extra: Iterable[Catal
     for each in catalogs:
         each.prepare()
     # Local Spark binds to loopback: no warning about the host name, no traffic off the machine.
-    if spark.master.startswith("local"):
-        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    # A cluster driver binds where the target says (spark.driver.host: its executors connect back to it).
+    if spark.master.startswith("local") or spark.conf.get("spark.driver.host"):
+        os.environ.setdefault("SPARK_LOCAL_IP", spark.conf.get("spark.driver.host", "127.0.0.1"))
     builder = SparkSession.builder.appName(spark.app_name)
     if spark.remote:
         builder = builder.remote(spark.remote)

@@ -14,6 +14,7 @@ from sqlingest.errors import CompileErrors, Location, ModelCompileError, Unsuppo
 from sqlingest.formats import TableFormat, get_format
 from sqlingest.materializations import MATERIALIZATIONS, OPTION_OWNERS, REBUILDS, Materialization
 from sqlingest.plan.dag import Dag, check_references
+from sqlingest.plan.engine import check_engine
 from sqlingest.project import ModelFile, Project
 from sqlingest.project.contract import Contract
 from sqlingest.project.layers import audit_columns
@@ -148,6 +149,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
     renderer = Renderer(project, lambda n: relations[n], run_id=run_id)
     errors: list[UserError] = list(getattr(project, "load_errors", []))
     errors.extend(check_history(project))
+    errors.extend(check_engine(project))
     deprecation_errors, warnings = check_deprecations(project)
     errors.extend(deprecation_errors)
     rendered: dict[str, RenderedModel] = {}

@@ -24,6 +24,9 @@ SERVICES: dict[str, str] = {
     "hive-metastore": "sqlingest.services.hive_metastore:HiveMetastoreServer",
     "nessie": "sqlingest.services.nessie:NessieServer",
     "kafka": "sqlingest.services.kafka:KafkaServer",
+    # started only when named (`start spark-cluster spark-connect`, `make cluster-test`): docs/cluster.md
+    "spark-cluster": "sqlingest.services.spark:SparkClusterServer",
+    "spark-connect": "sqlingest.services.spark:SparkConnectServer",
 }
 
 

@@ -93,6 +93,8 @@ class Service:
     name: ClassVar[str] = ""
     #: services started first (by name) when this one starts, e.g. ``("postgres",)``
     requires: ClassVar[tuple[str, ...]] = ()
+    #: not among the services a bare ``start`` starts (only when named)
+    on_demand: ClassVar[bool] = False
     #: seconds :meth:`start` waits by default
     start_timeout: ClassVar[float] = 120.0
     #: seconds between SIGTERM and SIGKILL

@@ -1,6 +1,6 @@
 """``python -m sqlingest.services start|stop|status|logs [names…]``: the development services of a project.
 
-- ``start`` starts the named services (default: all, dependencies first — Hive Metastore and Nessie keep their
+- ``start`` starts the named services (default: all but the on-demand Spark cluster and Connect server, dependencies first — Hive Metastore and Nessie keep their
   data in the PostgreSQL cluster), then writes every running service's variables to ``.sqlingest/services.env``
   (``$SQLINGEST_SERVICES_ENV`` overrides), so ``set -a; . .sqlingest/services.env; set +a`` exports them;
 - ``stop`` stops them (default: all, in reverse order; data folders are kept) and rewrites or removes that file;
@@ -77,6 +77,7 @@ def _uptime(seconds: float) -> str:
 
 
 def _start(args: argparse.Namespace, names: list[str]) -> int:
+    names = names or [n for n in SERVICES if not service_class(n).on_demand]
     for service in services(args.project_dir, args.root, resolve(names)):
         before = service.status()
         try:

@@ -112,6 +112,8 @@ def test_cli_status_with_nothing_running(tmp_path: Path):
         "hive-metastore  stopped  -    -     -",
         "nessie          stopped  -    -     -",
         "kafka           stopped  -    -     -",
+        "spark-cluster   stopped  -    -     -",
+        "spark-connect   stopped  -    -     -",
     ]
 
 
@@ -119,10 +121,12 @@ def test_cli_refuses_unknown_names_and_stops_nothing_cleanly(tmp_path: Path, cap
     with pytest.raises(SystemExit) as exc:
         cli.main(["status", "--project-dir", str(tmp_path), "postgress"])
     assert exc.value.code == 2
-    assert "unknown service(s) postgress; choose from postgres, hive-metastore, nessie, kafka" in \
+    assert "unknown service(s) postgress; choose from postgres, hive-metastore, nessie, kafka, spark-cluster, " \
+        "spark-connect" in \
         capsys.readouterr().err
     assert cli.main(["stop", "--project-dir", str(tmp_path), "--root", str(tmp_path / "svc")]) == 0
-    assert capsys.readouterr().out.splitlines() == ["kafka: was stopped", "nessie: was stopped",
+    assert capsys.readouterr().out.splitlines() == ["spark-connect: was stopped", "spark-cluster: was stopped",
+                                                    "kafka: was stopped", "nessie: was stopped",
                                                     "hive-metastore: was stopped", "postgres: was stopped"]
     assert not (tmp_path / ".sqlingest" / "services.env").exists()
 
