@@ -87,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--threads", type=int, default=None, help="models run at once (default: the target's)")
         _lock_timeout(p)
         _metrics_file(p)
+        if name == "test":
+            from sqlingest.commands.unit import add_flags
+
+            add_flags(p)
         if name != "test":
             from sqlingest.commands import build_flags
 
@@ -271,6 +275,15 @@ def _execute(args: argparse.Namespace, console: Any, *, models: bool, checks: bo
     run_id = new_run_id()
     started = time.perf_counter()
     plan = _plan(args, console, run_id)
+    if getattr(args, "unit_tests", False):  # the unit tests first, on the build's own session
+        from sqlingest.commands.unit import run_unit_tests
+        from sqlingest.execute.session import build_session
+
+        with console.status("starting Spark…"):
+            spark = build_session(plan.project.target.spark, plan.catalog)
+        if run_unit_tests(plan, console, select=args.select, exclude=args.exclude, spark=spark):
+            console.print("[red]unit tests failed: nothing built[/]")
+            return 1
     from sqlingest.plan.manifest import write_manifest
 
     write_manifest(plan, plan.project.root / "target")  # the state a later --state / --defer compares with
@@ -575,6 +588,20 @@ def _stop_on_signal(timeout: float | None) -> threading.Event:
 
 
 def cmd_test(args: argparse.Namespace, console: Any) -> int:
+    if args.contracts or args.unit or args.generate:
+        from sqlingest.commands import unit
+
+        if args.generate and not args.unit:
+            raise UserError("--generate writes a unit test: use it with --unit", hint="sqlingest test --unit "
+                            f"--generate {args.generate}")
+        code = 0
+        if args.contracts:
+            from sqlingest.commands.contracts_test import run as run_contracts
+
+            code = run_contracts(args, console)
+        if args.unit or args.generate:
+            code = max(code, unit.run(args, console, _plan(args, console)))
+        return code
     return _execute(args, console, models=False, checks=True)
 
 

@@ -33,6 +33,9 @@ def build_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--empty", action="store_true",
                         help="build with zero rows: sources and refs read nothing; checks DDL and SQL on the target "
                              "(existing `table` models keep their rows; checks are not run)")
+    parser.add_argument("--unit-tests", action="store_true",
+                        help="run the selected models' unit tests first (sqlingest test --unit); build nothing when "
+                             "one fails")
 
 
 def state_of(args: argparse.Namespace) -> dict[str, Any] | None:

@@ -33,10 +33,11 @@ BASE_CONF = {
 }
 
 
-def session_conf(spark: SparkConfig, catalog: Catalog, *, scratch: Path | None = None,
+def session_conf(spark: SparkConfig, catalog: Catalog | None, *, scratch: Path | None = None,
                  extra: Iterable[Catalog] = ()) -> dict[str, str]:
     """Every configuration value the session is built with (the target's own ``conf`` wins). ``scratch``: the
-    folder for Spark's local files (jar copies, block manager, Hive scratch; ``execute/scratch.py``)."""
+    folder for Spark's local files (jar copies, block manager, Hive scratch; ``execute/scratch.py``). Without a
+    catalog (model unit tests) only the session's in-memory catalog is there."""
     conf = server_conf()
     conf["spark.driver.extraJavaOptions"] += _log_options()
     if scratch is not None:
@@ -44,7 +45,8 @@ def session_conf(spark: SparkConfig, catalog: Catalog, *, scratch: Path | None =
         conf["spark.driver.extraJavaOptions"] += " " + java_options(scratch)
     if spark.driver_memory:
         conf["spark.driver.memory"] = spark.driver_memory
-    conf.update(catalog.spark_conf())
+    if catalog is not None:
+        conf.update(catalog.spark_conf())
     for each in extra:  # the domains' own catalogs: their catalog entries only (never the session-wide ones)
         own = f"spark.sql.catalog.{each.name}"
         conf.update({k: v for k, v in each.spark_conf().items() if k == own or k.startswith(own + ".")})
@@ -98,19 +100,26 @@ def _redaction_conf(conf: dict[str, str]) -> dict[str, str]:
             "spark.redaction.string.regex": f"{strings}|{quoted}" if strings else quoted}
 
 
-def build_session(spark: SparkConfig, catalog: Catalog, *, extra: Iterable[Catalog] = ()) -> SparkSession:
+def build_session(spark: SparkConfig, catalog: Catalog | None, *, extra: Iterable[Catalog] = (),
+                  state_dir: Path | None = None) -> SparkSession:
     """Get (or create) the SparkSession for a target (``extra``: more catalogs to register, e.g. the domains' own,
     :attr:`Plan.domain_catalogs <sqlingest.plan.Plan.domain_catalogs>`). An existing active session is reused as it
     is, with catalogs it has not seen yet added."""
     from pyspark.sql import SparkSession
 
-    catalogs = [catalog, *extra]
+    # without a catalog (model unit tests: sqlingest.unittests) Spark's in-memory catalog only; scratch files under
+    # ``state_dir``
+    catalogs = [c for c in (catalog, *extra) if c is not None]
+    state = catalog.state_dir if catalog is not None else state_dir
+    assert state is not None, "build_session without a catalog needs state_dir"
 
     local = spark.master.startswith("local") and not spark.remote
     if local:  # the scratch folders of killed runs (execute/scratch.py)
-        clean_leftovers(catalog.state_dir)
+        clean_leftovers(state)
     active = SparkSession.getActiveSession()
     if active is not None:
+        if catalog is None:
+            return active
         # Catalog plugins load lazily by name: a catalog this session has not seen yet can still be added.
         for each in catalogs:
             for key, value in each.spark_conf().items():
@@ -131,7 +140,7 @@ def build_session(spark: SparkConfig, catalog: Catalog, *, extra: Iterable[Catal
     else:
         builder = builder.master(spark.master)
     # a local driver's scratch files live under the state folder, not the system temp dir
-    scratch = scratch_dir(catalog.state_dir) if local else None
+    scratch = scratch_dir(state) if local else None
     conf = session_conf(spark, catalog, scratch=scratch, extra=catalogs[1:])
     from sqlingest.output import launch_gateway, settings
 

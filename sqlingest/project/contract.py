@@ -507,6 +507,8 @@ class Contract(_Strict):
     access: Literal["public", "protected", "private"] | None = None
     #: the longest the dataset keeps its data (days); at most its domain's ``retention_days``
     retention_days: int | None = Field(default=None, ge=1)
+    #: model unit tests of the model bound to this contract (``sqlingest.unittests.spec``); not part of the schema
+    unit_tests: list[Any] = Field(default_factory=list, exclude=True)
     path: Path | None = Field(default=None, exclude=True)
     location: Location | None = Field(default=None, exclude=True)
 
