@@ -44,8 +44,8 @@ def run(args: argparse.Namespace, console: Any) -> int:
         if contract is not None:
             bound[contract.key] = (name, str(model.path))
     consumers: dict[str, list[str]] = {}
-    for name, model in project.models.items():
-        for parent in (plan.dag.parents.get(name, []) if plan is not None else []):
+    for name, parents in _parents(project, plan).items():
+        for parent in parents:
             consumers.setdefault(parent, []).append(name)
     for contract in sorted(project.contracts.values(), key=lambda c: c.key):
         if contract.layer in ("source", "seed"):
@@ -96,4 +96,21 @@ def _versions(project: Any) -> dict[str, int]:
             out[contract.key] = store.versions(contract.key)[-1]
         except (SubjectNotFound, UserError, IndexError):
             continue
+    return out
+
+
+def _parents(project: Any, plan: Any) -> dict[str, list[str]]:
+    """Model → the models it reads: the plan's DAG, or (when the project did not compile) each model's rendered
+    ``ref()``s."""
+    if plan is not None:
+        return dict(plan.dag.parents)
+    from sqlingest.render import Renderer
+
+    renderer = Renderer(project, lambda name: name)
+    out: dict[str, list[str]] = {}
+    for name, model in project.models.items():
+        try:
+            out[name] = renderer.render(model).refs
+        except UserError:
+            out[name] = []
     return out

@@ -93,6 +93,25 @@ FROM {{ ref('silver.events') }}
 GROUP BY CAST(happened_at AS DATE)
 """,
     "macros/README.md": "Jinja macros in *.sql files here are callable from every model.\n",
+    "tests/events.yml": """\
+unit_tests:
+  - name: latest_event_wins
+    model: silver.events
+    given:
+      - input: ref('bronze.events')
+        rows:
+          - {event_id: 1, kind: PURCHASE, amount: 10, happened_at: "2024-01-01 10:00:00"}
+          - {event_id: 1, kind: Refund, amount: -10, happened_at: "2024-01-01 11:00:00"}
+          - {event_id: 2, kind: purchase, amount: 5.5, happened_at: "2024-01-02 09:00:00"}
+    this:
+      rows:
+        - {event_id: 3, kind: purchase, amount: 1, happened_at: "2023-12-31 00:00:00"}
+    expect:
+      rows:
+        - {event_id: 1, kind: refund, amount: -10}
+        - {event_id: 2, kind: purchase, amount: 5.50}
+        - {event_id: 3, kind: purchase, amount: 1}
+""",
 }
 
 

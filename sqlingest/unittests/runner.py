@@ -30,9 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlingest.errors import Location, SqlingestError, UserError
 from sqlingest.project.config import CatalogConfig
-from sqlingest.project.layers import RESCUE_COLUMN, SOURCE_FILE_COLUMN, quarantine_relation
+from sqlingest.project.layers import QUARANTINE_COLUMNS, RESCUE_COLUMN, SOURCE_FILE_COLUMN, quarantine_relation
 from sqlingest.render import Renderer, source_view
 from sqlingest.sql import quote_identifier as quote
+from sqlingest.sql import string_literal, type_sql
 from sqlingest.unittests.spec import Expect, UnitTest
 from sqlingest.validate import contract_schema
 
@@ -154,6 +155,8 @@ class UnitRunner:
         expect = spec.expect
         result = ModelResult(pm.name, relation, pm.materialization.NAME)
         published_order: list[dict[str, Any]] = []
+        quarantined: DataFrame | None = None
+        self._rows: list[dict[str, Any]] | None = None
         try:
             query = self.spark.sql(rendered.sql)
             if not pm.materialization.STAGED:  # a view: its query is its content
@@ -163,8 +166,9 @@ class UnitRunner:
 
                 frame = conform(ctx, pm, query)
                 staged = Staged(frame, list(frame.columns), checks=length_checks(pm.contract))
-                ensure_table(ctx, pm, frame, False)
-                if has_this:
+                if not _replaces_rows(pm):
+                    ensure_table(ctx, pm, frame, False)
+                if has_this and not _replaces_rows(pm):
                     assert spec.this is not None
                     existing = test.rows(spec.this, "this")
                     table = self.spark.table(relation)
@@ -174,8 +178,11 @@ class UnitRunner:
                     self.spark.sql(f"INSERT INTO {relation} SELECT * FROM __unit__this")
                 if expect.ordered:
                     published_order = rows_of(frame)
-                publish(ctx, pm, staged, rendered.sql, result)
-                actual = self.spark.table(relation)
+                if _replaces_rows(pm):
+                    actual, quarantined = self._table_rows(ctx, pm, staged, result)
+                else:
+                    publish(ctx, pm, staged, rendered.sql, result)
+                    actual = self.spark.table(relation)
         except SqlingestError as exc:
             return [], self._error(test, exc.message)
         except Exception as exc:  # noqa: BLE001 — Spark's errors (a failed cast, raise_error, …) fail the test
@@ -187,14 +194,14 @@ class UnitRunner:
         if expect.error is not None:
             return [], f"expected the model to fail with an error containing {expect.error!r}, but it succeeded"
         problems: list[str] = []
-        out_rows = rows_of(actual)
+        out_rows = self._rows if self._rows is not None else rows_of(actual)
         if expect.rows is not None or expect.fixture is not None:
             expected = test.rows(expect, "expect")
             problems += compare(self.spark, expected, published_order if expect.ordered else out_rows,
                                 actual, keys=self._keys(pm), where=test.where("expect"), ordered=expect.ordered,
                                 what="rows")
         if expect.quarantined is not None:
-            problems += self._quarantined(test, expect, relation, actual, pm)
+            problems += self._quarantined(test, expect, relation, actual, pm, quarantined)
         if expect.dropped is not None and (result.rows_dropped or 0) != expect.dropped:
             problems.append(f"dropped: expected {expect.dropped} row(s), {result.rows_dropped or 0} were dropped")
         if expect.checks is not None:
@@ -222,18 +229,44 @@ class UnitRunner:
             keys.append("valid_from")
         return keys
 
+    def _table_rows(self, ctx: Any, pm: PlannedModel, staged: Any, result: Any) -> tuple[DataFrame, DataFrame]:
+        """A ``table`` model's rows without writing them: its write replaces the table with the published staged
+        rows (``templates/table.sql``: one INSERT OVERWRITE of the stage), so they are the table's rows. The row
+        checks are fused exactly as :func:`~sqlingest.execute.publish.publish` fuses them. Returns (published rows,
+        quarantined rows in the quarantine table's shape)."""
+        from sqlingest.checks.fused import PUBLISHED, fuse, observed
+        from sqlingest.execute import quarantine
+        from sqlingest.execute.publish import record_counts
+
+        row_checks = ctx.row_checks(pm, staged.checks)
+        fused = fuse(staged.frame, staged.columns, row_checks, persist=True)
+        cols = [quote(c) for c in staged.columns]
+        published = (fused.frame.where(PUBLISHED) if row_checks else fused.frame).selectExpr(*cols)
+        rows = published.collect()  # the action that fills the observation
+        record_counts(result, observed(fused.observation.get, row_checks))
+        if result.rows_quarantined:
+            set_aside = quarantine.rows(ctx, fused.frame, staged.columns, row_checks).localCheckpoint()
+        else:
+            set_aside = typed_frame(self.spark, [], [(n, t) for n, t in QUARANTINE_SHAPE], Location("<unit>"),
+                                    what="quarantine")
+        fused.frame.unpersist()
+        self._rows = [{k: _plain(v) for k, v in r.asDict().items()} for r in rows]
+        return published.limit(0), set_aside
+
     def _quarantined(self, test: UnitTest, expect: Expect, relation: str, actual: DataFrame,
-                     pm: PlannedModel) -> list[str]:
+                     pm: PlannedModel, table: DataFrame | None) -> list[str]:
         from pyspark.sql import functions as F
 
-        staged = ", ".join(f"{quote(f.name)}: {f.dataType.simpleString()}" for f in actual.schema.fields
-                           if f.name not in {n for n, _ in pm.materialization.EXTRA_COLUMNS})
+        extra = {n for n, _ in pm.materialization.EXTRA_COLUMNS}
+        fields = [(f.name, f.dataType.simpleString()) for f in actual.schema.fields if f.name not in extra]
+        staged = ", ".join(f"{quote(n)}: {t}" for n, t in fields)
         q = quarantine_relation(relation)
-        if _exists(self.spark, q):
-            frame = self.spark.table(q).select(F.from_json("_row", f"STRUCT<{staged}>").alias("r"),
+        if table is not None or _exists(self.spark, q):
+            frame = (table if table is not None else self.spark.table(q)).select(F.from_json("_row", f"STRUCT<{staged}>").alias("r"),
                                                "_failed_checks").select("r.*", "_failed_checks")
         else:
-            frame = self.spark.createDataFrame([], f"{staged}, _failed_checks: array<string>")
+            frame = typed_frame(self.spark, [], [*fields, ("_failed_checks", "array<string>")], test.location,
+                                what="quarantine")
         expected = [dict(r) for r in (expect.quarantined or [])]
         return compare(self.spark, expected, rows_of(frame), frame, keys=list(pm.unique_key),
                        where=test.where("expect", "quarantined"), ordered=False, what="quarantined")
@@ -274,6 +307,17 @@ class UnitRunner:
         raise UserError(f"ref('{ref}'): no compiled model or seed")
 
 
+#: the quarantine table's columns (``sqlingest.project.layers.QUARANTINE_COLUMNS``)
+QUARANTINE_SHAPE = QUARANTINE_COLUMNS
+
+
+def _replaces_rows(pm: PlannedModel) -> bool:
+    """Whether ``pm``'s write replaces the table with its published staged rows as they are (``table``): its result
+    is known without a table."""
+    m = pm.materialization
+    return m.STAGED and m.PLAIN_INSERT and not m.INCREMENTAL and m.KEY_MODE is None
+
+
 def _exists(spark: SparkSession, relation: str) -> bool:
     return bool(spark.catalog.tableExists(relation))
 
@@ -304,9 +348,6 @@ def typed_frame(spark: SparkSession, rows: list[dict[str, Any]], schema: list[tu
     Raises:
         UserError: a row names a column ``schema`` does not have (located, with a did-you-mean).
     """
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType, StructField, StructType
-
     names = [n for n, _ in schema]
     for row in rows:
         for key in row:
@@ -316,13 +357,18 @@ def typed_frame(spark: SparkSession, rows: list[dict[str, Any]], schema: list[tu
                 close = difflib.get_close_matches(str(key), names, n=1)
                 raise UserError(f"{what} has no column '{key}'", location=getattr(row, "key_locations", {}).get(
                     str(key), where), hint=f"did you mean '{close[0]}'?" if close else f"columns: {', '.join(names)}")
-    text = StructType([StructField(f"c{i}", StringType()) for i in range(len(names))])
-    frame = spark.createDataFrame([tuple(_text(r.get(n)) for n in names) for r in rows], text)
-    cols = []
-    for i, (name, dtype) in enumerate(schema):
-        col = F.col(f"c{i}")
-        cols.append((F.from_json(col, dtype) if _complex(dtype) else col.cast(dtype)).alias(name))
-    return frame.select(*cols)
+    # one SQL VALUES list of text literals, cast to the types: a local relation, no Python worker
+    def lit(value: str | None) -> str:
+        return "CAST(NULL AS STRING)" if value is None else string_literal(value)
+
+    cols = ", ".join(f"c{i}" for i in range(len(names))) or "c0"
+    values = ", ".join("(" + ", ".join(lit(_text(r.get(n))) for n in names) + ")" for r in rows) \
+        if rows and names else "(" + ", ".join(["CAST(NULL AS STRING)"] * max(len(names), 1)) + ")"
+    select = ", ".join(
+        (f"from_json(c{i}, {string_literal(dtype)})" if _complex(dtype) else f"CAST(c{i} AS {type_sql(dtype)})")
+        + f" AS {quote(name)}" for i, (name, dtype) in enumerate(schema))
+    empty = "" if rows else " WHERE false"
+    return spark.sql(f"SELECT {select} FROM VALUES {values} AS __unit_rows({cols}){empty}")
 
 
 def _plain(value: Any) -> Any:
