@@ -39,7 +39,7 @@ def run_unit_tests(plan: Any, console: Any, *, select: list[str] | None = None,
         for test in tests:
             result = runner.run(test)
             mark = "[green]pass[/]" if result.passed else "[red]FAIL[/]"
-            console.print(f"  {test.id:<{width}}  {mark}  {result.seconds:5.2f}s")
+            console.print(f"  {test.id:<{width}}  {mark}  {result.seconds:.2f}s")
             if not result.passed:
                 failed += 1
                 console.print(f"    {test.location}", markup=False)

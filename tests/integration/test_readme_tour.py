@@ -50,7 +50,7 @@ def test_readme_files_are_the_ones_init_writes():
         assert text == FILES[path], f"README's {path} is not what `sqlingest init` writes"
     assert [c.split()[:2] for c, _ in commands] == [["sqlingest", "compile"], ["sqlingest", "ls"],
                                                     ["sqlingest", "build"], ["sqlingest", "show"],
-                                                    ["sqlingest", "show"]]
+                                                    ["sqlingest", "show"], ["sqlingest", "test"]]
 
 
 def test_readme_tour_runs_as_shown(lakehouse, tmp_path, capsys, monkeypatch):
