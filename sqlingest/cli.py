@@ -600,7 +600,10 @@ def cmd_test(args: argparse.Namespace, console: Any) -> int:
 
             code = run_contracts(args, console)
         if args.unit or args.generate:
-            code = max(code, unit.run(args, console, _plan(args, console)))
+            # `--select model::test` names one test: the plan is selected by the other selectors only
+            models = [s for s in args.select or [] if "::" not in s] or None
+            code = max(code, unit.run(args, console, _plan(argparse.Namespace(**{**vars(args), "select": models}),
+                                                            console)))
         return code
     return _execute(args, console, models=False, checks=True)
 

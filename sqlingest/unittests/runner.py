@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlingest.errors import Location, SqlingestError, UserError
+from sqlingest.errors import ExecutionError, Location, UserError
 from sqlingest.project.config import CatalogConfig
 from sqlingest.project.layers import QUARANTINE_COLUMNS, RESCUE_COLUMN, SOURCE_FILE_COLUMN, quarantine_relation
 from sqlingest.render import Renderer, source_view
@@ -78,7 +78,7 @@ class UnitRunner:
     def close(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)
 
-    def __enter__(self) -> UnitRunner:
+    def __enter__(self) -> UnitRunner:  # noqa: PYI034 — a final class in practice
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -89,8 +89,6 @@ class UnitRunner:
         started = time.perf_counter()
         try:
             rows, message = self._run(test)
-        except UserError:
-            raise
         finally:
             for view in self.spark.catalog.listTables():
                 if view.isTemporary and (view.name.startswith("__unit__") or view.name.startswith("source__")):
@@ -183,14 +181,16 @@ class UnitRunner:
                 else:
                     publish(ctx, pm, staged, rendered.sql, result)
                     actual = self.spark.table(relation)
-        except SqlingestError as exc:
+        except UserError:
+            raise  # the test itself is wrong (located): not a failure of the model
+        except ExecutionError as exc:  # the model failed: a check, a NULL business key, the contract
             return [], self._error(test, exc.message)
-        except Exception as exc:  # noqa: BLE001 — Spark's errors (a failed cast, raise_error, …) fail the test
+        except Exception as exc:
             from sqlingest.execute.errors import root_cause
 
-            if type(exc).__module__.startswith("sqlingest"):
+            if not type(exc).__module__.startswith(("pyspark", "py4j")):
                 raise
-            return [], self._error(test, root_cause(exc))
+            return [], self._error(test, root_cause(exc))  # Spark's errors (a failed cast, raise_error, …)
         if expect.error is not None:
             return [], f"expected the model to fail with an error containing {expect.error!r}, but it succeeded"
         problems: list[str] = []
