@@ -138,12 +138,7 @@ class UnitRunner:
         has_this = spec.this is not None
         incremental = spec.is_incremental if spec.is_incremental is not None else \
             (has_this and pm0.materialization.INCREMENTAL)
-        saved_vars = self.project.vars
-        self.project.vars = {**saved_vars, **spec.vars}
-        try:
-            rendered = self.renderer.render(pm0.rendered.model, incremental=incremental)
-        finally:
-            self.project.vars = saved_vars
+        rendered = self._render(test, pm0, incremental)
         rendered.relation = relation
         pm = dataclasses.replace(pm0, validated=dataclasses.replace(pm0.validated, rendered=rendered),
                                  relation=relation, format=get_format("delta"), table=f"{pm0.table}_{self._count}")
@@ -156,6 +151,20 @@ class UnitRunner:
         quarantined: DataFrame | None = None
         self._rows: list[dict[str, Any]] | None = None
         try:
+            if pm.materialization.STAGED and not _replaces_rows(pm):
+                # the table first (the model's SQL may read `this`), with the contract's DDL, then its `this` rows
+                probe = None
+                if pm.table_schema() is None:  # no contract: the table has the query's columns
+                    probe = conform(ctx, pm, self.spark.sql(self._render(test, pm0, False).sql))
+                ensure_table(ctx, pm, probe, False)  # type: ignore[arg-type]  # only read without a contract
+                if has_this:
+                    assert spec.this is not None
+                    existing = test.rows(spec.this, "this")
+                    table = self.spark.table(relation)
+                    schema = [(f.name, f.dataType.simpleString()) for f in table.schema.fields]
+                    typed_frame(self.spark, existing, schema, test.where("this"), what="this") \
+                        .createOrReplaceTempView("__unit__this")
+                    self.spark.sql(f"INSERT INTO {relation} SELECT * FROM __unit__this")
             query = self.spark.sql(rendered.sql)
             if not pm.materialization.STAGED:  # a view: its query is its content
                 actual = query
@@ -164,16 +173,6 @@ class UnitRunner:
 
                 frame = conform(ctx, pm, query)
                 staged = Staged(frame, list(frame.columns), checks=length_checks(pm.contract))
-                if not _replaces_rows(pm):
-                    ensure_table(ctx, pm, frame, False)
-                if has_this and not _replaces_rows(pm):
-                    assert spec.this is not None
-                    existing = test.rows(spec.this, "this")
-                    table = self.spark.table(relation)
-                    schema = [(f.name, f.dataType.simpleString()) for f in table.schema.fields]
-                    typed_frame(self.spark, existing, schema, test.where("this"), what="this").createOrReplaceTempView(
-                        "__unit__this")
-                    self.spark.sql(f"INSERT INTO {relation} SELECT * FROM __unit__this")
                 if expect.ordered:
                     published_order = rows_of(frame)
                 if _replaces_rows(pm):
@@ -214,6 +213,15 @@ class UnitRunner:
                 if outcomes[label] != outcome:
                     problems.append(f"check {label}: expected {outcome}, got {outcomes[label]}")
         return out_rows, "\n".join(problems)
+
+    def _render(self, test: UnitTest, pm: PlannedModel, incremental: bool) -> Any:
+        """``pm``'s model rendered with the test's ``vars``, its refs pointing at the given rows' views."""
+        saved = self.project.vars
+        self.project.vars = {**saved, **test.spec.vars}
+        try:
+            return self.renderer.render(pm.rendered.model, incremental=incremental)
+        finally:
+            self.project.vars = saved
 
     def _error(self, test: UnitTest, message: str) -> str:
         wanted = test.spec.expect.error

@@ -227,7 +227,7 @@ def discover(project: Any) -> list[UnitTest]:
         except UserError as exc:
             errors.append(exc)
             continue
-        if not isinstance(data, dict) or "unit_tests" not in data:
+        if not isinstance(data, LocatedDict) or "unit_tests" not in data:
             continue  # not a unit test file (fixtures live here too)
         unknown = [k for k in data if k != "unit_tests"]
         if unknown:
