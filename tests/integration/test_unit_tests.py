@@ -16,6 +16,7 @@ from sqlingest.scaffold import create_project
 from sqlingest.unittests.runner import UnitRunner
 from sqlingest.unittests.spec import discover
 from tests.conftest import REPO
+from tests.demo import copy_demo
 
 MERGE_PROJECT = {
     "contracts/shop/items.source.yml": """
@@ -89,11 +90,7 @@ def _warehouse_files(root: Path) -> set[str]:
 @pytest.fixture(scope="module")
 def demo_results(lakehouse, tmp_path_factory):
     """The demo's unit tests, run once: (results, tables before, tables after, runner folder)."""
-    from tests.integration.conftest import Lakehouse  # noqa: F401  (the session fixture's type)
-
-    root = tmp_path_factory.mktemp("unit_demo")
-    for folder in ("contracts", "models", "macros", "data"):
-        shutil.copytree(REPO / folder, root / folder)
+    root = copy_demo(tmp_path_factory.mktemp("unit_demo"))
     (root / "tests").mkdir()
     shutil.copy(REPO / "tests" / "retail.yml", root / "tests" / "retail.yml")
     (root / "sqlingest.yml").write_text(
