@@ -296,7 +296,8 @@ class UnitRunner:
                 .createOrReplaceTempView(view_name(ref))
         for contract in rendered.sources:
             rows, where = given.get(("source", contract.name), ([], test.location))
-            schema = [*contract_schema(contract), (RESCUE_COLUMN, "string"), (SOURCE_FILE_COLUMN, "string")]
+            schema = contract_schema(contract)  # what a reader returns: declared columns, rescue, source file
+            schema += [(n, "string") for n in (RESCUE_COLUMN, SOURCE_FILE_COLUMN) if n not in dict(schema)]
             typed_frame(self.spark, rows, schema, where, what=f"source('{contract.domain}', '{contract.dataset}')") \
                 .createOrReplaceTempView(source_view(contract.domain, contract.dataset))
 
