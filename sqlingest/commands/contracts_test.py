@@ -35,14 +35,14 @@ def run(args: argparse.Namespace, console: Any) -> int:
     registry = _versions(project)
     failed = 0
     shown: set[int] = set()
-    bound = {}
-    for name, model in project.models.items():
+    bound: dict[str, tuple[str, str]] = {}
+    for name, file in project.models.items():
         try:
-            contract = project.contract_for(model)
+            bound_to = project.contract_for(file)
         except UserError:
             continue
-        if contract is not None:
-            bound[contract.key] = (name, str(model.path))
+        if bound_to is not None:
+            bound[bound_to.key] = (name, str(file.path))
     consumers: dict[str, list[str]] = {}
     for name, parents in _parents(project, plan).items():
         for parent in parents:
@@ -56,11 +56,11 @@ def run(args: argparse.Namespace, console: Any) -> int:
         shown.update(id(e) for e in by_file.get(path, []))
         published = registry.get(contract.key)
         compat = f"{contract.compatibility} with v{published}" if published else "unpublished"
-        model, model_path = bound.get(contract.key, (None, None))
+        model, model_path = bound.get(contract.key) or (None, "")
         schema = "no model"
         users: list[str] = []
         if model is not None:
-            own = by_file.get(model_path or "", [])
+            own = by_file.get(model_path, [])
             shown.update(id(e) for e in own)
             problems += [e.format() for e in own]
             schema = "schema ≠ contract" if own or plan is None and not errors else "schema = contract"

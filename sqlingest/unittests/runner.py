@@ -69,7 +69,8 @@ class UnitRunner:
         self.project: Project = plan.project
         self.spark = spark
         self.folder = Path(tempfile.mkdtemp(prefix="sqlingest-unit-"))
-        self.catalog = DeltaPathCatalog(CatalogConfig(type="delta_path", name="unit", warehouse=str(self.folder)),
+        self.catalog = DeltaPathCatalog(CatalogConfig.model_validate(
+            {"type": "delta_path", "name": "unit", "warehouse": str(self.folder)}),
                                         self.project.root, self.project.state_dir)
         self.relations: dict[str, str] = {}
         self.renderer = Renderer(self.project, lambda n: self.relations.get(n) or view_name(n), run_id="unit")
@@ -442,15 +443,15 @@ def compare(spark: SparkSession, expected_raw: list[dict[str, Any]], actual_rows
         act_c = [_canon(r, columns) for r in actual_rows]
         if exp_c == act_c:
             return []
-        lines = [f"{what} (in order) differ:"]
+        out = [f"{what} (in order) differ:"]
         for i in range(max(len(expected), len(actual_rows))):
-            e = _row_text(expected[i], columns) if i < len(expected) else "(none)"
-            a = _row_text(actual_rows[i], columns) if i < len(actual_rows) else "(none)"
-            lines.append(f"  {'  ' if e == a else '≠ '}#{i + 1} expected {e}\n      {' ' * len(str(i + 1))}got      {a}"
-                         if e != a else f"    #{i + 1} {e}")
-        return ["\n".join(lines)]
+            want = _row_text(expected[i], columns) if i < len(expected) else "(none)"
+            got = _row_text(actual_rows[i], columns) if i < len(actual_rows) else "(none)"
+            out.append(f"  ≠ #{i + 1} expected {want}\n        got      {got}" if want != got
+                       else f"    #{i + 1} {want}")
+        return ["\n".join(out)]
     by_canon: dict[str, dict[str, Any]] = {}
-    exp = Counter()
+    exp: Counter[str] = Counter()
     for r in expected:
         c = _canon(r, columns)
         exp[c] += 1
@@ -477,9 +478,9 @@ def compare(spark: SparkSession, expected_raw: list[dict[str, Any]], actual_rows
         for c in missing:
             pair = extra_by_key.get(key_of(c))
             if pair:
-                got = pair.pop(0)
-                unexpected.remove(got)
-                e, a = by_canon[c], by_canon[got]
+                other = pair.pop(0)
+                unexpected.remove(other)
+                e, a = by_canon[c], by_canon[other]
                 diffs = [f"{col}: expected {_show(e.get(col))}, got {_show(a.get(col))}"
                          for col in columns if _canon(e, [col]) != _canon(a, [col])]
                 lines.append(f"  changed {_row_text(e, key_cols)}: " + "; ".join(diffs))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib
 import sqlite3
 import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory):
     dist = site / "sqlingest_sqlite-0.1.0.dist-info"
     dist.mkdir()
     (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: sqlingest-sqlite\nVersion: 0.1.0\n")
-    entry = PLUGIN.joinpath("pyproject.toml").read_text().split('[project.entry-points."sqlingest.sources"]\n')[1]
-    (dist / "entry_points.txt").write_text("[sqlingest.sources]\n" + entry.strip() + "\n")
+    points = tomllib.loads(PLUGIN.joinpath("pyproject.toml").read_text())["project"]["entry-points"]
+    (dist / "entry_points.txt").write_text("".join(
+        f"[{group}]\n" + "".join(f"{name} = {target}\n" for name, target in names.items())
+        for group, names in points.items()))
     sys.path[:0] = [str(site), str(PLUGIN)]
     importlib.invalidate_caches()
     yield
