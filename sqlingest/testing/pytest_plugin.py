@@ -179,7 +179,7 @@ class UnitTestItem(pytest.Item):
 @pytest.fixture(scope="session")
 def sqlingest_project(request: pytest.FixtureRequest) -> Harness:
     """The project under test (``.project``, ``.plan``), compiled once per session."""
-    root = _root(request.config, Path(str(request.path)))
+    root = _root(request.config, request.config.invocation_params.dir / "_")
     if root is None:
         pytest.fail("no sqlingest.yml above the tests (set sqlingest_project in the ini file)")
     return harness(request.config, root)

@@ -34,7 +34,7 @@ MERGE_PROJECT = {
         layer: silver
         keys: {business: [id], ordering: updated_at}
         columns:
-          - {name: id, type: bigint, nullable: false, checks: [{not_null: {action: quarantine}}]}
+          - {name: id, type: bigint, nullable: false, checks: [{not_null: {action: quarantine}}, unique]}
           - name: price
             type: "decimal(10,2)"
             checks: [{range: {min: 0, action: quarantine}}]
