@@ -141,7 +141,7 @@ def build_session(spark: SparkConfig, catalog: Catalog | None, *, extra: Iterabl
         builder = builder.master(spark.master)
     # a local driver's scratch files live under the state folder, not the system temp dir
     scratch = scratch_dir(state) if local else None
-    conf = session_conf(spark, catalog, scratch=scratch, extra=catalogs[1:])
+    conf = session_conf(spark, catalog, scratch=scratch, extra=list(extra))
     from sqlingest.output import launch_gateway, settings
 
     if settings.active and not spark.remote:
