@@ -44,7 +44,7 @@ def ensure_table(ctx: RunContext, pm: PlannedModel, frame: DataFrame, exists: bo
     replace = False
     if exists:
         live = [(f.name, normalize_type(f.dataType.simpleString())) for f in ctx.spark.table(pm.relation).schema]
-        if live == desired:
+        if live == desired or live == _layout(pm, desired):
             return
         if pm.materialization.EVOLVES_SCHEMA:
             steps = additions(live, desired)
@@ -74,8 +74,15 @@ def ensure_table(ctx: RunContext, pm: PlannedModel, frame: DataFrame, exists: bo
         location=ctx.plan.catalog_of(pm).table_location(pm.namespace, pm.table),
         comment=contract.description if contract else None,
         properties=contract.properties if contract else {},
+        options=(pm.format.dynamic_overwrite_options() or {}) if pm.materialization.OVERWRITES else {},
     )
     ctx.spark.sql(statement)
+
+
+def _layout(pm: PlannedModel, columns: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``columns`` in the order the table format keeps them (Parquet: partition columns last)."""
+    types = dict(columns)
+    return [(n, types[n]) for n in pm.format.layout([n for n, _ in columns], partition_columns(pm))]
 
 
 def partition_columns(pm: PlannedModel) -> list[str]:

@@ -98,6 +98,7 @@ def publish(ctx: RunContext, pm: PlannedModel, staged: Staged, sql: str, result:
         message, hint = null_key_message(frame, spec, PUBLISHED if row_checks else "TRUE")
         raise CheckFailed(f"{pm.relation}: {message}", hint=hint) from None
     finally:
+        pm.materialization.finish(spark, write)
         spark.catalog.dropTempView(stage)
         if fused.persisted:
             frame.unpersist()

@@ -39,6 +39,9 @@ class Capabilities:
     writes_report_observations: bool = True
     #: a MERGE reports the ``Observation`` of its source
     merge_reports_observations: bool = True
+    #: replace the partitions present in a write and keep the others (``insert_overwrite``): by a plain
+    #: ``INSERT OVERWRITE`` where :meth:`TableFormat.dynamic_overwrite_options` makes it dynamic, else by one MERGE
+    partition_overwrite: bool = False
 
     def names(self) -> frozenset[str]:
         """The names of the capabilities this format has."""
@@ -135,6 +138,19 @@ class TableFormat(ABC):
     def file_stats(self, spark: SparkSession, relation: str) -> tuple[int, int]:
         """``(files, bytes)`` of everything the table's current version holds (metadata only)."""
         raise ValueError(f"{self.name} tables keep no file metadata")
+
+    # -- partitions ----------------------------------------------------------------------------------------------
+    def dynamic_overwrite_options(self) -> dict[str, str] | None:
+        """The table options (``CREATE TABLE … OPTIONS``) under which ``INSERT OVERWRITE`` replaces only the
+        partitions it writes; None: the format replaces partitions by one MERGE instead
+        (``templates/insert_overwrite.sql``). Options of the table, not of the session: a session setting would
+        also change what other models' concurrent overwrites replace."""
+        return None
+
+    def layout(self, columns: list[str], partitioned_by: list[str]) -> list[str]:
+        """The order the table keeps ``columns`` in, given its partition columns (a table created from
+        ``columns`` lists them in this order)."""
+        return columns
 
     # -- writes and drops ----------------------------------------------------------------------------------------
     def append(self, frame: DataFrame, table: str) -> None:

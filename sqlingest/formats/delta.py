@@ -32,7 +32,7 @@ class Delta(TableFormat):
     using: ClassVar[str] = "delta"
     capabilities: ClassVar[Capabilities] = Capabilities(
         merge=True, schema_evolution=True, time_travel=True, commits=True, restore=True,
-        writes_report_observations=False, merge_reports_observations=False)
+        writes_report_observations=False, merge_reports_observations=False, partition_overwrite=True)
 
     def current_version(self, spark: SparkSession, relation: str) -> int | None:
         return int(spark.sql(f"DESCRIBE HISTORY {relation} LIMIT 1").collect()[0]["version"])

@@ -29,7 +29,7 @@ class Iceberg(TableFormat):
     name: ClassVar[str] = "iceberg"
     using: ClassVar[str] = "iceberg"
     capabilities: ClassVar[Capabilities] = Capabilities(merge=True, schema_evolution=True, time_travel=True,
-                                                        commits=True, restore=True)
+                                                        commits=True, restore=True, partition_overwrite=True)
 
     def current_version(self, spark: SparkSession, relation: str) -> int | None:
         """The current snapshot id; None for a table without snapshots."""

@@ -110,6 +110,9 @@ class Materialization:
         is their count when it is known already). Returns the choice for the run record (None: nothing to choose)."""
         return None
 
+    def finish(self, spark: SparkSession, ctx: WriteContext) -> None:
+        """Release what :meth:`prepare` set up for the write (after the write, or after it failed)."""
+
     def rewrites(self, ctx: WriteContext) -> bool:
         """Whether this run's statements replace the whole table from the version it read (a validated overwrite:
         ``sqlingest.formats.commits.overwrite_from``) rather than commit in place."""
@@ -149,12 +152,56 @@ class Streaming(Append):
 
 
 class Merge(Materialization):
+    """Upsert on the unique key (``templates/merge.sql``). Before the MERGE, the staged rows are reduced to those
+    that change the table (``templates/changed_rows.sql``), cached and counted in one job, with the range of their
+    key: none — nothing is written, no commit; otherwise the MERGE reads only them, and a single-column key's range
+    bounds the table's side of the join (files outside it are not read). A project that overrides the MERGE's
+    template keeps its full source."""
+
     NAME = "merge"
     REQUIRES = ("merge",)
     INCREMENTAL = True
     NEEDS_KEY = True
     KEY_MODE = "latest"
     REPLAYABLE = True
+    #: whether a row older than the table's (by the ordering column) is ignored
+    NEWER_ONLY: ClassVar[bool] = False
+
+    def prepare(self, spark: SparkSession, ctx: WriteContext, *, fmt: TableFormat, config: ModelConfig,
+                staged_rows: int | None) -> str | None:
+        ctx.extra["skip"] = False
+        if self.overrides(self.NAME):
+            return None
+        (query,) = self.render("changed_rows", **{**vars(ctx), **ctx.extra, "newer_only": self.NEWER_ONLY})
+        from pyspark import StorageLevel
+        from pyspark.sql import functions as F
+
+        changed = spark.sql(query).persist(StorageLevel.MEMORY_AND_DISK)
+        key = ctx.unique_key[0] if len(ctx.unique_key) == 1 else None
+        aggregates = [F.count(F.lit(1))]
+        if key is not None:
+            aggregates += [F.min(F.expr(key)), F.max(F.expr(key))]
+        row = changed.agg(*aggregates).collect()[0]
+        ctx.extra["persisted"] = changed
+        if not row[0]:
+            ctx.extra["skip"] = True
+            return "nothing to write (no staged row changes the table)"
+        view = f"{ctx.stage}__changed"
+        changed.createOrReplaceTempView(view)
+        ctx.extra["cleanup"] = view
+        ctx.stage = view
+        ctx.extra["key_range"] = _key_range(key, row[1], row[2]) if key is not None else None
+        return f"merge ({row[0]} changed row(s){' in ' + ctx.extra['key_range'] if ctx.extra['key_range'] else ''})"
+
+    def finish(self, spark: SparkSession, ctx: WriteContext) -> None:
+        view, persisted = ctx.extra.pop("cleanup", None), ctx.extra.pop("persisted", None)
+        if view is not None:
+            spark.catalog.dropTempView(view)
+        if persisted is not None:
+            persisted.unpersist()
+
+    def statements(self, ctx: WriteContext) -> list[str]:
+        return [] if ctx.extra.get("skip") else super().statements(ctx)
 
 
 class Scd1(Merge):
@@ -162,6 +209,7 @@ class Scd1(Merge):
     ``merge``, but a row older than the table's (by the ordering column) never overwrites it."""
 
     NAME = "scd1"
+    NEWER_ONLY = True
 
 
 class Scd2(Materialization):
@@ -201,18 +249,30 @@ class Scd2(Materialization):
 
 
 class InsertOverwrite(Materialization):
-    """Dynamic partition overwrite (``templates/insert_overwrite.sql``): the partitions present in the staged rows
-    are replaced, the others are kept. Needs partition columns."""
+    """Dynamic partition overwrite: the partitions present in the staged rows are replaced, the others are kept.
+    Needs partition columns. Written by one ``INSERT OVERWRITE`` where the table format makes it dynamic through
+    the table's options (Parquet: ``templates/insert_overwrite_dynamic.sql``), else by one MERGE
+    (``templates/insert_overwrite.sql``: Iceberg, Delta)."""
 
     NAME = "insert_overwrite"
-    REQUIRES = ("merge",)
+    REQUIRES = ("partition_overwrite",)
     INCREMENTAL = True
     NEEDS_PARTITIONS = True
     OVERWRITES = True
 
+    def prepare(self, spark: SparkSession, ctx: WriteContext, *, fmt: TableFormat, config: ModelConfig,
+                staged_rows: int | None) -> str | None:
+        dynamic = fmt.dynamic_overwrite_options() is not None
+        ctx.extra["dynamic"] = dynamic
+        if dynamic:
+            # by position, in the order the table keeps its columns (partition columns last on Parquet)
+            ctx.extra["table_order"] = fmt.layout(ctx.columns, ctx.extra["partitioned_by"])
+        return None
+
     def statements(self, ctx: WriteContext) -> list[str]:
         # the runner passes the model's partition columns (config or contract) in ctx.extra["partitioned_by"]
-        return self.render(self.NAME, **{**vars(ctx), **ctx.extra})
+        template = f"{self.NAME}_dynamic" if ctx.extra.get("dynamic") else self.NAME
+        return self.render(template, **{**vars(ctx), **ctx.extra})
 
 
 class Rebuild(Materialization):
@@ -264,6 +324,21 @@ class InsertOverwriteRebuild(Rebuild):
 
     REPLACES = "insert_overwrite"
     NEEDS_PARTITIONS = True
+
+
+def _key_range(key: str, low: object, high: object) -> str | None:
+    """``t.<key> BETWEEN <low> AND <high>``: where the changed rows' key lies in the table (None: no literal for
+    the key's values, e.g. a binary key)."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from sqlingest.sql import literal
+
+    # timestamps are left out: a collected timestamp is a naive local time, whose literal need not name the instant
+    kinds = (int, str, Decimal)
+    if isinstance(low, bool) or not (isinstance(low, kinds) or type(low) is dt.date) or type(low) is not type(high):
+        return None
+    return f"t.{key} BETWEEN {literal(low)} AND {literal(high)}"
 
 
 #: the rebuild that may stand in for each materialization (target ``fallbacks: {<name>: rebuild}``)

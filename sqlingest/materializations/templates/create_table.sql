@@ -4,6 +4,13 @@
   {{ columns_ddl }}
 )
 USING {{ format }}
+{%- if options is defined and options %}
+OPTIONS (
+  {%- for key, value in options.items() %}
+  '{{ key }}' = '{{ value }}'{{ ',' if not loop.last }}
+  {%- endfor %}
+)
+{%- endif %}
 {%- if partitioned_by %}
 PARTITIONED BY ({{ partitioned_by | join(', ') }})
 {%- endif %}

@@ -12,6 +12,7 @@ USING (
   WHERE __sqlingest_rn = 1
 ) AS s
 ON {% for k in unique_key %}t.{{ k }} = s.{{ k }}{{ ' AND ' if not loop.last }}{% endfor %}
+{%- if key_range is defined and key_range %} AND {{ key_range }}{% endif %}
 {%- if delete_flag %}
 WHEN MATCHED AND coalesce(s.{{ delete_flag }}, false) THEN DELETE
 {%- endif %}

@@ -21,6 +21,7 @@ USING (
   WHERE __sqlingest_rn = 1
 ) AS s
 ON {% for k in unique_key %}t.{{ k }} = s.{{ k }}{{ ' AND ' if not loop.last }}{% endfor %}
+{%- if key_range is defined and key_range %} AND {{ key_range }}{% endif %}
 {%- if delete_flag %}
 WHEN MATCHED AND {{ is_delete }}{{ (' AND ' ~ not_older) if ordering else '' }} THEN DELETE
 {%- endif %}
