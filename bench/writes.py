@@ -85,7 +85,7 @@ def write_project(formats: list[str]) -> Path:
     shutil.rmtree(PROJECT, ignore_errors=True)
     conf = "".join(f"        {k}: \"{v}\"\n" for k, v in SPARK_CONF.items())
     spark = f"    spark:\n      master: local[*]\n      conf:\n{conf}"
-    columns = "columns:\n" + "".join(f"  - {{name: {n}, type: {t}}}\n" for n, t in COLUMNS)
+    columns = "columns:\n" + "".join(f"  - {{name: {n}, type: '{t}'}}\n" for n, t in COLUMNS)
     select = ", ".join(n for n, _ in COLUMNS)
     files = {
         "sqlingest.yml": (

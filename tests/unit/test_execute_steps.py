@@ -114,9 +114,31 @@ def test_scd2_prepares_its_own_write(requested: str, template_word: str) -> None
     assert ctx.extra["strategy"] == requested and ctx.extra["broadcast_keys"] is True
     assert scd2.rewrites(ctx) is (requested == "rewrite")
     assert template_word in " ".join(scd2.statements(ctx))
-    other = write_context()
-    assert builtin("merge")().prepare(None, other, fmt=fmt, config=ModelConfig(), staged_rows=None) is None
-    assert other.extra == {} and not builtin("merge")().rewrites(other)
+    merge, other = builtin("merge")(), write_context()
+    other.extra["skip"] = True  # merge's prepare found no staged row that changes the table: nothing is written
+    assert merge.statements(other) == [] and not merge.rewrites(other)
+
+
+@pytest.mark.parametrize("name", ["merge", "scd1"])
+def test_merge_and_scd1_keep_only_the_rows_that_change_the_table(name: str) -> None:
+    """The rows the MERGE reads (templates/changed_rows.sql): the latest per key, joined with the table's key and
+    compared columns; a held key stays when a compared value differs or it is a delete (scd1: and it is not older
+    than the table's row), a new key unless it is a delete."""
+    from sqlingest.materializations import _key_range
+
+    ctx = write_context()
+    ctx.ordering, ctx.delete_flag = "`ts`", "`gone`"
+    (sql,) = builtin(name)().render("changed_rows", **vars(ctx), newer_only=builtin(name).NEWER_ONLY)
+    held = "`id`, `name`, `ts`" if name == "scd1" else "`id`, `name`"  # scd1 also compares the ordering
+    assert "row_number() OVER" in sql and f"LEFT JOIN (\n  SELECT {held}, true AS __sqlingest_held" in sql
+    assert "WHEN t.__sqlingest_held IS NULL THEN NOT coalesce(s.`gone`, false)" in sql
+    assert "t.`name` <=> s.`name`" in sql
+    assert ("s.`ts` >= t.`ts`" in sql) is (name == "scd1")
+    assert _key_range("`id`", 3, 90) == "t.`id` BETWEEN 3 AND 90"
+    assert _key_range("`k`", "a'b", "z") == "t.`k` BETWEEN 'a\\'b' AND 'z'"
+    import datetime as dt
+
+    assert _key_range("`at`", dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 2)) is None  # a local time: no range
 
 
 # -- hooks --------------------------------------------------------------------------------------------------------

@@ -27,11 +27,11 @@ BUILTINS = ("iceberg", "delta", "parquet")
 # -- capabilities --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("name", "cls", "have"), [
     ("iceberg", Iceberg, {"create", "append", "overwrite", "merge", "schema_evolution", "time_travel", "commits",
-                          "restore", "writes_report_observations", "merge_reports_observations"}),
+                          "restore", "writes_report_observations", "merge_reports_observations", "partition_overwrite"}),
     ("delta", Delta, {"create", "append", "overwrite", "merge", "schema_evolution", "time_travel", "commits",
-                      "restore"}),
+                      "restore", "partition_overwrite"}),
     ("parquet", Parquet, {"create", "append", "overwrite", "writes_report_observations",
-                          "merge_reports_observations"}),
+                          "merge_reports_observations", "partition_overwrite"}),
 ])
 def test_builtin_capabilities(name: str, cls: type[TableFormat], have: set[str]) -> None:
     fmt = get_format(name)
