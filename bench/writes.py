@@ -49,7 +49,7 @@ COLUMNS = [("order_id", "bigint"), ("customer_id", "bigint"), ("status", "string
 
 sys.path.insert(0, str(BENCH))
 if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+    sys.path.append(str(REPO))  # after PYTHONPATH: another checkout's sqlingest may be measured
 
 from run import SPARK_CONF, git_facts, machine
 
@@ -104,7 +104,8 @@ def write_project(formats: list[str]) -> Path:
         keys = "keys: {business: [order_id], ordering: updated_at}\n"
         extra = "partitioned_by: [order_date]\n" if fmt == "parquet" else ""
         files[f"contracts/shop/orders_{fmt}.silver.yml"] = (
-            f"name: shop.orders_{fmt}\nlayer: silver\nformat: {fmt}\n{keys}{extra}" + columns)
+            f"name: shop.orders_{fmt}\nlayer: silver\nformat: {fmt}\n{keys}{extra}" + columns
+            + "checks:\n  - {type: primary_key, columns: [order_id]}\n")
         config = ("materialized='insert_overwrite'" if fmt == "parquet" else "materialized='merge'")
         files[f"models/silver/orders_{fmt}.sql"] = (
             f"{{{{ config({config}) }}}}\nSELECT {select} FROM {{{{ source('shop', 'orders') }}}}\n")
@@ -164,7 +165,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--changed", type=float, default=0.05)
     parser.add_argument("--formats", default=",".join(FORMATS))
+    parser.add_argument("--work", type=Path, default=BENCH / "work" / "writes", help="the project, catalog and warehouse (to run two "
+                        "checkouts side by side)")
     args = parser.parse_args(argv)
+    global WORK, PROJECT
+    WORK, PROJECT = args.work.resolve(), args.work.resolve() / "project"
     formats = [f for f in args.formats.split(",") if f]
     import sqlingest
 
