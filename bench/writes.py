@@ -135,7 +135,9 @@ def commits_and_bytes(spark: Any, fmt: str) -> tuple[int, int]:
         return len(rows), sum(int(r[0] or 0) for r in rows)
     if fmt == "delta":
         rows = spark.sql(f"DESCRIBE HISTORY {rel}").collect()
-        return len(rows), sum(int((r["operationMetrics"] or {}).get("numOutputBytes") or 0) for r in rows)
+        # writes report numOutputBytes, a MERGE numTargetBytesAdded
+        return len(rows), sum(int((r["operationMetrics"] or {}).get("numOutputBytes")
+                                  or (r["operationMetrics"] or {}).get("numTargetBytesAdded") or 0) for r in rows)
     files = spark.sql(f"SELECT DISTINCT _metadata.file_path AS p, _metadata.file_size AS s FROM {rel}").collect()
     # Parquet keeps no history: the files the table holds now, named by path (a rewritten file has a new name)
     return len(files), sum(int(r.s) for r in files)
