@@ -58,6 +58,8 @@ class Staged:
     #: inputs the readers quarantined as a unit, unread: (input, reason); and their warnings
     rejected: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: the table was created by this run (it held no row before): a keyed write may be a plain INSERT
+    new_table: bool = False
 
 
 @dataclass

@@ -40,7 +40,10 @@ def publish(ctx: RunContext, pm: PlannedModel, staged: Staged, sql: str, result:
     ctx.before[pm.name] = pm.format.current_version(spark, pm.relation) if can_fail else None
     # Delta runs MERGE sources through its own query executions, which do not report the Observation:
     # cache the staged rows and count them first (the MERGE then reads the cache).
-    delta_merge = not pm.format.capabilities.merge_reports_observations and not pm.materialization.PLAIN_INSERT
+    # A first write into a table this run created is a plain INSERT (Materialization.FIRST_WRITE): no MERGE.
+    first = staged.new_table and replay_from is None and pm.materialization.inserts_into_new_table()
+    delta_merge = not pm.format.capabilities.merge_reports_observations and not pm.materialization.PLAIN_INSERT \
+        and not first
     spec = key_spec(pm)
     fused = fuse(staged.frame, staged.columns, row_checks, persist=replay_from is not None or delta_merge,
                  annotate=(lambda f, published: annotate(f, spec, staged.columns, published)) if spec else None)
@@ -68,7 +71,8 @@ def publish(ctx: RunContext, pm: PlannedModel, staged: Staged, sql: str, result:
         tracked_columns=[quote(c) for c in (config.tracked_columns or compare)],
         table_columns=[quote(c) for c in [*staged.columns, *extra_cols]],
         run_id=ctx.run_id,
-        extra={"contract": contract, "partitioned_by": [quote(p) for p in partition_columns(pm)]},
+        extra={"contract": contract, "partitioned_by": [quote(p) for p in partition_columns(pm)],
+               "new_table": first},
     )
     try:
         if quarantines:

@@ -56,7 +56,7 @@ def stage(ctx: RunContext, pm: PlannedModel, sql: str, exists: bool) -> Staged:
     query = spark.sql(sql)
     frame = conform(ctx, pm, query.limit(0) if ctx.options.empty else query)
     implicit += bad_inputs.length_checks(pm.contract)
-    return Staged(frame, list(frame.columns), inputs, skip, implicit, rejected, warnings)
+    return Staged(frame, list(frame.columns), inputs, skip, implicit, rejected, warnings, new_table=not exists)
 
 
 def conform(ctx: RunContext, pm: PlannedModel, frame: DataFrame) -> DataFrame:

@@ -113,6 +113,15 @@ class Materialization:
     def finish(self, spark: SparkSession, ctx: WriteContext) -> None:
         """Release what :meth:`prepare` set up for the write (after the write, or after it failed)."""
 
+    #: the template that writes this materialization's rows into a table created by this run (it held no row
+    #: before): what the MERGE would leave in an empty table, as one INSERT (``rebuild_*.sql``); "" — no such path
+    FIRST_WRITE: ClassVar[str] = ""
+
+    def inserts_into_new_table(self) -> bool:
+        """Whether a first write (into a table this run created) is a plain INSERT of :attr:`FIRST_WRITE` instead
+        of the materialization's MERGE: when it has one and the project does not override the MERGE's template."""
+        return bool(self.FIRST_WRITE) and not self.overrides(self.NAME)
+
     def rewrites(self, ctx: WriteContext) -> bool:
         """Whether this run's statements replace the whole table from the version it read (a validated overwrite:
         ``sqlingest.formats.commits.overwrite_from``) rather than commit in place."""
@@ -167,9 +176,14 @@ class Merge(Materialization):
     #: whether a row older than the table's (by the ordering column) is ignored
     NEWER_ONLY: ClassVar[bool] = False
 
+    FIRST_WRITE = "rebuild_latest"
+
     def prepare(self, spark: SparkSession, ctx: WriteContext, *, fmt: TableFormat, config: ModelConfig,
                 staged_rows: int | None) -> str | None:
         ctx.extra["skip"] = False
+        if ctx.extra.get("new_table") and self.inserts_into_new_table():
+            ctx.extra["first_write"] = True
+            return "insert (a new table: the latest row per key, no MERGE)"
         if self.overrides(self.NAME):
             return None
         (query,) = self.render("changed_rows", **{**vars(ctx), **ctx.extra, "newer_only": self.NEWER_ONLY})
@@ -201,6 +215,8 @@ class Merge(Materialization):
             persisted.unpersist()
 
     def statements(self, ctx: WriteContext) -> list[str]:
+        if ctx.extra.get("first_write"):
+            return self.render(self.FIRST_WRITE, **{**vars(ctx), **ctx.extra})
         return [] if ctx.extra.get("skip") else super().statements(ctx)
 
 
@@ -233,6 +249,9 @@ class Scd2(Materialization):
         """Choose the write strategy (merge or rewrite; ``strategy.py``) and pass it to the template in
         ``ctx.extra``. A join with the staged keys broadcasts them when they are known to be few: the planner's own
         estimate of a cached stage is its whole width, which would shuffle the table instead."""
+        if ctx.extra.get("new_table") and self.inserts_into_new_table():
+            ctx.extra["strategy"] = "first"
+            return "insert (a new table: every version of the batch, no MERGE)"
         ctx.extra["broadcast_keys"] = staged_rows is not None and staged_rows <= BROADCAST_KEYS_MAX
         chosen = choose_strategy(spark, self, fmt=fmt, relation=ctx.relation, stage=ctx.stage,
                                  unique_key=ctx.unique_key, requested=config.scd2_strategy,
@@ -243,9 +262,13 @@ class Scd2(Materialization):
     def rewrites(self, ctx: WriteContext) -> bool:
         return bool(ctx.extra.get("strategy") == "rewrite")
 
+    FIRST_WRITE = "rebuild_scd2"
+
     def statements(self, ctx: WriteContext) -> list[str]:
-        # prepare() chose the write strategy (merge or rewrite) and passed it in ctx.extra
-        return self.render(SCD2_TEMPLATES[ctx.extra.get("strategy", "merge")], **{**vars(ctx), **ctx.extra})
+        # prepare() chose the write strategy (merge or rewrite, or the first write's insert) in ctx.extra
+        strategy = ctx.extra.get("strategy", "merge")
+        template = self.FIRST_WRITE if strategy == "first" else SCD2_TEMPLATES[strategy]
+        return self.render(template, **{**vars(ctx), **ctx.extra})
 
 
 class InsertOverwrite(Materialization):
