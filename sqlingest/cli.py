@@ -312,9 +312,9 @@ def _execute_plan(args: argparse.Namespace, console: Any, plan: Any, run_id: str
         plan.selected = [n for n in plan.selected if n not in plan.checks_only]
     stop: threading.Event | None = None
     if streaming == "continuous":
-        plan.selected = [n for n in plan.selected if plan.models[n].materialization.STREAMING]
+        plan.selected = [n for n in plan.selected if plan.models[n].streaming]
         if not plan.selected:
-            console.print("no streaming model selected (materialized='streaming')")
+            console.print("no streaming model selected (materialized='streaming' or config(streaming=true))")
             return 2
         stop = _stop_on_signal(getattr(args, "timeout", None))
     console.print(f"sqlingest {args.command} · project [bold]{project.name}[/] · target {project.target_name} · "

@@ -24,7 +24,7 @@ def build(ctx: RunContext, pm: PlannedModel, result: ModelResult) -> None:
     if pm.materialization.INCREMENTAL and exists:
         rendered = ctx.plan.renderer.render(rendered.model, incremental=True)
         rendered.relation = pm.relation
-    if pm.materialization.STREAMING:
+    if pm.streaming:
         from sqlingest.execute.streaming import StreamingModel
 
         StreamingModel(ctx, pm, result).run(exists)

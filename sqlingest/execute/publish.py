@@ -5,6 +5,7 @@ every count observed; a replay publishes a quarantine table's rows that now pass
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlingest.checks.fused import PUBLISHED, Observed, fuse, observed
@@ -12,12 +13,23 @@ from sqlingest.errors import CheckFailed
 from sqlingest.execute import quarantine
 from sqlingest.execute.context import RunContext, Staged
 from sqlingest.execute.ddl import partition_columns
-from sqlingest.execute.keys import annotate, guard, is_null_key_error, key_spec, null_key_message, tie_report
+from sqlingest.execute.keys import (
+    KeySpec,
+    annotate,
+    guard,
+    is_null_key_error,
+    key_spec,
+    null_key_message,
+    tie_report,
+)
 from sqlingest.materializations import WriteContext
 from sqlingest.validate.conform import quote
 
 if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
     from sqlingest.plan import PlannedModel
+    from sqlingest.project.contract import Check
     from sqlingest.runs import ModelResult
 
 #: audit columns whose value changes on every run: never compared to detect a changed row
@@ -50,45 +62,11 @@ def publish(ctx: RunContext, pm: PlannedModel, staged: Staged, sql: str, result:
     frame = fused.frame
     staged_rows = frame.count() if delta_merge else None
     quarantines = any(c.effective_action == "quarantine" for c in row_checks) and replay_from is None
-    config = pm.rendered.config
-    stage = "__sqlingest_stage__" + re.sub(r"\W", "_", pm.name)
-    # a NULL business key no check sets aside fails the write before anything is committed (keys.guard)
-    from pyspark.sql import functions as F
-
-    selected = [(g.alias(c) if spec and (g := guard(spec, row_checks, pm.relation, c)) is not None
-                 else F.col(quote(c))) for c in staged.columns]
-    published = frame.where(PUBLISHED).select(*selected) if row_checks else \
-        frame.select(*selected) if spec else frame
-    published.createOrReplaceTempView(stage)
-    compare = [c for c in staged.columns if c not in pm.unique_key and c not in VOLATILE]
-    extra_cols = [n for n, _ in pm.materialization.EXTRA_COLUMNS]
-    write = WriteContext(
-        relation=pm.relation, stage=stage, sql=sql, columns=[quote(c) for c in staged.columns],
-        unique_key=[quote(k) for k in pm.unique_key], ordering=quote(pm.ordering) if pm.ordering else None,
-        compare_columns=[quote(c) for c in compare],
-        update_columns=[quote(c) for c in staged.columns if c not in pm.unique_key],
-        delete_flag=quote(config.delete_flag) if config.delete_flag else None,
-        tracked_columns=[quote(c) for c in (config.tracked_columns or compare)],
-        table_columns=[quote(c) for c in [*staged.columns, *extra_cols]],
-        run_id=ctx.run_id,
-        extra={"contract": contract, "partitioned_by": [quote(p) for p in partition_columns(pm)],
-               "new_table": first},
-    )
+    published = published_rows(frame, spec, row_checks, staged.columns, pm.relation)
     try:
         if quarantines:
             quarantine.write(ctx, pm, frame, staged.columns, row_checks)
-        chosen = pm.materialization.prepare(spark, write, fmt=pm.format, config=config, staged_rows=staged_rows)
-        if chosen is not None:
-            result.write_strategy = chosen
-        rewrite = pm.materialization.rewrites(write)
-        # the version the rewrite reads (known already when a failing check may restore it)
-        base = (ctx.before[pm.name] if ctx.before[pm.name] is not None
-                else pm.format.current_version(spark, pm.relation)) if rewrite else None
-        for statement in pm.materialization.statements(write):
-            if rewrite:
-                pm.format.overwrite_from(spark, pm.relation, statement, base)
-            else:
-                spark.sql(statement)
+        apply(ctx, pm, published, staged.columns, sql, result, staged_rows=staged_rows, new_table=first)
         if replay_from is not None:
             resolved = "__sqlingest_replayed__" + re.sub(r"\W", "_", pm.name)
             (frame.where("NOT __q") if row_checks else frame).select("_row").createOrReplaceTempView(resolved)
@@ -99,11 +77,8 @@ def publish(ctx: RunContext, pm: PlannedModel, staged: Staged, sql: str, result:
             raise
         if quarantines:
             quarantine.discard(ctx, pm)
-        message, hint = null_key_message(frame, spec, PUBLISHED if row_checks else "TRUE")
-        raise CheckFailed(f"{pm.relation}: {message}", hint=hint) from None
+        raise null_key_failure(frame, spec, pm, bool(row_checks)) from None
     finally:
-        pm.materialization.finish(spark, write)
-        spark.catalog.dropTempView(stage)
         if fused.persisted:
             frame.unpersist()
     values = fused.observation.get
@@ -111,6 +86,76 @@ def publish(ctx: RunContext, pm: PlannedModel, staged: Staged, sql: str, result:
     result.ties = tie_report(values, spec) if spec else None
     if result.rows_quarantined:
         result.samples = quarantine.samples(ctx, pm)
+
+
+def published_rows(frame: DataFrame, spec: KeySpec | None, row_checks: list[Check], columns: list[str],
+                   relation: str) -> DataFrame:
+    """The rows of a fused ``frame`` the table gets, in ``columns``; a NULL business key no check sets aside
+    fails the write before anything is committed (keys.guard)."""
+    from pyspark.sql import functions as F
+
+    if not spec:
+        return frame.where(PUBLISHED).select(*[quote(c) for c in columns]) if row_checks else frame
+    selected = [(g.alias(c) if (g := guard(spec, row_checks, relation, c)) is not None else F.col(quote(c)))
+                for c in columns]
+    return (frame.where(PUBLISHED) if row_checks else frame).select(*selected)
+
+
+def null_key_failure(frame: DataFrame, spec: KeySpec, pm: PlannedModel, checked: bool) -> CheckFailed:
+    """The failure of a write whose published rows hold a NULL business key (nothing was committed)."""
+    message, hint = null_key_message(frame, spec, PUBLISHED if checked else "TRUE")
+    return CheckFailed(f"{pm.relation}: {message}", hint=hint)
+
+
+def apply(ctx: RunContext, pm: PlannedModel, published: DataFrame, columns: list[str], sql: str,
+          result: ModelResult, *, staged_rows: int | None,
+          commit: Callable[[Callable[[], None]], None] | None = None, new_table: bool = False) -> None:
+    """Write ``published`` (the rows that pass, in ``columns``) with the model's materialization: its template's
+    statements over a temporary view of the rows, after :meth:`Materialization.prepare` chose how. Batch runs call
+    it once per run, streaming merge/scd models once per micro-batch, with ``commit`` recording the batch id in the
+    table's commit (``TableFormat.committing``)."""
+    spark = ctx.spark
+    config = pm.rendered.config
+    stage = "__sqlingest_stage__" + re.sub(r"\W", "_", pm.name)
+    published.createOrReplaceTempView(stage)
+    compare = [c for c in columns if c not in pm.unique_key and c not in VOLATILE]
+    extra_cols = [n for n, _ in pm.materialization.EXTRA_COLUMNS]
+    write = WriteContext(
+        relation=pm.relation, stage=stage, sql=sql, columns=[quote(c) for c in columns],
+        unique_key=[quote(k) for k in pm.unique_key], ordering=quote(pm.ordering) if pm.ordering else None,
+        compare_columns=[quote(c) for c in compare],
+        update_columns=[quote(c) for c in columns if c not in pm.unique_key],
+        delete_flag=quote(config.delete_flag) if config.delete_flag else None,
+        tracked_columns=[quote(c) for c in (config.tracked_columns or compare)],
+        table_columns=[quote(c) for c in [*columns, *extra_cols]],
+        run_id=ctx.run_id,
+        extra={"contract": pm.contract, "partitioned_by": [quote(p) for p in partition_columns(pm)],
+               "new_table": new_table},
+    )
+    try:
+        chosen = pm.materialization.prepare(spark, write, fmt=pm.format, config=config, staged_rows=staged_rows)
+        if chosen is not None:
+            result.write_strategy = chosen
+        rewrite = pm.materialization.rewrites(write)
+        # the version the rewrite reads (known already when a failing check may restore it)
+        before = ctx.before.get(pm.name)
+        base = (before if before is not None else pm.format.current_version(spark, pm.relation)) if rewrite else None
+        statements = pm.materialization.statements(write)
+
+        def run() -> None:
+            for statement in statements:
+                if rewrite:
+                    pm.format.overwrite_from(spark, pm.relation, statement, base)
+                else:
+                    spark.sql(statement)
+
+        if commit is None:
+            run()
+        else:
+            commit(run)
+    finally:
+        pm.materialization.finish(spark, write)
+        spark.catalog.dropTempView(stage)
 
 
 def record_counts(result: Any, counts: Observed) -> None:

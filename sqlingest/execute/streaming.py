@@ -39,7 +39,8 @@ from sqlingest.errors import CheckFailed, ExecutionError, SqlingestError, redact
 from sqlingest.execute import ddl, quarantine
 from sqlingest.execute.context import RunContext
 from sqlingest.execute.errors import root_cause
-from sqlingest.execute.publish import record_counts
+from sqlingest.execute.keys import annotate, is_null_key_error, key_spec
+from sqlingest.execute.publish import apply, null_key_failure, published_rows, record_counts
 from sqlingest.execute.stage import conform
 from sqlingest.project.contract import Check
 from sqlingest.project.layers import quarantine_relation
@@ -252,15 +253,21 @@ class StreamingModel:
             columns = list(local.columns)
             # Checks that can fail the batch are decided before anything is written: the batch is cached and
             # counted first (every check's count observed in that pass); Delta's writes do not report a DataFrame's
-            # observation, so there too. Otherwise the table write is the only pass over the batch.
-            count_first = any(c.effective_action == "fail" for c in checks) or not self.fmt.capabilities.writes_report_observations
-            fused = fuse(local, columns, checks, persist=count_first)
+            # observation, so there too, and a MERGE (merge/scd models) reads its source more than once. Otherwise
+            # the table append is the only pass over the batch.
+            spec = key_spec(pm)
+            keyed = pm.materialization.STREAMS
+            count_first = keyed or any(c.effective_action == "fail" for c in checks) \
+                or not self.fmt.capabilities.writes_report_observations
+            fused = fuse(local, columns, checks, persist=count_first,
+                         annotate=(lambda f, published: annotate(f, spec, columns, published)) if spec else None)
             frame = fused.frame
             counts = ModelResult(pm.name, pm.relation, "batch")
             options = self.fmt.commit_options(str(self.stream_id), batch_id)
             try:
+                staged_rows = None
                 if count_first:
-                    frame.count()
+                    staged_rows = frame.count()
                     record_counts(counts, observed(fused.observation.get, checks))
                     failed = [c for c in counts.checks if c.failed]
                     if failed:
@@ -269,7 +276,20 @@ class StreamingModel:
                             f"micro-batch {batch_id} of {pm.relation}: "
                             + "; ".join(f"{c.name} ({c.message})" for c in failed)
                             + "; nothing was written, the batch is retried from the same offsets on the next run")
-                if not replayed:
+                if not replayed and keyed:
+                    # the batch materialization's own statements (merge.sql, scd1.sql, scd2.sql), its commit
+                    # carrying the batch id
+                    try:
+                        apply(ctx, pm, published_rows(frame, spec, checks, columns, pm.relation), columns,
+                              pm.rendered.sql, counts, staged_rows=staged_rows,
+                              commit=lambda run: self.fmt.committing(spark, str(self.stream_id), batch_id, run))
+                    except Exception as exc:
+                        if spec is None or not is_null_key_error(exc):
+                            raise
+                        raise null_key_failure(frame, spec, pm, bool(checks)) from None
+                    if counts.write_strategy:
+                        entry["write_strategy"] = counts.write_strategy
+                elif not replayed:
                     published = frame.where(PUBLISHED).select(*[quote(c) for c in columns]) \
                         if checks else frame
                     published.writeTo(pm.relation).options(**options).append()
@@ -290,6 +310,7 @@ class StreamingModel:
             self.committed = batch_id
             entry.update(status="success", rows_in=counts.rows_in, rows_written=counts.rows_written,
                          rows_quarantined=counts.rows_quarantined, rows_dropped=counts.rows_dropped,
+                         rows_deduplicated=counts.rows_deduplicated,
                          rows_rescued=counts.rows_rescued, checks=counts.checks)
             self._add(counts)
         except BaseException as exc:
@@ -308,6 +329,8 @@ class StreamingModel:
             r.rows_written = (r.rows_written or 0) + (counts.rows_written or 0)
             r.rows_quarantined = (r.rows_quarantined or 0) + (counts.rows_quarantined or 0)
             r.rows_dropped = (r.rows_dropped or 0) + (counts.rows_dropped or 0)
+            if counts.rows_deduplicated is not None:
+                r.rows_deduplicated = (r.rows_deduplicated or 0) + counts.rows_deduplicated
             if counts.rows_rescued is not None:
                 r.rows_rescued = (r.rows_rescued or 0) + counts.rows_rescued
             merged = {c.name: c for c in r.checks}

@@ -10,6 +10,7 @@ format's name: callers read :attr:`TableFormat.capabilities` or call a method.
 from __future__ import annotations
 
 from abc import ABC
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, ClassVar
 
@@ -86,6 +87,16 @@ class TableFormat(ABC):
         """
         raise UnsupportedCombination(f"{self.name} tables have no commit metadata, so micro-batches cannot be "
                                      "written exactly once", hint="stream into an iceberg or delta table")
+
+    def committing(self, spark: SparkSession, stream_id: str, batch_id: int, run: Callable[[], None]) -> None:
+        """Call ``run`` (SQL statements: a MERGE, an INSERT OVERWRITE) so that the commit it makes records
+        ``batch_id`` of ``stream_id`` as :meth:`commit_options` does for a DataFrame write (the lookup is
+        :meth:`last_committed` either way).
+
+        Raises:
+            UnsupportedCombination: the format's commits carry no metadata.
+        """
+        self.commit_options(stream_id, batch_id)
 
     def last_committed(self, spark: SparkSession, relation: str, stream_id: str) -> int | None:
         """The highest micro-batch id of ``stream_id`` committed to ``relation`` (None: none yet)."""

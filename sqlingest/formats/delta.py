@@ -3,7 +3,9 @@
 - Versions are the table's commit versions (``DESCRIBE HISTORY``); a restore is ``RESTORE TABLE … TO VERSION AS OF``.
 - Commit metadata for streaming micro-batches: the transaction identifiers Delta itself uses for idempotent writes
   (``txnAppId`` / ``txnVersion``: Delta refuses to apply the same version twice) plus ``userMetadata`` in the commit
-  info, read back from ``DESCRIBE HISTORY``.
+  info, read back from ``DESCRIBE HISTORY``. SQL statements (a streaming MERGE) get them from the session confs
+  ``spark.databricks.delta.write.txnAppId`` / ``txnVersion`` and ``commitInfo.userMetadata``, set only for the
+  statement (Delta skips a DML whose transaction version it has seen: idempotent as the append is).
 - A validated overwrite: Delta itself refuses concurrent appends during the write (the overwrite reads the whole
   table); a commit between ``base`` and the start of the write's transaction shows as its ``readVersion``: the
   overwrite is then undone (``RESTORE`` to that version) and retried.
@@ -16,6 +18,8 @@
 from __future__ import annotations
 
 import json
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
 from sqlingest.formats.base import Capabilities, TableFormat, properties
@@ -25,6 +29,11 @@ if TYPE_CHECKING:
 
 _STREAM = "sqlingest_stream"
 _BATCH = "sqlingest_batch"
+_TXN_CONFS = {"txnAppId": "spark.databricks.delta.write.txnAppId",
+              "txnVersion": "spark.databricks.delta.write.txnVersion",
+              "userMetadata": "spark.databricks.delta.commitInfo.userMetadata"}
+#: one statement with transaction confs at a time (the confs are the session's)
+_TXN_LOCK = threading.Lock()
 
 
 class Delta(TableFormat):
@@ -44,6 +53,16 @@ class Delta(TableFormat):
     def commit_options(self, stream_id: str, batch_id: int) -> dict[str, str]:
         return {"txnAppId": stream_id, "txnVersion": str(batch_id),
                 "userMetadata": json.dumps({_STREAM: stream_id, _BATCH: batch_id})}
+
+    def committing(self, spark: SparkSession, stream_id: str, batch_id: int, run: Callable[[], None]) -> None:
+        with _TXN_LOCK:
+            for key, value in self.commit_options(stream_id, batch_id).items():
+                spark.conf.set(_TXN_CONFS[key], value)
+            try:
+                run()
+            finally:
+                for conf in _TXN_CONFS.values():
+                    spark.conf.unset(conf)
 
     def last_committed(self, spark: SparkSession, relation: str, stream_id: str) -> int | None:
         best: int | None = None

@@ -5,6 +5,8 @@
   ``sqlingest.batch-id`` (write options ``snapshot-property.*``); the lookup reads the ``snapshots`` and ``history``
   metadata tables (no data scan) and only counts snapshots that are ancestors of the current one, so a rolled-back
   snapshot does not count.
+  SQL statements (a streaming MERGE) get the same properties through Iceberg's ``CommitMetadata`` (a thread-local
+  the statement's commit reads), entered through a Java ``Callable`` implemented in Python.
 - A validated overwrite goes through ``DataFrameWriterV2.overwrite`` with ``validate-from-snapshot-id = base`` and
   serializable isolation, so Iceberg refuses the commit when data was added or removed since ``base``.
 - A MERGE copies the files it touches unless ``write.merge.mode = merge-on-read``; file sizes are in the ``files``
@@ -13,7 +15,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlingest.formats.base import Capabilities, TableFormat, overwrite_query, properties
 from sqlingest.sql import string_literal
@@ -47,6 +50,21 @@ class Iceberg(TableFormat):
 
     def commit_options(self, stream_id: str, batch_id: int) -> dict[str, str]:
         return {f"snapshot-property.{STREAM_KEY}": stream_id, f"snapshot-property.{BATCH_KEY}": str(batch_id)}
+
+    def committing(self, spark: SparkSession, stream_id: str, batch_id: int, run: Callable[[], None]) -> None:
+        from pyspark.java_gateway import ensure_callback_server_started
+
+        jvm: Any = spark.sparkContext._jvm
+        gateway: Any = spark.sparkContext._gateway
+        ensure_callback_server_started(gateway)  # running already inside foreachBatch
+        props = jvm.java.util.HashMap()
+        for key, value in self.commit_options(stream_id, batch_id).items():
+            props.put(key.removeprefix("snapshot-property."), value)
+        call = _Callable(run)
+        jvm.org.apache.iceberg.spark.CommitMetadata.withCommitProperties(
+            props, call, jvm.java.lang.Class.forName("java.lang.RuntimeException"))
+        if call.error is not None:
+            raise call.error
 
     def last_committed(self, spark: SparkSession, relation: str, stream_id: str) -> int | None:
         row = spark.sql(
@@ -93,3 +111,21 @@ class Iceberg(TableFormat):
 
     def drop(self, spark: SparkSession, relation: str) -> None:
         spark.sql(f"DROP TABLE IF EXISTS {relation} PURGE")
+
+
+class _Callable:
+    """``java.util.concurrent.Callable`` in Python: runs ``run`` on the JVM thread that called it (PySpark's pinned
+    threads), keeping a Python error to raise again after the Java call returns."""
+
+    def __init__(self, run: Callable[[], None]) -> None:
+        self.run = run
+        self.error: BaseException | None = None
+
+    def call(self) -> None:
+        try:
+            self.run()
+        except Exception as exc:  # noqa: BLE001 — raised again by the caller (Java would see a Py4J wrapper)
+            self.error = exc
+
+    class Java:
+        implements: ClassVar[list[str]] = ["java.util.concurrent.Callable"]

@@ -63,6 +63,9 @@ class Materialization:
     NEEDS_KEY: ClassVar[bool] = False
     #: whether the model runs as a Structured Streaming query (``sqlingest/execute/streaming.py``)
     STREAMING: ClassVar[bool] = False
+    #: whether ``config(streaming=true)`` may drive the materialization per micro-batch (its statements applied to
+    #: each micro-batch, exactly once by batch id: ``sqlingest/execute/streaming.py``)
+    STREAMS: ClassVar[bool] = False
     #: whether the model must have an ordering column (config(ordering=…) or keys.ordering in the contract)
     NEEDS_ORDERING: ClassVar[bool] = False
     #: whether the table must be partitioned (config(partitioned_by=…) or partitioned_by in the contract)
@@ -173,6 +176,7 @@ class Merge(Materialization):
     NEEDS_KEY = True
     KEY_MODE = "latest"
     REPLAYABLE = True
+    STREAMS = True
     #: whether a row older than the table's (by the ordering column) is ignored
     NEWER_ONLY: ClassVar[bool] = False
 
@@ -241,6 +245,7 @@ class Scd2(Materialization):
     NEEDS_ORDERING = True
     KEY_MODE = "versions"
     REPLAYABLE = True
+    STREAMS = True
     EXTRA_COLUMNS = (("valid_from", "timestamp"), ("valid_to", "timestamp"), ("is_current", "boolean"))
     OPTIONS = ("scd2_strategy", "rewrite_fraction")
 

@@ -275,7 +275,7 @@ class LineageEmitter:
                 run=ParentRun(runId=self.parent_run), job=ParentJob(namespace=self.namespace, name=self.parent_job),
                 root=Root(run=RootRun(runId=self.parent_run),
                           job=RootJob(namespace=self.namespace, name=self.parent_job)))
-            streaming = pm.materialization.STREAMING
+            streaming = pm.streaming
             job_facets["jobType"] = JobTypeJobFacet(processingType="STREAMING" if streaming else "BATCH",
                                                     integration="SQLINGEST", jobType="MODEL")
             job_facets["sql"] = SQLJobFacet(query=redact(pm.rendered.sql.strip()), dialect="spark")

@@ -56,6 +56,12 @@ class PlannedModel:
     def layer(self) -> str:
         return self.rendered.model.layer
 
+    @property
+    def streaming(self) -> bool:
+        """Whether the model runs as a Structured Streaming query (``materialized='streaming'``, or a merge/scd
+        model with ``config(streaming=true)``)."""
+        return self.materialization.STREAMING or (self.materialization.STREAMS and self.rendered.config.streaming)
+
     def table_schema(self) -> list[tuple[str, str]] | None:
         """The columns the model's table must have (contract, layer audit columns, materialization columns);
         None without a contract (the query's output decides)."""
@@ -430,7 +436,17 @@ def _plan_model(project: Project, catalog: Catalog, validated: ValidatedModel) -
             raise UnsupportedCombination(f"materialized='{name}' {message}", location=where,
                                          hint=f"{instead}, or materialized='table'/'append'" + also)
         materialization, replaces = rebuild(project.root), name
-    if materialization.STREAMING:
+    if r.config.streaming and not materialization.STREAMING:
+        if not materialization.STREAMS:
+            streams = sorted(n for n in MATERIALIZATIONS.names() if MATERIALIZATIONS.load(n).STREAMS)
+            raise ModelCompileError(
+                f"config(streaming=true) does not apply to materialized='{materialization.NAME}'", location=where,
+                hint=f"stream with materialized='streaming' (append) or one of {', '.join(streams)}")
+        if not fmt.capability("commits"):
+            raise UnsupportedCombination(
+                f"config(streaming=true) needs commits, which {fmt.name} tables do not support (a micro-batch's id "
+                "is recorded in the table's commit)", location=where, hint="use format iceberg or delta")
+    if materialization.STREAMING or r.config.streaming:
         _check_streamable(r, where)
     allowed = project.config.layer(r.model.layer).materializations
     if allowed and r.config.materialized not in allowed:
@@ -489,7 +505,7 @@ def _check_streamable(r: RenderedModel, where: Location | None) -> None:
     from sqlingest.sources import SOURCES
 
     if not r.sources:
-        raise ModelCompileError("materialized='streaming' needs a streaming source ({{ source(...) }} of a kafka, "
+        raise ModelCompileError("a streaming model needs a streaming source ({{ source(...) }} of a kafka, "
                                 "json or csv source contract)", location=where)
     for contract in r.sources:
         kind = contract.source.format if contract.source else "?"

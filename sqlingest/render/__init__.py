@@ -53,6 +53,9 @@ class ModelConfig(BaseModel):
     #: streaming: how `sqlingest stream` triggers micro-batches ('5 seconds', or 'available_now'); `build` always
     #: processes what is available and stops
     trigger: str | None = None
+    #: merge/scd1/scd2: run as a Structured Streaming query over the model's streaming sources, each micro-batch
+    #: written by the materialization's own statements (docs/streaming.md)
+    streaming: bool = False
 
     @field_validator("unique_key", "partitioned_by", "tracked_columns", mode="before")
     @classmethod
