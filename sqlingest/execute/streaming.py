@@ -42,8 +42,8 @@ from sqlingest.execute.errors import root_cause
 from sqlingest.execute.keys import annotate, is_null_key_error, key_spec
 from sqlingest.execute.publish import apply, null_key_failure, published_rows, record_counts
 from sqlingest.execute.stage import conform
-from sqlingest.project.contract import Check
-from sqlingest.project.layers import quarantine_relation
+from sqlingest.project.contract import Check, DecodableCheck
+from sqlingest.project.layers import RESCUE_COLUMN, quarantine_relation
 from sqlingest.render import source_view
 from sqlingest.runs import ModelResult
 from sqlingest.sources import load_source
@@ -191,7 +191,12 @@ class StreamingModel:
         if not frame.isStreaming:
             raise ExecutionError(f"{self.pm.name} is materialized='streaming' but reads no streaming source",
                                  hint="select from a kafka or file source with {{ source(...) }}")
-        return conform(self.ctx, self.pm, frame)
+        conformed = conform(self.ctx, self.pm, frame)
+        if RESCUE_COLUMN not in conformed.columns:
+            # a silver model over the source itself (CDC into merge/scd): an undecodable message reaches it as a row
+            # without values, whose NULL business key its not_null check fails or sets aside
+            self.implicit = [c for c in self.implicit if not isinstance(c, DecodableCheck)]
+        return conformed
 
     # -- micro-batches -----------------------------------------------------------------------------
     def _batch(self, df: DataFrame, batch_id: int) -> None:

@@ -309,6 +309,17 @@ def test_demo_streaming_model(lakehouse, demo, kafka_broker, monkeypatch, capsys
     paid = spark.sql(f"SELECT order_id, amount FROM {rel} WHERE event = 'paid' ORDER BY order_id").collect()
     assert [(r[0], str(r[1])) for r in paid][:2] == [(1001, "9.90"), (1002, "19.90")]
 
+    # the Debezium change feed of customers, streamed into an SCD2 silver table (late lsn 220 after 230)
+    changes = demo / "data/retail/cdc/customer_changes.jsonl"
+    assert kafka(["produce", "--topic", "retail.customers.cdc", "--file", str(changes)]) == 0
+    assert main(["build", "--project-dir", str(demo), "--select", "silver.customer_changes"]) == 0
+    rel = f"lake.{load_project(demo).config.layer('silver').namespace}.customer_changes"
+    rows = spark.sql(f"SELECT customer_id, country, unix_seconds(valid_from) AS f, unix_seconds(valid_to) AS t "
+                     f"FROM {rel}").collect()
+    assert {tuple(r) for r in rows} == {(1, "GB", 100, 200), (1, "FR", 200, None), (2, "US", 101, 210),
+                                        (3, "NL", 102, 220), (3, "CH", 220, 230), (3, "DE", 230, None),
+                                        (4, "GB", 240, None)}
+
 
 FILE_SRC = """
 name: ev.visits

@@ -17,7 +17,7 @@ from tests.integration.test_streaming import _stream_until
 
 COLUMNS = """
 columns:
-  - {name: id, type: bigint, nullable: false}
+  - {name: id, type: bigint%(id)s}
   - {name: name, type: string}
   - {name: balance, type: "decimal(10,2)"}
   - {name: deleted, type: boolean}
@@ -33,7 +33,7 @@ source:
   envelope: debezium
   max_offsets_per_trigger: 3
   cdc: {delete_flag: deleted, ordering: lsn}
-""" + COLUMNS
+""" + COLUMNS % {"id": ""}
 SILVER = "name: db.%(name)s\nlayer: silver\nkeys: {business: [id], ordering: lsn}\n" + COLUMNS
 MODEL = ("{{ config(materialized='%(kind)s', streaming=true, delete_flag='deleted'%(extra)s) }}\n"
          "SELECT id, name, balance, deleted, lsn FROM {{ source('db', 'accounts') }}\n")
@@ -71,7 +71,8 @@ def make(project, broker, fmt: str) -> tuple[Path, str, dict[str, str]]:
     broker.create_topic(topic, partitions=1)
     files = {"contracts/db/accounts.source.yml": SRC % {"bootstrap": broker.bootstrap, "topic": topic}}
     for name, kind, extra in (("accounts", "scd1", ""), ("history", "scd2", "")):
-        files[f"contracts/db/{name}.silver.yml"] = SILVER % {"name": name}
+        checks = ", nullable: false, checks: [not_null" + (", unique]" if kind == "scd1" else "]")
+        files[f"contracts/db/{name}.silver.yml"] = SILVER.replace("%(id)s", checks) % {"name": name}
         files[f"models/silver/{name}.sql"] = MODEL % {"kind": kind, "extra": extra}
     root = project(files, format=fmt, catalog="spark_session" if fmt == "delta" else "iceberg_jdbc")
     ns = load_project(root).config.layer("silver").namespace
@@ -116,7 +117,7 @@ def test_cdc_streams_into_scd1_and_scd2_exactly_once(lakehouse, project, kafka_b
     assert latest(spark, rels["scd1"]) == LATEST
     assert history(spark, rels["scd2"]) == HISTORY
     second = batches(root, "silver.accounts")
-    assert [b["rows_deduplicated"] for b in second] == [1, 0]                      # lsn 8 twice, one kept
+    assert [b["rows_deduplicated"] for b in second] == [1, 1]            # lsn 8 twice; key 4 created, deleted
     assert second[-1]["offsets"]["end"] == [{topic: {"0": 13}}]
 
     # a crash after the table commit, before Spark's commit log: the batch is replayed and skipped by its id
