@@ -389,6 +389,21 @@ def test_streaming_needs_a_streamable_source_and_a_transactional_format(make_pro
     assert "materialized='streaming' needs commits, which parquet tables do not support" in capsys.readouterr().err
 
 
+def test_streaming_merge_models_are_declared_with_config_streaming(make_project):
+    """config(streaming=true) drives merge/scd1/scd2 per micro-batch; other materializations and formats refuse it."""
+    silver = "{{ config(materialized='%s', streaming=true) }}\nSELECT id, amount, status FROM {{ source('shop', 'orders') }}\n"
+    p = plan(make_project, **{"models/silver/orders.sql": silver % "scd1", "models/gold/by_status.sql": "SELECT 1 AS x\n"})
+    assert p.models["silver.orders"].streaming and not p.models["bronze.orders"].streaming
+    errs = errors_of(make_project, **{"models/gold/by_status.sql": (
+        "{{ config(materialized='table', streaming=true) }}\nSELECT 1 AS x\n")})
+    assert "config(streaming=true) does not apply to materialized='table'" in errs[0]
+    assert "merge, scd1, scd2" in errs[0] and "models/gold/by_status.sql" in errs[0]
+    parquet = FILES["contracts/shop/orders.source.yml"].replace("format: csv", "format: parquet")
+    errs = errors_of(make_project, **{"models/silver/orders.sql": silver % "merge",
+                                      "contracts/shop/orders.source.yml": parquet})
+    assert any("source shop.orders (parquet) cannot be read as a stream" in e for e in errs)
+
+
 def test_scd2_strategy_options_are_checked(make_project):
     errs = errors_of(make_project, **{"models/gold/by_status.sql": (
         "{{ config(materialized='table', scd2_strategy='rewrite') }}\nSELECT 1 AS x\n")})
