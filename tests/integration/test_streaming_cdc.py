@@ -31,7 +31,7 @@ source:
   bootstrap_servers: %(bootstrap)s
   topic: %(topic)s
   envelope: debezium
-  max_offsets_per_trigger: 3
+  max_offsets_per_trigger: 4
   cdc: {delete_flag: deleted, ordering: lsn}
 """ + COLUMNS % {"id": ""}
 SILVER = "name: db.%(name)s\nlayer: silver\nkeys: {business: [id], ordering: lsn}\n" + COLUMNS
@@ -70,14 +70,14 @@ def make(project, broker, fmt: str) -> tuple[Path, str, dict[str, str]]:
     topic = "cdc_" + uuid.uuid4().hex[:8]
     broker.create_topic(topic, partitions=1)
     files = {"contracts/db/accounts.source.yml": SRC % {"bootstrap": broker.bootstrap, "topic": topic}}
-    for name, kind, extra in (("accounts", "scd1", ""), ("history", "scd2", "")):
+    for name, kind, extra in (("accounts", "scd1", ""), ("account_history", "scd2", "")):
         checks = ", nullable: false, checks: [not_null" + (", unique]" if kind == "scd1" else "]")
         files[f"contracts/db/{name}.silver.yml"] = SILVER.replace("%(id)s", checks) % {"name": name}
         files[f"models/silver/{name}.sql"] = MODEL % {"kind": kind, "extra": extra}
     root = project(files, format=fmt, catalog="spark_session" if fmt == "delta" else "iceberg_jdbc")
     ns = load_project(root).config.layer("silver").namespace
     prefix = f"lake.{ns}." if fmt == "iceberg" else f"{ns}."
-    return root, topic, {"scd1": prefix + "accounts", "scd2": prefix + "history"}
+    return root, topic, {"scd1": prefix + "accounts", "scd2": prefix + "account_history"}
 
 
 def latest(spark, rel: str) -> set[tuple]:
@@ -108,8 +108,8 @@ def test_cdc_streams_into_scd1_and_scd2_exactly_once(lakehouse, project, kafka_b
     send(broker, topic, FIRST)
     assert main(["build", "--project-dir", str(root)]) == 0
     assert latest(spark, rels["scd1"]) == {(1, "a", 11.0, 4), (3, "c", 31.0, 7)}
-    first = batches(root, "silver.history")
-    assert len(first) == 3 and all(b["status"] == "success" for b in first)      # 3 offsets per micro-batch
+    first = batches(root, "silver.account_history")
+    assert len(first) == 2 and all(b["status"] == "success" for b in first)      # 4 offsets per micro-batch
     assert sum(b["rows_in"] for b in first) == 6                                  # the tombstone carries no row
 
     send(broker, topic, SECOND)
@@ -122,14 +122,14 @@ def test_cdc_streams_into_scd1_and_scd2_exactly_once(lakehouse, project, kafka_b
 
     # a crash after the table commit, before Spark's commit log: the batch is replayed and skipped by its id
     fmt_ = load_project(root).target.format
-    commits = load_project(root).state_dir / "checkpoints" / "dev" / "silver.history" / "commits"
+    commits = load_project(root).state_dir / "checkpoints" / "dev" / "silver.account_history" / "commits"
     last = max(int(p.name) for p in commits.iterdir() if p.name.isdigit())
     (commits / str(last)).unlink()
     (commits / f".{last}.crc").unlink(missing_ok=True)
     versions = spark.sql(f"DESCRIBE HISTORY {rels['scd2']}").count() if fmt_ == "delta" else \
         spark.table(rels["scd2"] + ".snapshots").count()
     assert main(["build", "--project-dir", str(root)]) == 0
-    assert [(b["batch_id"], b["status"]) for b in batches(root, "silver.history")] == [(last, "skipped")]
+    assert [(b["batch_id"], b["status"]) for b in batches(root, "silver.account_history")] == [(last, "skipped")]
     assert history(spark, rels["scd2"]) == HISTORY
     assert versions == (spark.sql(f"DESCRIBE HISTORY {rels['scd2']}").count() if fmt_ == "delta" else
                         spark.table(rels["scd2"] + ".snapshots").count())               # no commit at all
@@ -144,7 +144,7 @@ def test_cdc_streams_into_scd1_and_scd2_exactly_once(lakehouse, project, kafka_b
 def test_kill_9_mid_cdc_stream_then_restart_leaves_exact_scd1_and_scd2(lakehouse, project, kafka_broker):
     spark, broker = lakehouse.spark, kafka_broker
     root, topic, rels = make(project, broker, "iceberg")
-    for name in ("accounts", "history"):
+    for name in ("accounts", "account_history"):
         model = root / f"models/silver/{name}.sql"
         model.write_text(model.read_text().replace("streaming=true", "streaming=true, trigger='200 milliseconds'"))
     # keys 1..30, each created, updated twice and (keys divisible by 3) deleted; updates of a key spread over rounds
@@ -155,7 +155,7 @@ def test_kill_9_mid_cdc_stream_then_restart_leaves_exact_scd1_and_scd2(lakehouse
             events.append(change("c" if lsn_round == 0 else "u", i, lsn, f"n{i}", 100 * lsn_round + i))
     events += [change("d", i, 5000 + i, f"n{i}", 200 + i) for i in range(3, 31, 3)]
     chunks = [events[:40], events[40:70], events[70:]]
-    commits = load_project(root).state_dir / "checkpoints" / "dev" / "silver.history" / "commits"
+    commits = load_project(root).state_dir / "checkpoints" / "dev" / "silver.account_history" / "commits"
     for (count, delay), chunk in zip([(2, 0.0), (3, 0.3), (2, 1.0)], chunks, strict=True):
         send(broker, topic, chunk)
         _stream_until(root, count, delay)
