@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlingest.checks.messages import describe
 from sqlingest.checks.results import CheckResult, Outcome
 from sqlingest.checks.sodacl import to_sodacl
-from sqlingest.project.contract import Check, Contract
+from sqlingest.project.contract import Check, Contract, RelationshipsCheck
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -30,23 +30,62 @@ def _view_name(relation: str) -> str:
 
 def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
                relation_of: dict[str, str] | None = None, checks: list[Check] | None = None) -> list[CheckResult]:
-    """Run ``contract``'s checks on ``relation`` in one Soda scan and return one result per check."""
+    """Run ``contract``'s checks on ``relation`` and return one result per check: ``relationships`` as one SQL
+    count each (orphans, with the check's threshold), the others in one Soda scan. A check that cannot be
+    evaluated (a missing table, an SQL or Soda error) has an error result (:meth:`Check.error_result`), never a
+    pass."""
     checks = contract.all_checks() if checks is None else checks
     if not checks:
         return []
+    by_check: dict[int, CheckResult] = {}
+    soda = [c for c in checks if not isinstance(c, RelationshipsCheck)]
+    for check in checks:
+        if isinstance(check, RelationshipsCheck):
+            by_check[id(check)] = _relationships(spark, check, relation, relation_of or {})
+    if soda:
+        try:
+            results = _soda(spark, contract, relation, relation_of or {}, soda)
+        except Exception as exc:  # noqa: BLE001 — the scan could not run: every check of it is an error
+            from sqlingest.execute.errors import spark_message
+
+            results = [c.error_result(spark_message(exc)) for c in soda]
+        by_check.update({id(c): r for c, r in zip(soda, results, strict=True)})
+    return [by_check[id(c)] for c in checks]
+
+
+def _relationships(spark: SparkSession, check: RelationshipsCheck, relation: str,
+                   relation_of: dict[str, str]) -> CheckResult:
+    """Orphans of ``check`` in ``relation``: non-NULL values of its column not found in the referenced table."""
+    from sqlingest.checks.rows import exceeds
+    from sqlingest.execute.errors import spark_message
+    from sqlingest.sql import quote_identifier as q
+
+    target = relation_of.get(check.to, check.to)
+    column, field = q(check.column), q(check.field or check.column)
+    try:
+        row = spark.sql(
+            f"SELECT count(*) AS n, count_if(t.{column} IS NOT NULL AND o.__k IS NULL) AS orphans "
+            f"FROM {relation} AS t LEFT JOIN (SELECT DISTINCT {field} AS __k FROM {target} "
+            f"WHERE {field} IS NOT NULL) AS o ON t.{column} = o.__k").collect()[0]
+    except Exception as exc:  # noqa: BLE001 — a missing table or column: the check is an error, not a pass
+        return check.error_result(spark_message(exc))
+    rows, orphans = int(row["n"] or 0), int(row["orphans"] or 0)
+    percent = (check.tolerance or "").strip().endswith("%")
+    value: float | int = round(100.0 * orphans / rows, 3) if percent and rows else orphans
+    outcome = check.verdict(orphans > 0, exceeds(check, orphans, rows))
+    return check.result(outcome, value, describe(check, value, outcome="fail" if orphans else "pass",
+                                                 percent=percent))
+
+
+def _soda(spark: SparkSession, contract: Contract, relation: str, relation_of: dict[str, str],
+          checks: list[Check]) -> list[CheckResult]:
+    """One Soda scan of ``checks`` on ``relation``."""
     _no_telemetry()
     from soda.scan import Scan
 
     view = _view_name(relation)
     spark.table(relation).createOrReplaceTempView(view)
     refs: dict[str, str] = {}
-    for key, target in (relation_of or {}).items():
-        ref_view = _view_name(target)
-        refs[key] = ref_view
-    for check in checks:
-        to = check.referenced_contract
-        if relation_of and to in relation_of:
-            spark.table(relation_of[to]).createOrReplaceTempView(refs[to])
     ids = [(f"{check.label}#{i}", check) for i, check in enumerate(checks)]
     sodacl = to_sodacl(contract, view, ids, refs)
     scan = Scan()
@@ -66,18 +105,15 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
     errors = [log.get("message", "") for log in results.get("logs", []) if log.get("level") == "ERROR"]
     for check_id, check in ids:
         items = by_name.get(check_id, [])
-        outcome: Outcome
-        if not items:
-            outcome, value = "error", None
-            message = "; ".join(errors[:2]) or "Soda did not evaluate this check"
-        else:
-            outcomes = [str(i.get("outcome")) for i in items]
-            outcome = "fail" if "fail" in outcomes else "warn" if "warn" in outcomes else \
-                "pass" if all(o == "pass" for o in outcomes) else "error"
-            if outcome == "fail" and check.severity == "warn":
-                outcome = "warn"
-            value = (items[0].get("diagnostics") or {}).get("value")
-            message = describe(check, value, outcome=outcome,
-                               percent=(check.tolerance or "").strip().endswith("%"))
+        outcomes = [str(i.get("outcome")) for i in items]
+        if not items or any(o not in ("pass", "warn", "fail") for o in outcomes):
+            out.append(check.error_result("; ".join(errors[:2]) or "Soda did not evaluate this check"))
+            continue
+        value = (items[0].get("diagnostics") or {}).get("value")
+        broken = "fail" in outcomes or "warn" in outcomes
+        failing = broken or (check.tolerance is not None and isinstance(value, int | float) and value > 0)
+        outcome = check.verdict(failing, broken)
+        message = describe(check, value, outcome="fail" if failing else "pass",
+                           percent=(check.tolerance or "").strip().endswith("%"))
         out.append(check.result(outcome, value, message))
     return out

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlingest.checks.messages import describe
 from sqlingest.checks.results import CheckResult, Outcome
 from sqlingest.checks.rows import exceeds, failure_predicate, is_row_check
-from sqlingest.project.contract import Check, Contract
+from sqlingest.project.contract import Check, Contract, RelationshipsCheck, UniqueCheck
 from sqlingest.project.layers import RESCUE_COLUMN
 from sqlingest.sql import quote_identifier as quote
 
@@ -59,18 +59,77 @@ class Observed:
 def select_row_checks(contract: Contract | None, implicit: Sequence[Check], *, run_checks: bool) -> list[Check]:
     """The row checks fused into a write: the readers' ``implicit`` ones (unless the contract declares the same
     check on the same column), then the contract's (when checks run)."""
-    declared = [c for c in contract.all_checks() if is_row_check(c)] \
+    declared = [_keyed(c, contract) for c in contract.all_checks() if is_row_check(c)] \
         if contract is not None and run_checks else []
     return [c for c in implicit if (c.type, c.column) not in {(d.type, d.column) for d in declared}] + declared
 
 
+def _keyed(check: Check, contract: Contract) -> Check:
+    """A ``unique`` check without columns judges the contract's business key (its label unchanged)."""
+    if isinstance(check, UniqueCheck) and not check.target_columns:
+        return check.model_copy(update={"columns": list(contract.keys.business), "name": check.label})
+    return check
+
+
+def _identify(frame: DataFrame, checks: Sequence[Check], relation_of: Mapping[str, str] | None) -> DataFrame:
+    """Add the columns the identifying checks' flags read: ``__x<i>``, the number of rows of this batch with the
+    same key (``unique``; NULL when a key column is NULL), or TRUE when the value exists in the referenced table
+    (``relationships``; NULL for an orphan)."""
+    from pyspark.sql import functions as F
+    from pyspark.sql.window import Window
+
+    for i, check in enumerate(checks):
+        if isinstance(check, UniqueCheck):
+            keys = [F.col(quote(c)) for c in check.target_columns]
+            present = F.lit(True)
+            for key in keys:
+                present = present & key.isNotNull()
+            frame = frame.withColumn(f"__x{i}", F.when(present, F.count(F.lit(1)).over(Window.partitionBy(*keys))))
+        elif isinstance(check, RelationshipsCheck):
+            target = (relation_of or {}).get(check.to, check.to)
+            field = check.field or check.column
+            other = frame.sparkSession.table(target).select(F.col(quote(field)).alias(f"__k{i}")) \
+                .where(F.col(f"__k{i}").isNotNull()).distinct().withColumn(f"__x{i}", F.lit(True))
+            frame = frame.join(other, F.col(quote(check.column)) == F.col(f"__k{i}"), "left").drop(f"__k{i}")
+    return frame
+
+
+def _flag(i: int, check: Check) -> str:
+    """SQL that is TRUE for a row of a fused frame failing check number ``i``."""
+    if isinstance(check, UniqueCheck):
+        return f"coalesce(__x{i} > 1, FALSE)"
+    if isinstance(check, RelationshipsCheck):
+        return f"({quote(check.column)} IS NOT NULL AND __x{i} IS NULL)"
+    return failure_predicate(check)
+
+
+def reason_column(i: int, check: Check, label: str) -> Column:
+    """The ``_failed_checks`` entry of a row set aside by ``check``: its label, and for an identifying check the
+    other side (``relationships(customer_id): customer_id=7 not in silver:shop.customers.id``,
+    ``unique(id): id=3 appears 2 times``)."""
+    from pyspark.sql import functions as F
+
+    def shown(column: str) -> Column:
+        return F.concat(F.lit(f"{column}="), F.coalesce(F.col(quote(column)).cast("string"), F.lit("NULL")))
+
+    if isinstance(check, RelationshipsCheck):
+        return F.concat(F.lit(f"{label}: "), shown(check.column),
+                        F.lit(f" not in {check.to}.{check.field or check.column}"))
+    if isinstance(check, UniqueCheck):
+        key = F.concat_ws(", ", *[shown(c) for c in check.target_columns])
+        return F.concat(F.lit(f"{label}: "), key, F.lit(" appears "), F.col(f"__x{i}").cast("string"),
+                        F.lit(" times"))
+    return F.lit(label)
+
+
 def fuse(frame: DataFrame, columns: Sequence[str], checks: Sequence[Check], *, persist: bool | None = None,
-         annotate: Annotate | None = None) -> Fused:
+         annotate: Annotate | None = None, relation_of: Mapping[str, str] | None = None) -> Fused:
     """Add one failure flag per row check and the quarantine/drop decisions to ``frame`` (whose data columns are
     ``columns``); observe every count in the same pass as the write.
 
     ``persist``: cache the frame (True), never (False), or when rows may go to quarantine too (None).
-    ``annotate``: more columns and metrics over the published rows (the business key's deduplication and ties)."""
+    ``annotate``: more columns and metrics over the published rows (the business key's deduplication and ties).
+    ``relation_of``: the relation of each contract key (the tables ``relationships`` checks read)."""
     from pyspark.sql import Observation
     from pyspark.sql import functions as F
 
@@ -84,7 +143,8 @@ def fuse(frame: DataFrame, columns: Sequence[str], checks: Sequence[Check], *, p
             metrics += extra
         frame = frame.observe(observation, *metrics)
         return Fused(frame.persist(), observation, True) if persist else Fused(frame, observation, False)
-    flags = [F.expr(failure_predicate(c)).alias(f"__f{i}") for i, c in enumerate(checks)]
+    frame = _identify(frame, checks, relation_of)
+    flags = [F.expr(_flag(i, c)).alias(f"__f{i}") for i, c in enumerate(checks)]
 
     def any_of(action: str) -> Any:
         cols = [F.col(f"__f{i}") for i, c in enumerate(checks) if c.effective_action == action]
@@ -110,15 +170,8 @@ def fuse(frame: DataFrame, columns: Sequence[str], checks: Sequence[Check], *, p
 
 def fused_result(check: Check, failures: int, rows: int) -> CheckResult:
     """The result of a fused row check that ``failures`` of ``rows`` rows failed."""
-    broken = exceeds(check, failures, rows)
     action = check.effective_action
-    outcome: Outcome
-    if not failures:
-        outcome = "pass"
-    elif action in ("quarantine", "drop"):
-        outcome = "warn"
-    else:
-        outcome = ("fail" if check.severity == "error" else "warn") if broken else "pass"
+    outcome: Outcome = check.verdict(failures > 0, exceeds(check, failures, rows))
     message = describe(check, failures, action=action) if failures else ""
     return check.result(outcome, failures, message, fused=True)
 
@@ -143,7 +196,7 @@ def quarantine_rows(frame: DataFrame, columns: Sequence[str], checks: Sequence[C
     check when it is not its label (None: the label)."""
     from pyspark.sql import functions as F
 
-    names = [F.when(F.col(f"__f{i}"), F.lit((reason(c) if reason else None) or c.label))
+    names = [F.when(F.col(f"__f{i}"), reason_column(i, c, (reason(c) if reason else None) or c.label))
              for i, c in enumerate(checks) if c.effective_action == "quarantine"]
     return frame.where("__q").select(
         F.filter(F.array(*names), lambda x: x.isNotNull()).alias("_failed_checks"),

@@ -35,7 +35,9 @@ class CheckResult:
     #: the check's type (``not_null``…; a reader's warning: ``bad_files``, ``empty_source``) and column, if any
     type: str = ""
     column: str | None = None
-    #: the check fails the model: a failing (or erroring) ``severity: error`` check whose action is ``fail``
+    #: the check fails the model: its outcome is ``fail`` or ``error`` (a check that failed beyond what its
+    #: severity, action and threshold tolerate, or could not be evaluated; :meth:`Check.verdict`,
+    #: :meth:`Check.error_result`)
     failed: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -43,8 +45,7 @@ class CheckResult:
                                      ("action", self.action, _ACTIONS)):
             if value not in allowed:
                 raise ValueError(f"check result {self.name}: {what} {value!r} is not one of {', '.join(allowed)}")
-        object.__setattr__(self, "failed", self.outcome in ("fail", "error") and self.severity == "error"
-                           and self.action == "fail")
+        object.__setattr__(self, "failed", self.outcome in ("fail", "error"))
 
     def to_record(self) -> dict[str, Any]:
         """The result as stored in a run record (JSON) and a micro-batch entry."""

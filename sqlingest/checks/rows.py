@@ -88,7 +88,8 @@ ROW_CHECKS: dict[type[Check], Callable[[Any], str]] = {
 
 
 def is_row_check(check: Check) -> bool:
-    return check.row_level
+    """Evaluated in the model's write: a row check, or an identifying one setting its rows aside."""
+    return check.in_write
 
 
 def failure_predicate(check: Check) -> str:

@@ -48,7 +48,7 @@ def publish(ctx: RunContext, pm: PlannedModel, staged: Staged, sql: str, result:
     row_checks = ctx.row_checks(pm, staged.checks)
     # Remember the version to restore only when a check could fail the model (a metadata query otherwise saved).
     can_fail = ctx.options.run_checks and contract is not None and any(
-        c.effective_action == "fail" for c in [*contract.all_checks(), *staged.checks])
+        c.can_fail for c in [*contract.all_checks(), *staged.checks])
     ctx.before[pm.name] = pm.format.current_version(spark, pm.relation) if can_fail else None
     # Delta runs MERGE sources through its own query executions, which do not report the Observation:
     # cache the staged rows and count them first (the MERGE then reads the cache).
@@ -58,6 +58,7 @@ def publish(ctx: RunContext, pm: PlannedModel, staged: Staged, sql: str, result:
         and not first
     spec = key_spec(pm)
     fused = fuse(staged.frame, staged.columns, row_checks, persist=replay_from is not None or delta_merge,
+                 relation_of=ctx.relation_of,
                  annotate=(lambda f, published: annotate(f, spec, staged.columns, published)) if spec else None)
     frame = fused.frame
     staged_rows = frame.count() if delta_merge else None
@@ -73,10 +74,10 @@ def publish(ctx: RunContext, pm: PlannedModel, staged: Staged, sql: str, result:
             spark.sql(f"DELETE FROM {replay_from} WHERE _row IN (SELECT _row FROM {resolved})")
             spark.catalog.dropTempView(resolved)
     except Exception as exc:
+        if quarantines:  # the write did not happen: neither do its quarantined rows
+            quarantine.discard(ctx, pm)
         if spec is None or not is_null_key_error(exc):
             raise
-        if quarantines:
-            quarantine.discard(ctx, pm)
         raise null_key_failure(frame, spec, pm, bool(row_checks)) from None
     finally:
         if fused.persisted:

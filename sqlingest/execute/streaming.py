@@ -262,9 +262,9 @@ class StreamingModel:
             # the table append is the only pass over the batch.
             spec = key_spec(pm)
             keyed = pm.materialization.STREAMS
-            count_first = keyed or any(c.effective_action == "fail" for c in checks) \
+            count_first = keyed or any(c.can_fail for c in checks) \
                 or not self.fmt.capabilities.writes_report_observations
-            fused = fuse(local, columns, checks, persist=count_first,
+            fused = fuse(local, columns, checks, persist=count_first, relation_of=ctx.relation_of,
                          annotate=(lambda f, published: annotate(f, spec, columns, published)) if spec else None)
             frame = fused.frame
             counts = ModelResult(pm.name, pm.relation, "batch")

@@ -33,7 +33,7 @@ def anomaly(ctx: RunContext, pm: PlannedModel, result: ModelResult, check: Anoma
             f"SELECT {check.metric} FROM {table} WHERE relation = '{pm.relation}' AND status IN ('success', 'warn') "
             f"AND {check.metric} IS NOT NULL ORDER BY started_at DESC LIMIT {int(check.window)}").collect()]
     verdict = evaluate(float(current), history, sigma=check.sigma, min_history=check.min_history)
-    outcome: Outcome = ("fail" if check.severity == "error" else "warn") if verdict.anomalous else "pass"
+    outcome: Outcome = check.verdict(verdict.anomalous, verdict.anomalous)
     return check.result(outcome, current, f"{check.metric} {verdict.message}", fused=True)
 
 

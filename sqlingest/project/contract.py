@@ -34,6 +34,12 @@ if TYPE_CHECKING:
 ContractLayer = Literal["source", "bronze", "silver", "gold", "seed"]
 Severity = Literal["error", "warn"]
 Action = Literal["fail", "warn", "quarantine", "drop"]
+#: what a check that cannot be evaluated (a missing table, an SQL or Soda error) does: fail its model at its
+#: severity (``fail``, the default), or only warn (``warn``)
+OnError = Literal["fail", "warn"]
+#: every action, and the actions of a check judging the whole table whose failing rows are not identifiable
+ALL_ACTIONS: tuple[Action, ...] = ("fail", "warn", "quarantine", "drop")
+TABLE_ACTIONS: tuple[Action, ...] = ("fail", "warn")
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CHAR_LENGTH = re.compile(r"^\s*(?:var)?char\s*\(\s*(\d+)\s*\)\s*$", re.IGNORECASE)
@@ -52,6 +58,7 @@ class Check(_Strict):
     name: str | None = None
     severity: Severity = "error"
     action: Action | None = None
+    on_error: OnError = "fail"
     #: where the check's entry is in its YAML file, and where each parameter the user wrote is (set by the loader)
     location: Location | None = Field(default=None, exclude=True)
     param_locations: dict[str, Location] = Field(default_factory=dict, exclude=True)
@@ -62,6 +69,11 @@ class Check(_Strict):
     table_only: ClassVar[bool] = False
     #: parameters of which at least one must be given (and not empty), and how the message names them
     needs: ClassVar[tuple[tuple[str, ...], str] | None] = None
+    #: the actions the type supports (:mod:`sqlingest.checks.support` is the table of every type's options)
+    actions: ClassVar[tuple[Action, ...]] = TABLE_ACTIONS
+    #: a dataset-level check whose failing rows are identifiable (a ``unique``'s duplicates, a
+    #: ``relationships``' orphans): with ``action: quarantine``/``drop`` it is evaluated in the write, like a row check
+    identifies_rows: ClassVar[bool] = False
 
     @field_validator("column")
     @classmethod
@@ -86,6 +98,20 @@ class Check(_Strict):
     @property
     def effective_action(self) -> Action:
         return self.action or ("fail" if self.severity == "error" else "warn")
+
+    @property
+    def can_fail(self) -> bool:
+        """Whether a run of this check may fail its model (so the table's version before the write is kept)."""
+        if self.severity != "error":
+            return False
+        if self.in_write:  # a fused check that cannot be evaluated fails the write itself
+            return self.effective_action == "fail" or (self.effective_action != "warn" and self.tolerance is not None)
+        return self.effective_action == "fail" or self.on_error == "fail"
+
+    @property
+    def in_write(self) -> bool:
+        """Evaluated per row in the model's write (fused): row checks, and identifying checks that set rows aside."""
+        return self.row_level or (self.identifies_rows and self.effective_action in ("quarantine", "drop"))
 
     @property
     def target_columns(self) -> list[str]:
@@ -120,6 +146,27 @@ class Check(_Strict):
         return CheckResult(self.label, outcome, self.severity, self.effective_action, value, message, fused,
                            self.type, self.column)
 
+    def verdict(self, failing: bool, broken: bool) -> Outcome:
+        """The outcome of this check when rows failed it (``failing``) and, beyond that, its threshold is exceeded
+        (``broken``). ``fail`` only when the model fails: a ``severity: error`` check whose action is ``fail``, or
+        one that sets rows aside (``quarantine``/``drop``) beyond an explicit ``threshold``; ``warn`` when rows
+        failed but the model goes on; ``pass`` otherwise."""
+        action = self.effective_action
+        if action in ("quarantine", "drop"):
+            broken = broken and self.tolerance is not None
+            return ("fail" if self.severity == "error" else "warn") if broken else "warn" if failing else "pass"
+        if not broken:
+            return "pass"
+        return "fail" if action == "fail" and self.severity == "error" else "warn"
+
+    def error_result(self, reason: str) -> CheckResult:
+        """The result of this check when it cannot be evaluated: ``error`` (the model fails) for a ``severity:
+        error`` check with ``on_error: fail``, else a warning saying why."""
+        if self.severity == "error" and self.on_error == "fail":
+            return self.result("error", None, f"could not be evaluated: {reason}")
+        why = "on_error: warn" if self.severity == "error" else "severity: warn"
+        return self.result("warn", None, f"could not be evaluated ({why}): {reason}")
+
 
 class _Counted(Check):
     """A check counting failing rows (or values), of which ``threshold`` are tolerated."""
@@ -147,6 +194,7 @@ class NotNullCheck(_Counted):
     type: Literal["not_null"] = "not_null"
     column: str
     row_level = True
+    actions = ALL_ACTIONS
 
 
 class UniqueCheck(_Counted):
@@ -154,6 +202,8 @@ class UniqueCheck(_Counted):
 
     type: Literal["unique"] = "unique"
     columns: list[str] | None = None
+    actions = ALL_ACTIONS
+    identifies_rows = True
 
     @property
     def target_columns(self) -> list[str]:
@@ -176,6 +226,7 @@ class AcceptedValuesCheck(_Counted):
     column: str
     values: list[Any]
     row_level = True
+    actions = ALL_ACTIONS
     needs = (("values",), "values (the accepted literals)")
 
 
@@ -185,6 +236,7 @@ class RangeCheck(_Counted):
     min: Any = None
     max: Any = None
     row_level = True
+    actions = ALL_ACTIONS
     needs = (("min", "max"), "min or max")
 
 
@@ -193,6 +245,7 @@ class RegexCheck(_Counted):
     column: str
     pattern: str
     row_level = True
+    actions = ALL_ACTIONS
     needs = (("pattern",), "pattern (a Java regular expression)")
 
 
@@ -202,10 +255,11 @@ class LengthCheck(_Counted):
     min: Any = None
     max: Any = None
     row_level = True
+    actions = ALL_ACTIONS
     needs = (("min", "max"), "min or max")
 
 
-class RelationshipsCheck(Check):
+class RelationshipsCheck(_Counted):
     """Every value of ``column`` exists in ``field`` (default: the same name) of the contract ``to``."""
 
     type: Literal["relationships"] = "relationships"
@@ -213,6 +267,8 @@ class RelationshipsCheck(Check):
     to: str
     field: str | None = None
     needs = (("to",), "to (the referenced contract, layer:domain.dataset)")
+    actions = ALL_ACTIONS
+    identifies_rows = True
 
     @property
     def referenced_contract(self) -> str | None:
@@ -240,6 +296,7 @@ class ExpressionCheck(_Counted):
     type: Literal["expression"] = "expression"
     expression: str
     row_level = True
+    actions = ALL_ACTIONS
     needs = (("expression",), "expression (a SQL predicate)")
 
     @property
@@ -289,6 +346,7 @@ class DecodableCheck(_Counted):
 
     type: Literal["decodable"] = "decodable"
     row_level = True
+    actions = ALL_ACTIONS
     table_only = True
 
 

@@ -149,11 +149,13 @@ class _CheckRules:
         return f"did you mean '{close[0]}'?" if close else None
 
     def action(self, kind: str) -> None:
+        """The action must be one the type supports (``sqlingest.checks.support``: the matrix in the docs)."""
         action = self.check.action
-        if action in ("quarantine", "drop") and not self.check.row_level:
-            self.error(f"action '{action}' needs a row-level check ({', '.join(ROW_TYPES)}); "
-                       f"{kind} is evaluated on the whole table", "action",
-                       "use action: fail or warn (or severity: warn)")
+        if action is not None and action not in type(self.check).actions:
+            able = ", ".join(k for k, c in CHECK_CLASSES.items() if action in c.actions)
+            self.error(f"action '{action}' is not supported by {kind} checks ({kind} is evaluated on the whole "
+                       f"table; '{action}' needs failing rows to set aside: {able})", "action",
+                       f"{kind} supports action: {', '.join(type(self.check).actions)}")
 
     def threshold(self) -> None:
         text = self.check.tolerance

@@ -155,10 +155,12 @@ def test_outcome_severity_and_action_are_literals(field, value):
 
 
 @pytest.mark.parametrize(("outcome", "severity", "action", "failed"), [
-    ("fail", "error", "fail", True), ("error", "error", "fail", True), ("fail", "warn", "fail", False),
-    ("fail", "error", "quarantine", False), ("warn", "error", "fail", False), ("pass", "error", "fail", False),
+    ("fail", "error", "fail", True), ("error", "error", "fail", True), ("fail", "error", "quarantine", True),
+    ("warn", "error", "fail", False), ("pass", "error", "fail", False), ("warn", "warn", "fail", False),
 ])
-def test_failed_is_derived(outcome, severity, action, failed):
+def test_failed_is_derived_from_the_outcome(outcome, severity, action, failed):
+    """The printed outcome says whether the model fails: ``fail``/``error`` fail it, ``warn``/``pass`` do not
+    (the check's severity, action and threshold decide the outcome: ``Check.verdict``)."""
     assert CheckResult("c", outcome, severity, action).failed is failed
 
 

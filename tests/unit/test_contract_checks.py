@@ -170,10 +170,11 @@ def test_severity_and_action_literals(make_project, capsys, check, message, hint
 
 
 def test_quarantine_on_a_table_level_check(make_project, capsys):
-    assert table_check(make_project, capsys, "{type: unique, column: id, action: quarantine}") == [
-        (f"{SILVER}:13:32: check unique(id): action 'quarantine' needs a row-level check (not_null, accepted_values, "
-        "range, regex, length, expression, decodable); unique is evaluated on the whole table"),
-        "  hint: use action: fail or warn (or severity: warn)"]
+    assert table_check(make_project, capsys, "{type: row_count, min: 1, action: quarantine}") == [
+        (f"{SILVER}:13:31: check row_count(table): action 'quarantine' is not supported by row_count checks "
+         "(row_count is evaluated on the whole table; 'quarantine' needs failing rows to set aside: not_null, unique, "
+         "accepted_values, range, regex, length, relationships, expression, decodable)"),
+        "  hint: row_count supports action: fail, warn"]
 
 
 # ---------------------------------------------------------------------------------------------------------------
