@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from sqlingest.checks.messages import describe
 from sqlingest.checks.results import CheckResult, Outcome
 from sqlingest.checks.sodacl import to_sodacl
-from sqlingest.project.contract import Check, Contract, RelationshipsCheck
+from sqlingest.project.contract import Check, Contract, RelationshipsCheck, SodaclCheck
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -71,10 +71,21 @@ def _relationships(spark: SparkSession, check: RelationshipsCheck, relation: str
         return check.error_result(spark_message(exc))
     rows, orphans = int(row["n"] or 0), int(row["orphans"] or 0)
     percent = (check.tolerance or "").strip().endswith("%")
-    value: float | int = round(100.0 * orphans / rows, 3) if percent and rows else orphans
+    value: float | int = round(100.0 * orphans / rows, 2) if percent and rows else orphans
     outcome = check.verdict(orphans > 0, exceeds(check, orphans, rows))
     return check.result(outcome, value, describe(check, value, outcome="fail" if orphans else "pass",
                                                  percent=percent))
+
+
+def _errors_of(check: Check, check_id: str, errors: list[str]) -> str:
+    """The scan's error messages about ``check`` (Soda names a check by its name or its metric), else all."""
+    keys = {check_id, check.label, re.sub(r"\W+", "_", check.label).strip("_")}
+    if isinstance(check, SodaclCheck):
+        body = check.sodacl if isinstance(check.sodacl, list) else [check.sodacl]
+        keys |= {str(k) for entry in body if isinstance(entry, dict) for k in entry}
+        keys |= {str(k).split("(")[0] for k in set(keys)}
+    own = [e for e in errors if any(k and k in e for k in keys)]
+    return "; ".join(dict.fromkeys(e.splitlines()[0] for e in (own or errors)[:2]))
 
 
 def _soda(spark: SparkSession, contract: Contract, relation: str, relation_of: dict[str, str],
@@ -107,7 +118,7 @@ def _soda(spark: SparkSession, contract: Contract, relation: str, relation_of: d
         items = by_name.get(check_id, [])
         outcomes = [str(i.get("outcome")) for i in items]
         if not items or any(o not in ("pass", "warn", "fail") for o in outcomes):
-            out.append(check.error_result("; ".join(errors[:2]) or "Soda did not evaluate this check"))
+            out.append(check.error_result(_errors_of(check, check_id, errors) or "Soda did not evaluate this check"))
             continue
         value = (items[0].get("diagnostics") or {}).get("value")
         broken = "fail" in outcomes or "warn" in outcomes

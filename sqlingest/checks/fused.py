@@ -172,8 +172,11 @@ def fused_result(check: Check, failures: int, rows: int) -> CheckResult:
     """The result of a fused row check that ``failures`` of ``rows`` rows failed."""
     action = check.effective_action
     outcome: Outcome = check.verdict(failures > 0, exceeds(check, failures, rows))
-    message = describe(check, failures, action=action) if failures else ""
-    return check.result(outcome, failures, message, fused=True)
+    # a percentage threshold measures a share of the rows, as the same check does in `sqlingest test` (Soda)
+    percent = (check.tolerance or "").strip().endswith("%")
+    value: float | int = round(100.0 * failures / rows, 2) if percent and rows else failures
+    message = describe(check, value, action=action, percent=percent) if failures else ""
+    return check.result(outcome, value, message, fused=True)
 
 
 def observed(values: Mapping[str, Any], checks: Sequence[Check]) -> Observed:

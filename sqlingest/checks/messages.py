@@ -90,9 +90,11 @@ def describe(check: Check, value: Any, *, outcome: str = "fail", action: str | N
     if outcome == "pass":
         return ""
     if percent and value is not None and isinstance(
-            check, NotNullCheck | AcceptedValuesCheck | RangeCheck | LengthCheck | RegexCheck):
+            check, NotNullCheck | AcceptedValuesCheck | RangeCheck | LengthCheck | RegexCheck | RelationshipsCheck
+            | ExpressionCheck):
         shown = describe(check, 2, outcome=outcome).split(" ", 2)[2]  # "have <what>"
-        return f"{float(value):g}% of the rows {shown}"
+        done = _ACTION.get(action or "")
+        return f"{float(value):g}% of the rows {shown}" + (f" ({done})" if done and value else "")
     col = check.column or ", ".join(check.target_columns)
     if percent and value is not None and isinstance(check, UniqueCheck | PrimaryKeyCheck):
         return f"{float(value):g}% of the values of {col} are duplicates"
