@@ -38,10 +38,13 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
     if not checks:
         return []
     by_check: dict[int, CheckResult] = {}
-    soda = [c for c in checks if not isinstance(c, RelationshipsCheck)]
+    rows = [c for c in checks if c.row_level]
+    soda = [c for c in checks if not isinstance(c, RelationshipsCheck) and not c.row_level]
     for check in checks:
         if isinstance(check, RelationshipsCheck):
             by_check[id(check)] = _relationships(spark, check, relation, relation_of or {})
+    if rows:
+        by_check.update(zip(map(id, rows), _row_checks(spark, relation, rows), strict=True))
     if soda:
         try:
             results = _soda(spark, contract, relation, relation_of or {}, soda)
@@ -51,6 +54,23 @@ def run_checks(spark: SparkSession, contract: Contract, relation: str, *,
             results = [c.error_result(spark_message(exc)) for c in soda]
         by_check.update({id(c): r for c, r in zip(soda, results, strict=True)})
     return [by_check[id(c)] for c in checks]
+
+
+def _row_checks(spark: SparkSession, relation: str, checks: list[Check]) -> list[CheckResult]:
+    """Row checks on a table as it is: the failure predicates of the write (:mod:`sqlingest.checks.rows`) counted
+    in one aggregate query, judged as in the write (:func:`sqlingest.checks.fused.fused_result`), so `test` and
+    `build` agree. Nothing is set aside here: the message says what failed, not what was done."""
+    from sqlingest.checks.fused import fused_result
+    from sqlingest.checks.rows import failure_predicate
+    from sqlingest.execute.errors import spark_message
+
+    counts = ", ".join(f"count_if({failure_predicate(c)}) AS f{i}" for i, c in enumerate(checks))
+    try:
+        row = spark.sql(f"SELECT count(*) AS n, {counts} FROM {relation}").collect()[0]
+    except Exception as exc:  # noqa: BLE001 — e.g. an expression Spark cannot resolve: an error, not a pass
+        reason = spark_message(exc)
+        return [c.error_result(reason) for c in checks]
+    return [fused_result(c, int(row[f"f{i}"] or 0), int(row["n"] or 0), acted=False) for i, c in enumerate(checks)]
 
 
 def _relationships(spark: SparkSession, check: RelationshipsCheck, relation: str,

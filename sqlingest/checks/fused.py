@@ -168,15 +168,16 @@ def fuse(frame: DataFrame, columns: Sequence[str], checks: Sequence[Check], *, p
     return Fused(frame, observation, False)
 
 
-def fused_result(check: Check, failures: int, rows: int) -> CheckResult:
-    """The result of a fused row check that ``failures`` of ``rows`` rows failed."""
+def fused_result(check: Check, failures: int, rows: int, *, acted: bool = True) -> CheckResult:
+    """The result of a row check that ``failures`` of ``rows`` rows failed (``acted``: in a write, where its
+    action was applied to them; False: on a table as it is, by `sqlingest test`)."""
     action = check.effective_action
     outcome: Outcome = check.verdict(failures > 0, exceeds(check, failures, rows))
     # a percentage threshold measures a share of the rows, as the same check does in `sqlingest test` (Soda)
     percent = (check.tolerance or "").strip().endswith("%")
     value: float | int = round(100.0 * failures / rows, 2) if percent and rows else failures
-    message = describe(check, value, action=action, percent=percent) if failures else ""
-    return check.result(outcome, value, message, fused=True)
+    message = describe(check, value, action=action if acted else None, percent=percent) if failures else ""
+    return check.result(outcome, value, message, fused=acted)
 
 
 def observed(values: Mapping[str, Any], checks: Sequence[Check]) -> Observed:
