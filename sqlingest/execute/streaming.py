@@ -345,8 +345,13 @@ class StreamingModel:
                 if old is None:
                     merged[check.name] = check
                     continue
-                value = (old.value or 0) + (check.value or 0)
                 worst = check if rank[check.outcome] > rank[old.outcome] else old
+                if isinstance(check.value, float) or isinstance(old.value, float):  # a share (percentage threshold)
+                    share = max(old.value or 0.0, check.value or 0.0)
+                    merged[check.name] = replace(worst, value=share, message=(
+                        f"up to {share:g}% of a micro-batch's rows" if share else ""))
+                    continue
+                value = (old.value or 0) + (check.value or 0)
                 merged[check.name] = replace(worst, value=value,
                                              message=f"{value} row(s) over all batches" if value else "")
             r.checks = list(merged.values())

@@ -11,6 +11,7 @@ from sqlingest.checks.rows import is_row_check
 from sqlingest.errors import CheckFailed, ExecutionError
 from sqlingest.execute import quarantine
 from sqlingest.execute.context import RunContext
+from sqlingest.execute.errors import spark_message
 from sqlingest.project.contract import AnomalyCheck
 
 if TYPE_CHECKING:
@@ -50,9 +51,18 @@ def verify(ctx: RunContext, pm: PlannedModel, result: ModelResult) -> None:
                                  hint="sqlingest build --select " + pm.name)
         remaining = [c for c in contract.all_checks()
                      if not ((built or streamed) and is_row_check(c)) and not isinstance(c, AnomalyCheck)]
-        fused += [anomaly(ctx, pm, result, c) for c in contract.all_checks() if isinstance(c, AnomalyCheck)]
-        result.checks = fused + run_checks(ctx.spark, contract, pm.relation, relation_of=ctx.relation_of,
-                                           checks=remaining)
+        try:
+            fused += [anomaly(ctx, pm, result, c) for c in contract.all_checks() if isinstance(c, AnomalyCheck)]
+            result.checks = fused + run_checks(ctx.spark, contract, pm.relation, relation_of=ctx.relation_of,
+                                               checks=remaining)
+        except Exception as exc:  # noqa: BLE001 — the checks could not run at all: not a pass, whatever raised
+            restored = built and any(c.can_fail for c in contract.all_checks()) and \
+                pm.format.restore(ctx.spark, pm.relation, ctx.before[pm.name])  # (else no version was kept)
+            if restored:
+                quarantine.discard(ctx, pm)
+            raise ExecutionError(f"the checks of {pm.relation} could not be evaluated: {spark_message(exc)}"
+                                 + ("; nothing was published (table restored to its previous version)"
+                                    if restored else "")) from None
     failures = [c for c in result.checks if c.failed]
     if not failures:
         return
