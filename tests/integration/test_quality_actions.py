@@ -90,7 +90,7 @@ def test_threshold_percent_tolerates_some_failures(lakehouse, project):
     root = project(files("  - {type: range, column: amount, min: 0, threshold: '20%'}\n"))
     assert main(["build", "--project-dir", str(root)]) == 0  # 1 of 6 rows below 0: 16.7% <= 20%
     checks = last_run(root)["gold.events"]["checks"]
-    assert checks[0]["outcome"] == "pass" and checks[0]["value"] == 1
+    assert checks[0]["outcome"] == "pass" and checks[0]["value"] == 16.67  # a percentage threshold measures a share
 
 
 def test_dataset_check_failure_restores_previous_version(lakehouse, project):
