@@ -54,7 +54,7 @@ def replay(ctx: RunContext, name: str) -> ModelResult:
             except CheckFailed:  # the table was restored: give the quarantine its rows back too
                 pm.format.restore(ctx.spark, quarantine, kept)
                 raise
-        result.status = "success"
+        result.status = "warn" if any(c.outcome == "warn" for c in result.checks) else "success"
     except SqlingestError as exc:
         result.status, result.error = "error", exc.format()
     except Exception as exc:  # noqa: BLE001 — a failing model is recorded; its descendants are skipped

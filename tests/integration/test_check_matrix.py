@@ -264,8 +264,12 @@ def test_test_agrees_with_build_and_replay_with_quarantine(built, capsys):
     # replay with nothing fixed: every row stays, each check's verdict as in the build
     assert main(["replay", "--project-dir", str(root), "gold.quarantine"]) == 0
     replayed = runs(root)[-1]["models"][0]
-    assert {c["name"]: (c["outcome"], c["value"]) for c in replayed["checks"]} == \
-        {c["name"]: (c["outcome"], c["value"]) for c in build["quarantine"]["checks"]}
+    assert replayed["status"] == "warn"
+    # the same verdicts; counts are the same rows, a share is of the rows replayed (9, not 10)
+    assert {c["name"]: (c["outcome"], c["value"] if isinstance(c["value"], int) else None)
+            for c in replayed["checks"]} == \
+        {c["name"]: (c["outcome"], c["value"] if isinstance(c["value"], int) else None)
+         for c in build["quarantine"]["checks"]}
     assert sorted(built.quarantine("quarantine")) == list(range(1, 10)) and built.ids("quarantine") == [10]
     # the fix: the referenced table gains the missing key; the orphan is published, the others stay
     built.spark.sql(f"INSERT INTO {built.relation('ref')} VALUES (99)")
