@@ -70,8 +70,11 @@ def publish(ctx: RunContext, pm: PlannedModel, staged: Staged, sql: str, result:
         apply(ctx, pm, published, staged.columns, sql, result, staged_rows=staged_rows, new_table=first)
         if replay_from is not None:
             resolved = "__sqlingest_replayed__" + re.sub(r"\W", "_", pm.name)
-            (frame.where("NOT __q") if row_checks else frame).select("_row").createOrReplaceTempView(resolved)
-            spark.sql(f"DELETE FROM {replay_from} WHERE _row IN (SELECT _row FROM {resolved})")
+            (frame.where("NOT __q") if row_checks else frame).select("_row").distinct() \
+                .createOrReplaceTempView(resolved)
+            # a MERGE, not DELETE … WHERE _row IN (subquery): Delta refuses subqueries in a DELETE
+            spark.sql(f"MERGE INTO {replay_from} AS q USING {resolved} AS r ON q._row = r._row "
+                      "WHEN MATCHED THEN DELETE")
             spark.catalog.dropTempView(resolved)
     except Exception as exc:
         if quarantines:  # the write did not happen: neither do its quarantined rows
