@@ -36,13 +36,8 @@ def run(args: argparse.Namespace, console: Any) -> int:
     failed = 0
     shown: set[int] = set()
     bound: dict[str, tuple[str, str]] = {}
-    for name, file in project.models.items():
-        try:
-            bound_to = project.contract_for(file)
-        except UserError:
-            continue
-        if bound_to is not None:
-            bound[bound_to.key] = (name, str(file.path))
+    for name, bound_to in project.bound_contracts().items():
+        bound[bound_to.key] = (name, str(project.models[name].path))
     consumers: dict[str, list[str]] = {}
     for name, parents in _parents(project, plan).items():
         for parent in parents:

@@ -88,6 +88,19 @@ class Project:
                             hint="pick one with {{ config(contract='domain.dataset') }}")
         return matches[0] if matches else None
 
+    def bound_contracts(self) -> dict[str, Contract]:
+        """Model name → its contract by file name, without rendering (the bindings a build uses; models without
+        one, and ambiguous ones, are left out)."""
+        out: dict[str, Contract] = {}
+        for name, model in self.models.items():
+            try:
+                contract = self.contract_for(model)
+            except UserError:
+                continue
+            if contract is not None:
+                out[name] = contract
+        return out
+
 
 def find_root(start: Path) -> Path:
     """The nearest folder at or above ``start`` holding ``sqlingest.yml``."""

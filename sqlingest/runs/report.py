@@ -289,17 +289,7 @@ def render(records: list[dict[str, Any]], *, project: str, contracts: dict[str, 
 
 def model_contracts(project: Any) -> dict[str, Any]:
     """Model name → its contract, without rendering (the bindings a build uses; ambiguous ones are left out)."""
-    from sqlingest.errors import UserError
-
-    out = {}
-    for name, model in project.models.items():
-        try:
-            contract = project.contract_for(model)
-        except UserError:
-            continue
-        if contract is not None:
-            out[name] = contract
-    return out
+    return dict(project.bound_contracts())
 
 
 def write_report(state_dir: Path, output: Path, *, project: str, limit: int = 200,

@@ -264,11 +264,6 @@ def discover(project: Any) -> list[UnitTest]:
 def _contract_models(project: Any) -> dict[str, str]:
     """Contract key → the model bound to it (by file name)."""
     out: dict[str, str] = {}
-    for name, model in project.models.items():
-        try:
-            contract = project.contract_for(model)
-        except UserError:
-            continue
-        if contract is not None:
-            out.setdefault(contract.key, name)
+    for name, contract in project.bound_contracts().items():
+        out.setdefault(contract.key, name)
     return out
