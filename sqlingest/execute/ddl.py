@@ -44,8 +44,8 @@ def ensure_table(ctx: RunContext, pm: PlannedModel, frame: DataFrame, exists: bo
     replace = False
     if exists:
         live = [(f.name, normalize_type(f.dataType.simpleString())) for f in ctx.spark.table(pm.relation).schema]
-        # an overwrite of partitions writes in the table's own column order (Parquet keeps partition columns last)
-        if live == desired or (pm.materialization.OVERWRITES and live == _layout(pm, desired)):
+        # writes follow the table's own column order (Parquet keeps partition columns last; execute/publish.py)
+        if live == desired or live == _layout(pm, desired):
             return
         if pm.materialization.EVOLVES_SCHEMA:
             steps = additions(live, desired)

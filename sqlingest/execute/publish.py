@@ -124,6 +124,8 @@ def apply(ctx: RunContext, pm: PlannedModel, published: DataFrame, columns: list
     published.createOrReplaceTempView(stage)
     compare = [c for c in columns if c not in pm.unique_key and c not in VOLATILE]
     extra_cols = [n for n, _ in pm.materialization.EXTRA_COLUMNS]
+    if not extra_cols:  # templates insert by position: in the order the table keeps its columns (Parquet: partitions last)
+        columns = pm.format.layout(columns, partition_columns(pm))
     write = WriteContext(
         relation=pm.relation, stage=stage, sql=sql, columns=[quote(c) for c in columns],
         unique_key=[quote(k) for k in pm.unique_key], ordering=quote(pm.ordering) if pm.ordering else None,

@@ -172,5 +172,5 @@ def test_init_project_unit_test_passes_through_pytest(lakehouse, tmp_path, monke
         "    assert [(str(r['day']), r['events'], str(r['net_amount'])) for r in rows] == [('2024-01-01', 1, '2.00')]\n",
         encoding="utf-8")
     monkeypatch.chdir(root)
-    assert pytest.main(["-q", "-p", "sqlingest.testing.pytest_plugin", "-p", "no:cacheprovider",
+    assert pytest.main(["-q", "-p", "no:cacheprovider",
                         "--rootdir", str(root), "-k", "latest_event_wins or run_model", str(root / "tests")]) == 0

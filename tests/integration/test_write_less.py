@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from sqlingest.project import load_project
 from tests.integration.test_materializations_scd import (
     BATCHES,
     FILES,
@@ -28,9 +29,20 @@ def parquet_files(spark, rel: str) -> set[str]:
     return {r[0] for r in spark.sql(f"SELECT DISTINCT input_file_name() FROM {rel}").collect()}
 
 
+#: a `table` model on a Parquet table partitioned by its first column: Spark keeps partition columns last, so the
+#: write (by position) must follow the table's order, not the contract's
+DAILY = {
+    "contracts/s/daily.gold.yml": ("name: s.daily\nlayer: gold\npartitioned_by: [day]\ncolumns:\n"
+                                   "  - {name: day, type: date}\n  - {name: store, type: string}\n"
+                                   "  - {name: total, type: bigint}\n"),
+    "models/gold/daily.sql": ("SELECT day, store, CAST(SUM(amount) AS BIGINT) AS total FROM {{ ref('silver.sales') }} "
+                              "GROUP BY day, store\n"),
+}
+
+
 def test_insert_overwrite_on_parquet_replaces_only_the_partitions_of_the_batch(lakehouse, project):
     spark = lakehouse.spark
-    files = {k: v for k, v in FILES.items() if "sales" in k}
+    files = {**{k: v for k, v in FILES.items() if "sales" in k}, **DAILY}
     target = {"format": "parquet", "catalog": "spark_session"}
     root = project(files, **target)
     rel = relation(root, target, "sales")
@@ -52,6 +64,9 @@ def test_insert_overwrite_on_parquet_replaces_only_the_partitions_of_the_batch(l
     build(root)  # no new file: the batch is empty and replaces no partition
     assert partitions(spark, rel) == PARTITIONS[1]
     assert parquet_files(spark, rel) == after
+    daily = f"spark_catalog.{load_project(root).config.layer('gold').namespace}.daily"
+    assert sorted(tuple(r) for r in spark.sql(f"SELECT CAST(day AS STRING), store, total FROM {daily}").collect()) \
+        == [(d, st, a) for d, st, a in PARTITIONS[1]]
 
 
 FORMATS = [
