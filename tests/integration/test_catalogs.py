@@ -492,11 +492,12 @@ def build_in_process(root: Path, *args: str) -> tuple[int, str]:
 
 
 def contents(session, relations: dict[str, str]) -> dict[str, list[str]]:
-    """Every table's rows (without run-dependent columns), sorted, per model."""
+    """Every table's rows (without run-dependent columns; columns by name: a Parquet table keeps its partition
+    columns last), sorted, per model."""
     out = {}
     for name, rel in relations.items():
         df = session.sql(f"SELECT * FROM {rel}")
-        cols = [f"`{c}`" for c in df.columns if c not in RUN_COLUMNS]
+        cols = [f"`{c}`" for c in sorted(df.columns) if c not in RUN_COLUMNS]
         out[name] = sorted(repr(tuple(r)) for r in df.select(*cols).collect())
     return out
 
