@@ -185,7 +185,7 @@ class Merge(Materialization):
     def prepare(self, spark: SparkSession, ctx: WriteContext, *, fmt: TableFormat, config: ModelConfig,
                 staged_rows: int | None) -> str | None:
         ctx.extra["skip"] = False
-        if ctx.extra.get("new_table") and self.inserts_into_new_table():
+        if ctx.extra.get("new_table"):  # publish() set it only where inserts_into_new_table() holds
             ctx.extra["first_write"] = True
             return "insert (a new table: the latest row per key, no MERGE)"
         if self.overrides(self.NAME):
@@ -254,7 +254,7 @@ class Scd2(Materialization):
         """Choose the write strategy (merge or rewrite; ``strategy.py``) and pass it to the template in
         ``ctx.extra``. A join with the staged keys broadcasts them when they are known to be few: the planner's own
         estimate of a cached stage is its whole width, which would shuffle the table instead."""
-        if ctx.extra.get("new_table") and self.inserts_into_new_table():
+        if ctx.extra.get("new_table"):  # publish() set it only where inserts_into_new_table() holds
             ctx.extra["strategy"] = "first"
             return "insert (a new table: every version of the batch, no MERGE)"
         ctx.extra["broadcast_keys"] = staged_rows is not None and staged_rows <= BROADCAST_KEYS_MAX

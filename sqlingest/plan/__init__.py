@@ -286,7 +286,7 @@ def plan_project(project: Project, *, select: list[str] | None = None, run_id: s
     checks_only = {n for n in checks_only if n in planned and not any(a in failed for a in dag.ancestors(n))}
     plan = Plan(project, catalog, renderer, planned, dag, order, [n for n in order if n in selected | checks_only],
                 warnings, [n for n in order if n in checks_only], rendered, deferred, domain_catalogs)
-    if any(True for _ in project.domains):
+    if project.domains.domains:
         from sqlingest.runs.slo import check_slo_references
 
         errors.extend(check_slo_references(plan))
